@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto'
+import type { RegistryDatabase } from '../db/open'
+import type { AuditEntry, AuditVerifyResult, Page } from '../../shared/types'
+import { iso } from './clock'
+
+export interface AuditRecord {
+  actor: string
+  action: string
+  targetId: string | null
+  targetName: string | null
+  /** Changed fields, before → after. Never a secret. */
+  details: Record<string, unknown>
+}
+
+interface AuditRow {
+  seq: number
+  at: number
+  actor: string
+  action: string
+  target_id: string | null
+  target_name: string | null
+  details: string
+  prev_hash: string
+  hash: string
+}
+
+const GENESIS = '0'.repeat(64)
+
+/** JSON with object keys sorted, so the same entry always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null)
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const entries = Object.keys(value as Record<string, unknown>)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+  return `{${entries.join(',')}}`
+}
+
+function entryHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  const content = canonicalJson({
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    targetId: row.target_id,
+    targetName: row.target_name,
+    details: JSON.parse(row.details)
+  })
+  return createHash('sha256').update(prevHash).update(content).digest('hex')
+}
+
+/**
+ * The append-only, hash-chained audit log. `append` must run inside the caller's transaction,
+ * so an entry exists exactly when its change does.
+ */
+export class AuditLog {
+  private readonly insert
+  private readonly last
+  private readonly setHead
+
+  constructor(private readonly db: RegistryDatabase) {
+    this.insert = db.prepare(
+      'INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+    )
+    this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
+    this.setHead = db.prepare("INSERT INTO registry_settings (name, value) VALUES ('audit_head', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+  }
+
+  append(at: number, record: AuditRecord): number {
+    const last = this.last.get() as { seq: number; hash: string } | undefined
+    const seq = (last?.seq ?? 0) + 1
+    const prevHash = last?.hash ?? GENESIS
+    const row = {
+      seq,
+      at,
+      actor: record.actor,
+      action: record.action,
+      target_id: record.targetId,
+      target_name: record.targetName,
+      details: canonicalJson(record.details)
+    }
+    const hash = entryHash(prevHash, row)
+    this.insert.run(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
+    // The head is kept apart from the rows so that cutting entries off the end is noticed too.
+    this.setHead.run(`${seq}:${hash}`)
+    return seq
+  }
+
+  list(filter: { targetId?: string; action?: string; limit: number; offset: number }): Page<AuditEntry> {
+    const where: string[] = []
+    const params: unknown[] = []
+    if (filter.targetId !== undefined) {
+      where.push('target_id = ?')
+      params.push(filter.targetId)
+    }
+    if (filter.action !== undefined) {
+      where.push('action = ?')
+      params.push(filter.action)
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(...params) as { n: number }).n
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(...params, filter.limit, filter.offset) as AuditRow[]
+    return {
+      total,
+      items: rows.map((r) => ({
+        seq: r.seq,
+        at: iso(r.at),
+        actor: r.actor,
+        action: r.action,
+        targetId: r.target_id,
+        targetName: r.target_name,
+        details: JSON.parse(r.details) as Record<string, unknown>
+      }))
+    }
+  }
+
+  /** Walks the chain from the start; the first row whose seq, link or hash is off breaks it. */
+  verify(): AuditVerifyResult {
+    let prevHash = GENESIS
+    let expectedSeq = 1
+    let entries = 0
+    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+      entries++
+      let intact = row.seq === expectedSeq && row.prev_hash === prevHash
+      if (intact) {
+        try {
+          intact = entryHash(prevHash, row) === row.hash
+        } catch {
+          intact = false // details no longer parse as JSON
+        }
+      }
+      if (!intact) return { ok: false, entries: this.count(), brokenAt: Math.min(row.seq, expectedSeq) }
+      prevHash = row.hash
+      expectedSeq++
+    }
+    const head = this.db.prepare("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as { value: string } | undefined
+    const expectedHead = entries === 0 ? undefined : `${entries}:${prevHash}`
+    if (head?.value !== expectedHead) return { ok: false, entries, brokenAt: entries + 1 }
+    return { ok: true, entries }
+  }
+
+  private count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n
+  }
+}

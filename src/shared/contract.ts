@@ -1,0 +1,55 @@
+import { z } from 'zod'
+import * as s from './schemas'
+import type { ApiKey, AuditEntry, AuditVerifyResult, Page, Resource, Suggestions, TpmPool } from './types'
+
+/**
+ * The one declaration of every operation a client can call. Main registers a handler per entry,
+ * the preload builds its client from the names, the HTTP transports route by the same names, and
+ * the renderer's types come from `Input<K>` / `Output<K>`. Adding an operation starts here.
+ */
+export interface OperationSpec<I extends z.ZodType, O> {
+  input: I
+  /** Phantom: carries the output type only. */
+  readonly output?: O
+  /** True when the result carries a secret (create, rotate): transports must not log or cache it. */
+  secret?: boolean
+  /** True when the operation changes the registry. */
+  mutates: boolean
+}
+
+function op<O>() {
+  return <I extends z.ZodType>(input: I, opts: { mutates: boolean; secret?: boolean }): OperationSpec<I, O> => ({ input, ...opts })
+}
+
+export const contract = {
+  'keys.list': op<Page<ApiKey>>()(s.KeyListInput, { mutates: false }),
+  'keys.get': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: false }),
+  'keys.create': op<{ key: ApiKey; secret: string }>()(s.KeyCreateInput, { mutates: true, secret: true }),
+  'keys.edit': op<{ key: ApiKey }>()(s.KeyEditInput, { mutates: true }),
+  'keys.assign': op<{ key: ApiKey }>()(s.KeyResourcesInput, { mutates: true }),
+  'keys.unassign': op<{ key: ApiKey }>()(s.KeyResourcesInput, { mutates: true }),
+  'keys.setResources': op<{ key: ApiKey }>()(s.KeyResourcesInput, { mutates: true }),
+  'keys.disable': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: true }),
+  'keys.enable': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: true }),
+  'keys.rotate': op<{ key: ApiKey; secret: string }>()(s.KeyRotateInput, { mutates: true, secret: true }),
+  'keys.delete': op<{ deleted: { id: string; name: string } }>()(s.KeyRefInput, { mutates: true }),
+  'resources.list': op<{ items: Resource[] }>()(s.Empty, { mutates: false }),
+  'resources.add': op<{ resource: Resource }>()(s.ResourceAddInput, { mutates: true }),
+  'resources.edit': op<{ resource: Resource }>()(s.ResourceEditInput, { mutates: true }),
+  'resources.remove': op<{ removed: Resource }>()(s.ResourceRefInput, { mutates: true }),
+  'pool.get': op<TpmPool>()(s.Empty, { mutates: false }),
+  'pool.set': op<TpmPool>()(s.PoolSetInput, { mutates: true }),
+  'suggestions.get': op<Suggestions>()(s.Empty, { mutates: false }),
+  'audit.list': op<Page<AuditEntry>>()(s.AuditListInput, { mutates: false }),
+  'audit.verify': op<AuditVerifyResult>()(s.Empty, { mutates: false })
+} as const
+
+export type Contract = typeof contract
+export type OperationName = keyof Contract
+export type Input<K extends OperationName> = z.input<Contract[K]['input']>
+export type ParsedInput<K extends OperationName> = z.output<Contract[K]['input']>
+export type Output<K extends OperationName> = NonNullable<Contract[K]['output']>
+export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
+
+/** A client of the whole contract, as the renderer sees it (IPC in the app, HTTP in the browser). */
+export type KeywardClient = { [K in OperationName]: (input: Input<K>) => Promise<Output<K>> }

@@ -1,0 +1,245 @@
+import { z } from 'zod'
+
+/**
+ * Input schemas for every registry operation. The core, the IPC bridge, the HTTP APIs and the
+ * renderer's forms all validate with these, so a rule is written once.
+ */
+
+export const RESOURCE_TYPES = ['TPM', 'PYG'] as const
+export const ResourceType = z.enum(RESOURCE_TYPES, { error: 'Choose TPM (provisioned tokens per minute) or PYG (pay-as-you-go).' })
+export type ResourceType = z.infer<typeof ResourceType>
+
+export const KEY_KINDS = ['standard', 'admin'] as const
+export const KEY_STATUSES = ['active', 'disabled', 'expired'] as const
+export const KeyStatus = z.enum(KEY_STATUSES, { error: 'Status must be active, disabled or expired.' })
+export const RESOURCE_STATUSES = ['active', 'inactive'] as const
+export const ResourceStatus = z.enum(RESOURCE_STATUSES, { error: 'Status must be active or inactive.' })
+
+export const KEY_NAME_MAX = 64
+const NAME_CHAR = /[A-Za-z0-9]/
+
+/** The seed: "Ensure the key name does not have any special characters or spaces." */
+export const KeyName = z.string({ error: 'Name is required.' }).superRefine((value, ctx) => {
+  if (value.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'Name is required: use 1 to 64 letters and digits.' })
+    return
+  }
+  const bad = [...new Set([...value].filter((c) => !NAME_CHAR.test(c)))]
+  if (bad.length > 0) {
+    const shown = bad.map((c) => (c === ' ' ? 'space' : /\s/.test(c) ? 'whitespace' : `"${c}"`)).join(', ')
+    ctx.addIssue({
+      code: 'custom',
+      message: `Name may contain only letters (A-Z, a-z) and digits (0-9), no spaces or special characters. Remove: ${shown}.`
+    })
+    return
+  }
+  if (value.length > KEY_NAME_MAX) {
+    ctx.addIssue({ code: 'custom', message: `Name is ${value.length} characters long; use at most ${KEY_NAME_MAX}.` })
+  }
+})
+
+/** Optional free text: '' and null mean "no value"; surrounding spaces are trimmed. */
+function optionalText(label: string, max: number) {
+  return z
+    .union([z.string(), z.null()], { error: `${label} must be text.` })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === null ? null : v.trim() === '' ? null : v.trim()))
+    .refine((v) => v == null || v.length <= max, { message: `${label} is too long: use at most ${max} characters.` })
+    .refine((v) => v == null || !/[\u0000-\u001f\u007f]/.test(v.replace(/[\n\t]/g, '')), {
+      message: `${label} contains control characters; remove them.`
+    })
+}
+
+/** A named entity (department, project): trimmed, single line. */
+function optionalName(label: string) {
+  return optionalText(label, 100).refine((v) => v == null || !/[\n\t]/.test(v), {
+    message: `${label} must be a single line.`
+  })
+}
+
+export const DepartmentName = optionalName('Department')
+export const ProjectName = optionalName('Project')
+export const Environment = optionalName('Environment')
+export const Requestor = optionalName('Requestor')
+export const Justification = optionalText('Business justification', 2000)
+export const Notes = optionalText('Notes', 4000)
+
+/** x-app-name is compared exactly, so it is never trimmed: surrounding spaces are refused. */
+export const AppId = z
+  .union([z.string(), z.null()], { error: 'App ID must be text.' })
+  .optional()
+  .transform((v) => (v === '' ? null : v))
+  .superRefine((v, ctx) => {
+    if (v == null) return
+    if (v !== v.trim()) {
+      ctx.addIssue({ code: 'custom', message: 'App ID (x-app-name) has leading or trailing spaces; remove them. It is compared exactly.' })
+    } else if (v.length > 100) {
+      ctx.addIssue({ code: 'custom', message: 'App ID (x-app-name) is too long: use at most 100 characters.' })
+    } else if (/[\u0000-\u001f\u007f]/.test(v)) {
+      ctx.addIssue({ code: 'custom', message: 'App ID (x-app-name) contains control characters; use the exact header value.' })
+    }
+  })
+
+export const NotifyEmail = z
+  .union([z.string(), z.null()], { error: 'Notify via Email must be text.' })
+  .optional()
+  .transform((v) => (v == null ? v : v.trim() === '' ? null : v.trim()))
+  .refine((v) => v == null || z.email().safeParse(v).success, {
+    message: 'Notify via Email must be one valid email address, like name@example.com.'
+  })
+
+/** An ISO 8601 date or date-time; "in the future" is checked by the core against its clock. */
+export const ExpiresAt = z
+  .union([z.string(), z.null()], { error: 'Expires must be a date like 2027-01-31 or 2027-01-31T12:00:00Z.' })
+  .optional()
+  .transform((v) => (v === '' ? null : v))
+  .refine((v) => v == null || (/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v))), {
+    message: 'Expires must be a date like 2027-01-31 or 2027-01-31T12:00:00Z.'
+  })
+
+/** A key's id (k_…) or name. */
+export const KeyRef = z.string({ error: 'Name the key by its id or name.' }).trim().min(1, 'Name the key by its id or name.')
+/** A resource's id (r_…) or MODEL:TYPE, e.g. gpt-4o:TPM. */
+export const ResourceRef = z
+  .string({ error: 'Name the resource by its id or as MODEL:TYPE, e.g. gpt-4o:TPM.' })
+  .trim()
+  .min(1, 'Name the resource by its id or as MODEL:TYPE, e.g. gpt-4o:TPM.')
+export const ResourceRefs = z.array(ResourceRef, { error: 'Resources must be a list.' }).max(500, 'Assign at most 500 resources at once.')
+
+export const KeyCreateInput = z.object({
+  name: KeyName,
+  kind: z.enum(KEY_KINDS, { error: 'Kind must be standard or admin.' }).default('standard'),
+  resources: ResourceRefs.default([]),
+  department: DepartmentName,
+  project: ProjectName,
+  environment: Environment,
+  requestor: Requestor,
+  appId: AppId,
+  justification: Justification,
+  notes: Notes,
+  notifyEmail: NotifyEmail,
+  expiresAt: ExpiresAt
+})
+export type KeyCreateInput = z.input<typeof KeyCreateInput>
+
+/** Every detail is editable except kind. undefined = unchanged, null or '' = cleared. */
+export const KeyChanges = z.strictObject(
+  {
+    name: KeyName.optional(),
+    department: DepartmentName,
+    project: ProjectName,
+    environment: Environment,
+    requestor: Requestor,
+    appId: AppId,
+    justification: Justification,
+    notes: Notes,
+    notifyEmail: NotifyEmail,
+    expiresAt: ExpiresAt
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'Only name, department, project, environment, requestor, appId, justification, notes, notifyEmail and expiresAt can be edited.'
+        : undefined
+  }
+)
+export type KeyChanges = z.input<typeof KeyChanges>
+
+export const KeyEditInput = z.object({ key: KeyRef, changes: KeyChanges })
+export const KeyRefInput = z.object({ key: KeyRef })
+export const KeyResourcesInput = z.object({ key: KeyRef, resources: ResourceRefs })
+
+export const KEY_SORTS = ['name', 'createdAt', 'lastUsedAt', 'expiresAt'] as const
+export const KeyListInput = z.object({
+  departments: z.array(z.string().trim().min(1)).max(100).optional(),
+  projects: z.array(z.string().trim().min(1)).max(100).optional(),
+  environment: z.string().trim().min(1).optional(),
+  status: KeyStatus.optional(),
+  resource: ResourceRef.optional(),
+  search: z.string().trim().max(200, 'Search text is too long: use at most 200 characters.').optional(),
+  expiringWithinDays: z.number({ error: 'Expiring within must be a number of days.' }).int('Expiring within must be a whole number of days.').min(0, 'Expiring within must be 0 or more days.').max(36500).optional(),
+  sort: z.enum(KEY_SORTS, { error: 'Sort by name, createdAt, lastUsedAt or expiresAt.' }).default('name'),
+  desc: z.boolean().default(false),
+  limit: z.number({ error: 'Limit must be a number.' }).int('Limit must be a whole number.').min(1, 'Limit must be at least 1.').max(1000, 'Limit must be at most 1000.').default(50),
+  offset: z.number({ error: 'Offset must be a number.' }).int('Offset must be a whole number.').min(0, 'Offset must be 0 or more.').default(0)
+})
+export type KeyListInput = z.input<typeof KeyListInput>
+
+/** Rotation grace: seconds the previous secret keeps verifying. */
+export const KeyRotateInput = z.object({
+  key: KeyRef,
+  graceSeconds: z.number({ error: 'Grace must be a number of seconds.' }).int('Grace must be whole seconds.').min(0, 'Grace cannot be negative.').max(366 * 86400, 'Grace may be at most a year.').default(0)
+})
+
+export const Secret = z.string({ error: 'Give the key to verify.' }).max(200, 'That is not a Keyward key: it is far too long.')
+export const VerifyInput = z.object({
+  secret: Secret,
+  model: z.string().max(200).optional(),
+  appName: z.string().max(200).optional()
+})
+export type VerifyInput = z.input<typeof VerifyInput>
+
+export const Model = z
+  .string({ error: 'Model is required.' })
+  .min(1, 'Model is required: give the model name, e.g. gpt-4o.')
+  .max(100, 'Model is too long: use at most 100 characters.')
+  .refine((v) => v === v.trim(), 'Model has leading or trailing spaces; remove them.')
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'Model contains control characters; remove them.')
+
+const TpmLimit = z
+  .number({ error: 'TPM limit must be a number of tokens per minute.' })
+  .int('TPM limit must be a whole number of tokens per minute.')
+  .positive('TPM limit must be a positive number of tokens per minute.')
+  .max(1e12, 'TPM limit is implausibly large.')
+
+export const ResourceAddInput = z
+  .object({
+    model: Model,
+    type: ResourceType,
+    tpmLimit: TpmLimit.nullable().optional(),
+    status: ResourceStatus.default('active')
+  })
+  .superRefine((v, ctx) => {
+    if (v.type === 'TPM' && v.tpmLimit == null) {
+      ctx.addIssue({ code: 'custom', path: ['tpmLimit'], message: 'A TPM resource needs a TPM limit: the tokens per minute it provisions.' })
+    }
+    if (v.type === 'PYG' && v.tpmLimit != null) {
+      ctx.addIssue({ code: 'custom', path: ['tpmLimit'], message: 'A PYG (pay-as-you-go) resource takes no TPM limit; leave it empty.' })
+    }
+  })
+export type ResourceAddInput = z.input<typeof ResourceAddInput>
+
+export const ResourceEditInput = z.object({
+  resource: ResourceRef,
+  tpmLimit: TpmLimit.optional(),
+  status: ResourceStatus.optional()
+})
+export const ResourceRefInput = z.object({ resource: ResourceRef })
+
+export const PoolSetInput = z.object({
+  tpmPool: z
+    .number({ error: 'TPM pool must be a number of tokens per minute, or empty for no pool.' })
+    .int('TPM pool must be a whole number.')
+    .positive('TPM pool must be positive, or empty for no pool.')
+    .max(1e15)
+    .nullable()
+})
+
+export const AuditListInput = z.object({
+  key: KeyRef.optional(),
+  action: z.string().trim().min(1).max(64).optional(),
+  limit: z.number().int().min(1, 'Limit must be at least 1.').max(1000, 'Limit must be at most 1000.').default(100),
+  offset: z.number().int().min(0).default(0)
+})
+
+export const Empty = z.object({}).strict()
+
+/** Turns a zod error into field → message; the first message per field wins. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const issue of error.issues) {
+    const field = issue.path.length ? issue.path.map(String).join('.') : 'input'
+    if (!(field in out)) out[field] = issue.message
+  }
+  return out
+}

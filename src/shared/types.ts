@@ -1,0 +1,100 @@
+import type { ResourceType } from './schemas'
+
+/** Output shapes. These are the JSON documents the CLI prints with --json and the admin API returns. */
+
+export type KeyKind = 'standard' | 'admin'
+export type KeyStatus = 'active' | 'disabled' | 'expired'
+export type ResourceStatus = 'active' | 'inactive'
+
+export interface KeyResource {
+  id: string
+  model: string
+  type: ResourceType
+  status: ResourceStatus
+}
+
+export interface ApiKey {
+  id: string
+  name: string
+  kind: KeyKind
+  /** Display hint, e.g. "kw_AbCd…9xYz". Never the secret. */
+  hint: string
+  status: KeyStatus
+  department: string | null
+  project: string | null
+  environment: string | null
+  requestor: string | null
+  appId: string | null
+  justification: string | null
+  notes: string | null
+  notifyEmail: string | null
+  resources: KeyResource[]
+  createdAt: string
+  updatedAt: string
+  expiresAt: string | null
+  lastUsedAt: string | null
+}
+
+export interface Resource {
+  id: string
+  model: string
+  type: ResourceType
+  status: ResourceStatus
+  tpmLimit: number | null
+  keyCount: number
+}
+
+export interface TpmPool {
+  tpmPool: number | null
+  assigned: number
+  remaining: number | null
+}
+
+export interface AuditEntry {
+  seq: number
+  at: string
+  actor: string
+  action: string
+  targetId: string | null
+  targetName: string | null
+  details: Record<string, unknown>
+}
+
+export interface AuditVerifyResult {
+  ok: boolean
+  entries: number
+  brokenAt?: number
+}
+
+export const VERIFY_CODES = [
+  'VALID',
+  'MALFORMED',
+  'NOT_FOUND',
+  'REVOKED',
+  'DISABLED',
+  'EXPIRED',
+  'APP_MISMATCH',
+  'MODEL_NOT_ASSIGNED',
+  'RESOURCE_INACTIVE',
+  'RATE_LIMITED'
+] as const
+export type VerifyCode = (typeof VERIFY_CODES)[number]
+
+export interface VerifyResult {
+  valid: boolean
+  code: VerifyCode
+  key?: ApiKey
+  /** Seconds until the TPM window resets, with RATE_LIMITED. */
+  retryAfter?: number
+}
+
+export interface Suggestions {
+  departments: string[]
+  projects: string[]
+  environments: string[]
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+}
