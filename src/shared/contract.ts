@@ -1,6 +1,19 @@
 import { z } from 'zod'
 import * as s from './schemas'
-import type { ApiKey, AuditEntry, AuditVerifyResult, Page, Resource, Suggestions, TpmPool } from './types'
+import type {
+  ApiKey,
+  AuditEntry,
+  AuditVerifyResult,
+  FlushResult,
+  OutboxItem,
+  Page,
+  Resource,
+  SmtpSettings,
+  Suggestions,
+  TestEmailResult,
+  TpmPool,
+  UsageRow
+} from './types'
 
 /**
  * The one declaration of every operation a client can call. Main registers a handler per entry,
@@ -41,7 +54,17 @@ export const contract = {
   'pool.set': op<TpmPool>()(s.PoolSetInput, { mutates: true }),
   'suggestions.get': op<Suggestions>()(s.Empty, { mutates: false }),
   'audit.list': op<Page<AuditEntry>>()(s.AuditListInput, { mutates: false }),
-  'audit.verify': op<AuditVerifyResult>()(s.Empty, { mutates: false })
+  'audit.verify': op<AuditVerifyResult>()(s.Empty, { mutates: false }),
+  'usage.report': op<{ items: UsageRow[] }>()(s.UsageReportInput, { mutates: false }),
+  'settings.get': op<s.AppSettings>()(s.Empty, { mutates: false }),
+  'settings.set': op<s.AppSettings>()(s.AppSettingsPatch, { mutates: true }),
+  'notify.settings.get': op<SmtpSettings>()(s.Empty, { mutates: false }),
+  'notify.settings.set': op<SmtpSettings>()(s.SmtpSettingsInput, { mutates: true }),
+  'notify.outbox': op<{ items: OutboxItem[] }>()(s.OutboxListInput, { mutates: false }),
+  'notify.retry': op<{ item: OutboxItem }>()(s.OutboxIdInput, { mutates: true }),
+  'notify.discard': op<{ discarded: OutboxItem }>()(s.OutboxIdInput, { mutates: true }),
+  'notify.flush': op<FlushResult>()(s.Empty, { mutates: true }),
+  'notify.test': op<TestEmailResult>()(s.TestEmailInput, { mutates: false })
 } as const
 
 export type Contract = typeof contract
@@ -50,6 +73,14 @@ export type Input<K extends OperationName> = z.input<Contract[K]['input']>
 export type ParsedInput<K extends OperationName> = z.output<Contract[K]['input']>
 export type Output<K extends OperationName> = NonNullable<Contract[K]['output']>
 export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
+
+/** Operations answered by the registry core alone; the rest need a host (app settings, SMTP). */
+export const CORE_OPERATIONS = [
+  'keys.list', 'keys.get', 'keys.create', 'keys.edit', 'keys.assign', 'keys.unassign', 'keys.setResources',
+  'keys.disable', 'keys.enable', 'keys.rotate', 'keys.delete', 'resources.list', 'resources.add', 'resources.edit',
+  'resources.remove', 'pool.get', 'pool.set', 'suggestions.get', 'audit.list', 'audit.verify'
+] as const satisfies readonly OperationName[]
+export type CoreOperationName = (typeof CORE_OPERATIONS)[number]
 
 /** A client of the whole contract, as the renderer sees it (IPC in the app, HTTP in the browser). */
 export type KeywardClient = { [K in OperationName]: (input: Input<K>) => Promise<Output<K>> }

@@ -243,3 +243,54 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
   }
   return out
 }
+
+// ── Usage (issue 4) ───────────────────────────────────────────────────────
+
+export const USAGE_INTERVALS = ['per_minute', 'per_hour', 'per_day'] as const
+const IsoDate = z
+  .string({ error: 'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.' })
+  .refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), 'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.')
+export const UsageReportInput = z.object({
+  models: z.array(z.string().min(1)).max(100).optional(),
+  /** A key's id or name; omitted = all keys. */
+  key: KeyRef.optional(),
+  department: z.string().trim().min(1).optional(),
+  project: z.string().trim().min(1).optional(),
+  start: IsoDate,
+  end: IsoDate,
+  interval: z.enum(USAGE_INTERVALS, { error: 'Interval must be per_minute, per_hour or per_day.' }).default('per_hour')
+})
+
+// ── App settings (desktop preferences; never secrets) ───────────────────────
+
+export const THEMES = ['system', 'light', 'dark'] as const
+export const AppSettings = z.object({
+  theme: z.enum(THEMES, { error: 'Theme must be system, light or dark.' }),
+  /** Seconds after which the clipboard is cleared if it still holds a new key; 0 = never. */
+  clipboardClearSeconds: z.number({ error: 'Clear after must be a number of seconds.' }).int('Use whole seconds.').min(0, 'Use 0 (never) or more seconds.').max(3600, 'Use at most 3600 seconds.'),
+  /** Runs `keyward serve` inside the app (utility process). */
+  serverEnabled: z.boolean(),
+  serverPort: z.number({ error: 'Port must be a number.' }).int('Port must be a whole number.').min(1024, 'Use a port from 1024 to 65535.').max(65535, 'Use a port from 1024 to 65535.')
+})
+export type AppSettings = z.infer<typeof AppSettings>
+export const DEFAULT_APP_SETTINGS: AppSettings = { theme: 'system', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 }
+export const AppSettingsPatch = AppSettings.partial().strict()
+
+// ── Email notifications (issue 5) ─────────────────────────────────────────
+
+export const SMTP_SECURITY = ['none', 'starttls', 'tls'] as const
+export const SmtpSettingsInput = z.object({
+  host: z.string({ error: 'SMTP host is required.' }).trim().min(1, 'SMTP host is required, e.g. smtp.example.com.').max(255),
+  port: z.number({ error: 'SMTP port must be a number.' }).int('SMTP port must be a whole number.').min(1, 'SMTP port must be 1 to 65535.').max(65535, 'SMTP port must be 1 to 65535.'),
+  security: z.enum(SMTP_SECURITY, { error: 'Security must be none, starttls or tls.' }).default('starttls'),
+  user: z.string().trim().max(255).nullable().optional(),
+  from: z.email({ error: 'From must be one valid email address, like keyward@example.com.' }),
+  /** Write-only. Only the desktop app stores it (encrypted with the OS key store); undefined = unchanged, null = remove. */
+  password: z.string().max(1024).nullable().optional()
+})
+export const OutboxListInput = z.object({
+  status: z.enum(['pending', 'sending', 'sent', 'failed'], { error: 'Status must be pending, sending, sent or failed.' }).optional(),
+  limit: z.number().int().min(1).max(1000).default(200)
+})
+export const OutboxIdInput = z.object({ id: z.number({ error: 'Give the outbox message id.' }).int().positive() })
+export const TestEmailInput = z.object({ to: z.email({ error: 'Give one valid email address to send the test to.' }) })

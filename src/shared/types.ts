@@ -98,3 +98,51 @@ export interface Page<T> {
   items: T[]
   total: number
 }
+
+export interface UsageRow {
+  /** Start of the interval, ISO 8601 UTC. */
+  bucket: string
+  keyId: string
+  keyName: string
+  model: string
+  requests: number
+  promptTokens: number
+  completionTokens: number
+  totalTokens: number
+}
+
+export interface SmtpSettings {
+  host: string | null
+  port: number | null
+  security: 'none' | 'starttls' | 'tls'
+  user: string | null
+  from: string | null
+  /** Whether a password is stored (never the password itself). */
+  passwordSet: boolean
+  /** How the desktop app protects the password: the OS key store, a weak fallback, or not at all. */
+  passwordStorage: 'os' | 'basic_text' | 'environment' | 'unavailable'
+}
+
+export interface OutboxItem {
+  id: number
+  to: string
+  subject: string
+  status: 'pending' | 'sending' | 'sent' | 'failed'
+  attempts: number
+  lastError: string | null
+  createdAt: string
+  sentAt: string | null
+  nextAttemptAt: string | null
+}
+
+export interface FlushResult {
+  sent: number
+  failed: number
+  pending: number
+}
+
+export interface TestEmailResult {
+  ok: boolean
+  /** The server's answer in words a user understands. */
+  message: string
+}

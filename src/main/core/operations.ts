@@ -1,4 +1,4 @@
-import type { Input, OperationName, Output } from '../../shared/contract'
+import type { CoreOperationName, Input, OperationName, Output } from '../../shared/contract'
 import type { Registry } from './registry'
 
 export interface CallContext {
@@ -7,7 +7,11 @@ export interface CallContext {
 }
 
 export type Handler<K extends OperationName> = (registry: Registry, input: Input<K>, ctx: CallContext) => Output<K>
-export type Handlers = { [K in OperationName]: Handler<K> }
+export type Handlers = { [K in CoreOperationName]: Handler<K> }
+
+/** A host's handler: may be async (SMTP, settings files). Hosts combine these with registryHandlers. */
+export type HostHandler<K extends OperationName> = (input: Input<K>, ctx: CallContext) => Output<K> | Promise<Output<K>>
+export type HostHandlers = { [K in Exclude<OperationName, CoreOperationName>]: HostHandler<K> }
 
 /**
  * Every contract operation bound to the registry core. Transports (IPC, the HTTP test server,
@@ -36,6 +40,6 @@ export const registryHandlers: Handlers = {
   'audit.verify': (r) => r.verifyAudit()
 }
 
-export function callOperation<K extends OperationName>(registry: Registry, name: K, input: Input<K>, ctx: CallContext): Output<K> {
+export function callOperation<K extends CoreOperationName>(registry: Registry, name: K, input: Input<K>, ctx: CallContext): Output<K> {
   return (registryHandlers[name] as Handler<K>)(registry, input, ctx)
 }

@@ -1,0 +1,61 @@
+import { contract, type CoreOperationName, type Input, type OperationName, type Output } from '../../shared/contract'
+import { KeywardError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../shared/errors'
+import { fieldErrors } from '../../shared/schemas'
+import { registryHandlers, type CallContext, type HostHandlers } from '../core/operations'
+import type { Registry } from '../core/registry'
+
+/** Every operation of the contract, bound to its implementation in one host. */
+export type OperationTable = { [K in OperationName]: (input: Input<K>, ctx: CallContext) => Output<K> | Promise<Output<K>> }
+
+export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ErrorPayload }
+
+/** The core's operations bound to one registry, plus the host's own (settings, SMTP). */
+export function operationTable(registry: Registry, host: HostHandlers): OperationTable {
+  const core = {} as Record<CoreOperationName, unknown>
+  for (const name of Object.keys(registryHandlers) as CoreOperationName[]) {
+    const handler = registryHandlers[name] as (r: Registry, input: unknown, ctx: CallContext) => unknown
+    core[name] = (input: unknown, ctx: CallContext) => handler(registry, input, ctx)
+  }
+  return { ...(core as Pick<OperationTable, CoreOperationName>), ...host } as OperationTable
+}
+
+export function isOperationName(name: unknown): name is OperationName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+/**
+ * The one path every transport takes: known name → input validated by the contract's schema →
+ * handler → result, or an error payload with a stable code. Unknown failures are logged by name
+ * only (never their input, which may hold a secret) and reach the caller as INTERNAL.
+ */
+export async function dispatch(
+  table: OperationTable,
+  name: unknown,
+  input: unknown,
+  ctx: CallContext,
+  log: (line: string) => void = (line) => console.error(line)
+): Promise<DispatchResult> {
+  if (!isOperationName(name)) {
+    return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown operation "${String(name).slice(0, 64)}".` } }
+  }
+  const parsed = contract[name].input.safeParse(input ?? {})
+  if (!parsed.success) return { ok: false, error: KeywardError.validation(fieldErrors(parsed.error)).toPayload() }
+  try {
+    const handler = table[name] as (input: unknown, ctx: CallContext) => unknown
+    return { ok: true, result: await handler(input ?? {}, ctx) }
+  } catch (error) {
+    if (!(error instanceof KeywardError)) log(`keyward: ${name} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`)
+    return { ok: false, error: toErrorPayload(error) }
+  }
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RULE_VIOLATION: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500
+}
