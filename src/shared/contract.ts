@@ -64,7 +64,9 @@ export const contract = {
   'notify.retry': op<{ item: OutboxItem }>()(s.OutboxIdInput, { mutates: true }),
   'notify.discard': op<{ discarded: OutboxItem }>()(s.OutboxIdInput, { mutates: true }),
   'notify.flush': op<FlushResult>()(s.Empty, { mutates: true }),
-  'notify.test': op<TestEmailResult>()(s.TestEmailInput, { mutates: false })
+  'notify.test': op<TestEmailResult>()(s.TestEmailInput, { mutates: false }),
+  /** The show-once dialog's Copy button: the host writes the secret to the system clipboard and schedules its clearing. */
+  'clipboard.writeSecret': op<{ clearsInSeconds: number }>()(s.ClipboardSecretInput, { mutates: false })
 } as const
 
 export type Contract = typeof contract
@@ -78,7 +80,7 @@ export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
 export const CORE_OPERATIONS = [
   'keys.list', 'keys.get', 'keys.create', 'keys.edit', 'keys.assign', 'keys.unassign', 'keys.setResources',
   'keys.disable', 'keys.enable', 'keys.rotate', 'keys.delete', 'resources.list', 'resources.add', 'resources.edit',
-  'resources.remove', 'pool.get', 'pool.set', 'suggestions.get', 'audit.list', 'audit.verify'
+  'resources.remove', 'pool.get', 'pool.set', 'suggestions.get', 'audit.list', 'audit.verify', 'usage.report'
 ] as const satisfies readonly OperationName[]
 export type CoreOperationName = (typeof CORE_OPERATIONS)[number]
 

@@ -294,3 +294,5 @@ export const OutboxListInput = z.object({
 })
 export const OutboxIdInput = z.object({ id: z.number({ error: 'Give the outbox message id.' }).int().positive() })
 export const TestEmailInput = z.object({ to: z.email({ error: 'Give one valid email address to send the test to.' }) })
+
+export const ClipboardSecretInput = z.object({ secret: Secret })

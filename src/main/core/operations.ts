@@ -1,5 +1,6 @@
 import type { CoreOperationName, Input, OperationName, Output } from '../../shared/contract'
 import type { Registry } from './registry'
+import { usageReport } from './usage'
 
 export interface CallContext {
   /** Who is acting, for the audit log: the OS user, --actor, or the admin key's name. */
@@ -37,7 +38,8 @@ export const registryHandlers: Handlers = {
   'pool.set': (r, input, ctx) => r.setPool(input, ctx.actor),
   'suggestions.get': (r) => r.suggestions(),
   'audit.list': (r, input) => r.listAudit(input),
-  'audit.verify': (r) => r.verifyAudit()
+  'audit.verify': (r) => r.verifyAudit(),
+  'usage.report': (r, input) => usageReport(r, input)
 }
 
 export function callOperation<K extends CoreOperationName>(registry: Registry, name: K, input: Input<K>, ctx: CallContext): Output<K> {
