@@ -113,8 +113,9 @@ export class Registry {
       ),
       tombstone: db.prepare('SELECT 1 FROM key_tombstones WHERE secret_hash = ?'),
       modelAssignment: db.prepare(
-        `SELECT r.status FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?`
+        `SELECT r.status, r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?`
       ),
+      resourceMinuteTokens: db.prepare('SELECT tokens FROM resource_usage WHERE resource_id = ? AND minute = ?').pluck(),
       touch: db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE pk = ?'),
       resourceById: db.prepare(
         `SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r WHERE r.id = ?`
@@ -469,12 +470,13 @@ export class Registry {
   verify(input: s.VerifyInput): VerifyResult {
     const v = parseInput(s.VerifyInput, input)
     const hit = this.verifyHit(v.secret, v.model, v.appName)
+    if (hit.code === 'RATE_LIMITED') return { valid: false, code: hit.code, key: this.keyByPk(hit.pk!), retryAfter: hit.retryAfter }
     if (hit.code !== 'VALID') return hit.pk === undefined ? { valid: false, code: hit.code } : { valid: false, code: hit.code, key: this.keyByPk(hit.pk) }
     return { valid: true, code: 'VALID', key: this.keyByPk(hit.pk!) }
   }
 
   /** The decision alone, without building the key document: the hot path of the HTTP verifier. */
-  verifyHit(secret: string, model?: string, appName?: string): { code: VerifyResult['code']; pk?: number } {
+  verifyHit(secret: string, model?: string, appName?: string): { code: VerifyResult['code']; pk?: number; retryAfter?: number } {
     if (!isWellFormedSecret(secret)) return { code: 'MALFORMED' }
     const hash = hashSecret(secret)
     const row = this.stmt.secretLookup.get(hash) as
@@ -487,9 +489,17 @@ export class Registry {
     if (row.expires_at != null && row.expires_at <= now) return { code: 'EXPIRED', pk: row.pk }
     if (row.app_id != null && appName !== row.app_id) return { code: 'APP_MISMATCH', pk: row.pk }
     if (model !== undefined && model !== '') {
-      const assignment = this.stmt.modelAssignment.get(row.pk, model) as { status: string } | undefined
+      const assignment = this.stmt.modelAssignment.get(row.pk, model) as { status: string; id: string; tpm_limit: number | null } | undefined
       if (!assignment) return { code: 'MODEL_NOT_ASSIGNED', pk: row.pk }
       if (assignment.status !== 'active') return { code: 'RESOURCE_INACTIVE', pk: row.pk }
+      if (assignment.tpm_limit != null) {
+        // Fixed one-minute window shared by every key on the resource (see usage.ts recordUsage).
+        const minute = Math.floor(now / 60_000)
+        const used = this.stmt.resourceMinuteTokens.get(assignment.id, minute) as number | undefined
+        if (used !== undefined && used >= assignment.tpm_limit) {
+          return { code: 'RATE_LIMITED', pk: row.pk, retryAfter: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)) }
+        }
+      }
     }
     this.noteUsed(row.pk, now)
     return { code: 'VALID', pk: row.pk }

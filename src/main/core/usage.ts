@@ -1,8 +1,210 @@
+import { z } from 'zod'
 import type { Input, Output } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
-import type { Registry } from './registry'
+import { Model, Secret, UsageReportInput } from '../../shared/schemas'
+import type { UsageRow, VerifyCode } from '../../shared/types'
+import { iso } from './clock'
+import { parseInput, type Registry } from './registry'
 
-// Usage recording, TPM rate limits and the usage report arrive with issue 4.
-export function usageReport(_registry: Registry, _input: Input<'usage.report'>): Output<'usage.report'> {
-  throw new KeywardError('INTERNAL', 'Usage reports are not available in this version yet.')
+/**
+ * Usage and TPM windows. A gateway reports what each request used; tokens are kept per key,
+ * model and minute (key_usage, for the report) and per TPM resource and minute (resource_usage,
+ * for the limit the verifier checks).
+ *
+ * The window is FIXED: the clock minute (UTC, floor(ms / 60000)). A resource is rate limited
+ * once the tokens reported against it in the current minute reach its tpmLimit, and is allowed
+ * again at the next minute boundary. Fixed windows match how usage is stored and reported (per
+ * minute), cost the verifier one primary-key lookup, and give an exact Retry-After; the price is
+ * that a burst straddling a boundary can use up to twice the limit within 60 seconds.
+ */
+
+export const MINUTE_MS = 60_000
+
+const TokenCount = (label: string) =>
+  z
+    .number({ error: `${label} must be a number of tokens.` })
+    .int(`${label} must be a whole number of tokens.`)
+    .min(0, `${label} cannot be negative.`)
+    .max(1e9, `${label} is implausibly large: report at most 1,000,000,000 tokens per request.`)
+
+export const UsageRecordInput = z.object({
+  key: Secret,
+  model: Model,
+  promptTokens: TokenCount('promptTokens'),
+  completionTokens: TokenCount('completionTokens'),
+  /** The caller's x-app-name, for keys bound to an app. */
+  appName: z.string().max(200).optional()
+})
+export type UsageRecordInput = z.input<typeof UsageRecordInput>
+
+export interface TpmWindow {
+  resourceId: string
+  limit: number
+  used: number
+  remaining: number
+  /** Start of the next window, ISO 8601 UTC. */
+  resetsAt: string
+}
+
+export interface UsageRecorded {
+  keyId: string
+  model: string
+  /** The minute the tokens were counted in, ISO 8601 UTC. */
+  minute: string
+  promptTokens: number
+  completionTokens: number
+  /** The TPM resource's window after this report; null for a PYG resource. */
+  tpm: TpmWindow | null
+}
+
+/** A report whose key did not verify: the verify code says why (the transport maps it to a status). */
+export class UsageRefused extends KeywardError {
+  constructor(readonly verifyCode: VerifyCode) {
+    const unauthorized = ['MALFORMED', 'NOT_FOUND', 'REVOKED', 'EXPIRED'].includes(verifyCode)
+    super(
+      unauthorized ? 'UNAUTHORIZED' : 'FORBIDDEN',
+      `Usage not recorded: the key does not verify for this model (${verifyCode}). Report usage only for requests the verifier allowed.`
+    )
+  }
+}
+
+interface Statements {
+  keyId: { get(pk: number): unknown }
+  assignment: { get(pk: number, model: string): unknown }
+  addKeyUsage: { run(...params: unknown[]): unknown }
+  addResourceUsage: { get(...params: unknown[]): unknown }
+}
+
+const statements = new WeakMap<Registry, Statements>()
+
+function prepared(registry: Registry): Statements {
+  let s = statements.get(registry)
+  if (!s) {
+    const db = registry.db
+    s = {
+      keyId: db.prepare('SELECT id FROM api_keys WHERE pk = ?').pluck(),
+      assignment: db.prepare(
+        'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
+      ),
+      addKeyUsage: db.prepare(
+        `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + 1,
+           prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
+      ),
+      addResourceUsage: db
+        .prepare(
+          `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
+           ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
+        )
+        .pluck()
+    }
+    statements.set(registry, s)
+  }
+  return s
+}
+
+/**
+ * Records one request's tokens. The key authenticates the report: it must verify for the model
+ * (a key that is RATE_LIMITED still reports, since the request it made was allowed and used tokens).
+ */
+export function recordUsage(registry: Registry, input: UsageRecordInput, now: number): UsageRecorded {
+  const v = parseInput(UsageRecordInput, input)
+  const hit = registry.verifyHit(v.key, v.model, v.appName)
+  if (hit.code !== 'VALID' && hit.code !== 'RATE_LIMITED') throw new UsageRefused(hit.code)
+  const pk = hit.pk!
+  const minute = Math.floor(now / MINUTE_MS)
+  const s = prepared(registry)
+  return registry.write(() => {
+    const keyId = s.keyId.get(pk) as string | undefined
+    const assignment = s.assignment.get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
+    // Deleted or unassigned by another process between the check and this transaction.
+    if (!keyId) throw new UsageRefused('REVOKED')
+    if (!assignment) throw new UsageRefused('MODEL_NOT_ASSIGNED')
+    s.addKeyUsage.run(pk, v.model, minute, v.promptTokens, v.completionTokens)
+    let tpm: TpmWindow | null = null
+    if (assignment.tpm_limit != null) {
+      const used = s.addResourceUsage.get(assignment.id, minute, v.promptTokens + v.completionTokens) as number
+      tpm = {
+        resourceId: assignment.id,
+        limit: assignment.tpm_limit,
+        used,
+        remaining: Math.max(0, assignment.tpm_limit - used),
+        resetsAt: iso((minute + 1) * MINUTE_MS)
+      }
+    }
+    return { keyId, model: v.model, minute: iso(minute * MINUTE_MS), promptTokens: v.promptTokens, completionTokens: v.completionTokens, tpm }
+  })
+}
+
+/** At most this many rows per report: enough for a month per hour of a few keys, not a runaway query. */
+export const USAGE_REPORT_MAX_ROWS = 50_000
+
+const BUCKET_MINUTES = { per_minute: 1, per_hour: 60, per_day: 1440 } as const
+
+/** A bare date starts at 00:00 UTC; as an end it includes that whole day. */
+function boundary(value: string, asEnd: boolean): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (asEnd ? 86_400_000 : 0)
+  return Date.parse(value)
+}
+
+/**
+ * The platform's usage report: tokens and requests per interval, key and model, filtered by model
+ * ids, one key (id or name), department and project, between start (inclusive) and end (exclusive
+ * for a date-time, inclusive for a bare date).
+ */
+export function usageReport(registry: Registry, input: Input<'usage.report'>): Output<'usage.report'> {
+  const v = parseInput(UsageReportInput, input)
+  const startMs = boundary(v.start, false)
+  const endMs = boundary(v.end, true)
+  if (endMs <= startMs) {
+    throw KeywardError.validation({ end: `End (${v.end}) must be after start (${v.start}).` })
+  }
+  const size = BUCKET_MINUTES[v.interval]
+  const where = ['u.minute >= @from', 'u.minute < @to']
+  const params: Record<string, unknown> = { from: Math.ceil(startMs / MINUTE_MS), to: Math.ceil(endMs / MINUTE_MS), size }
+  if (v.key !== undefined) {
+    const key = registry.resolveKey(v.key)
+    where.push('k.id = @keyId')
+    params.keyId = key.id
+  }
+  if (v.models?.length) {
+    where.push('u.model IN (SELECT value FROM json_each(@models))')
+    params.models = JSON.stringify(v.models)
+  }
+  if (v.department !== undefined) {
+    where.push('k.department_id = (SELECT id FROM departments WHERE name = @department)')
+    params.department = v.department
+  }
+  if (v.project !== undefined) {
+    where.push('k.project_id = (SELECT id FROM projects WHERE name = @project)')
+    params.project = v.project
+  }
+  const rows = registry.db
+    .prepare(
+      `SELECT (u.minute / @size) * @size AS bucket, k.id AS keyId, k.name AS keyName, u.model AS model,
+              sum(u.requests) AS requests, sum(u.prompt_tokens) AS promptTokens, sum(u.completion_tokens) AS completionTokens
+       FROM key_usage u JOIN api_keys k ON k.pk = u.key_pk
+       WHERE ${where.join(' AND ')}
+       GROUP BY bucket, u.key_pk, u.model
+       ORDER BY bucket, k.name COLLATE NOCASE, u.model
+       LIMIT ${USAGE_REPORT_MAX_ROWS + 1}`
+    )
+    .all(params) as (Omit<UsageRow, 'bucket' | 'totalTokens'> & { bucket: number })[]
+  if (rows.length > USAGE_REPORT_MAX_ROWS) {
+    throw KeywardError.validation({
+      interval: `The report would have more than ${USAGE_REPORT_MAX_ROWS} rows. Narrow the dates, name a key or models, or use a longer interval.`
+    })
+  }
+  return {
+    items: rows.map((r) => ({
+      bucket: iso(r.bucket * MINUTE_MS),
+      keyId: r.keyId,
+      keyName: r.keyName,
+      model: r.model,
+      requests: r.requests,
+      promptTokens: r.promptTokens,
+      completionTokens: r.completionTokens,
+      totalTokens: r.promptTokens + r.completionTokens
+    }))
+  }
 }

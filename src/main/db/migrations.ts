@@ -185,5 +185,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX key_usage_minute ON key_usage (minute);
     `
+  },
+  {
+    version: 3,
+    name: 'resource usage window',
+    sql: /* sql */ `
+      -- Tokens used per TPM resource and minute, summed over every key assigned to it: the
+      -- verifier checks a resource's tpmLimit with one primary-key lookup instead of a sum.
+      CREATE TABLE resource_usage (
+        resource_id TEXT NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+        minute      INTEGER NOT NULL,
+        tokens      INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (resource_id, minute)
+      ) STRICT, WITHOUT ROWID;
+    `
   }
 ]
