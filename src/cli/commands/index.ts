@@ -1,0 +1,29 @@
+import type { Command } from 'commander'
+import type { CliContext } from '../context'
+import { registerAudit } from './audit'
+import { registerKeys } from './keys'
+import { registerQuota } from './quota'
+import { registerResources } from './resources'
+import { registerSeedDemo } from './seed-demo'
+
+/**
+ * Adds one group of commands to the program. A registrar only declares commands; its actions
+ * use `ctx` at run time (ctx.registry(), ctx.call(...), ctx.print(doc, human), ctx.json, ctx.actor).
+ *
+ * An action returns (or resolves) when its command is done; main then closes the registry and
+ * exits with 0, or ctx.setExitCode(n). To fail, throw a KeywardError (VALIDATION → exit 2,
+ * anything else → exit 1); main prints it as text, or as {"error": …} on stderr with --json.
+ * A long-running command (serve) returns a promise that settles when it shuts down.
+ * Option parsers that fail with a VALIDATION error naming the flag are in ../parse.ts.
+ *
+ * To add a group: write commands/<group>.ts exporting a Registrar and append it below.
+ */
+export type Registrar = (program: Command, ctx: CliContext) => void
+
+export const registrars: Registrar[] = [
+  registerResources,
+  registerQuota,
+  registerKeys,
+  registerAudit,
+  registerSeedDemo
+]

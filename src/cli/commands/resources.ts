@@ -1,0 +1,3 @@
+import type { Registrar } from './index'
+
+export const registerResources: Registrar = () => {}

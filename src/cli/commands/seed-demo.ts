@@ -1,0 +1,3 @@
+import type { Registrar } from './index'
+
+export const registerSeedDemo: Registrar = () => {}
