@@ -20,7 +20,7 @@ const processIo: CliIo = {
   env: process.env
 }
 
-export function buildProgram(io: CliIo = processIo) {
+export function buildProgram(io: CliIo = processIo, { json = false }: { json?: boolean } = {}) {
   const program = new Command('keyward')
     .description('Keyward: the registry of API keys for AI-model platforms, from the command line.')
     .version(version, '-V, --version', 'print the Keyward version')
@@ -28,13 +28,14 @@ export function buildProgram(io: CliIo = processIo) {
     .option('--json', 'print exactly one JSON document on stdout; errors as JSON on stderr')
     .option('--actor <name>', 'name recorded in the audit log (default: your OS user name)')
     .helpOption('-h, --help', 'show help for a command')
-    .addHelpCommand(false)
+    .helpCommand(false)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
-      writeErr: io.stderr,
-      // Errors are printed once, by run(), as text or JSON.
+      // In JSON mode nothing but the JSON error may reach stderr: mute commander's help-on-error.
+      writeErr: json ? () => {} : io.stderr,
+      // Errors are printed once, by report(), as text or JSON.
       outputError: () => {}
     })
     .addHelpText(
@@ -44,15 +45,19 @@ export function buildProgram(io: CliIo = processIo) {
     )
   const handle = createContext(program, io)
   for (const register of registrars) register(program, handle.ctx)
+  // "--help" is the one way to get help; commander's implicit "help" subcommand is not inherited, so turn it off everywhere.
+  const noHelpCommand = (command: Command): void => {
+    command.helpCommand(false)
+    command.commands.forEach(noHelpCommand)
+  }
+  noHelpCommand(program)
   return { program, handle }
 }
 
 /** Runs one command line (without "node keyward"). Resolves to the exit code; never throws. */
 export async function main(args: string[], io: CliIo = processIo): Promise<number> {
   const json = wantsJson(args)
-  const { program, handle } = buildProgram(io)
-  // In JSON mode nothing but the JSON error may reach stderr: mute commander's own help-on-error.
-  if (json) program.configureOutput({ writeOut: io.stdout, writeErr: () => {}, outputError: () => {} })
+  const { program, handle } = buildProgram(io, { json })
   try {
     await program.parseAsync(args, { from: 'user' })
     return handle.exitCode()

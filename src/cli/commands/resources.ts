@@ -1,3 +1,70 @@
+import { Option } from 'commander'
+import type { Resource } from '../../shared/types'
+import { formatTable, plural, type Column } from '../output'
+import { integerOption } from '../parse'
 import type { Registrar } from './index'
 
-export const registerResources: Registrar = () => {}
+const RESOURCE_COLUMNS: Column<Resource>[] = [
+  { header: 'Model', value: (r) => r.model },
+  { header: 'Type', value: (r) => r.type },
+  { header: 'Status', value: (r) => r.status },
+  { header: 'TPM limit', value: (r) => r.tpmLimit, right: true },
+  { header: 'Keys', value: (r) => r.keyCount, right: true },
+  { header: 'Id', value: (r) => r.id }
+]
+
+export function describeResource(r: Resource): string {
+  const limit = r.tpmLimit == null ? 'pay-as-you-go' : `${r.tpmLimit} tokens per minute`
+  return `${r.model}:${r.type} (${r.id}): ${limit}, ${r.status}, used by ${plural(r.keyCount, 'key')}`
+}
+
+/** `resources add|list|edit|remove`: the platform's "My Resources". */
+export const registerResources: Registrar = (program, ctx) => {
+  const resources = program.command('resources').description('models you can assign to keys, under TPM or PYG')
+
+  resources
+    .command('list')
+    .description('list every resource with its TPM limit and how many keys use it')
+    .action(() => {
+      ctx.print(ctx.call('resources.list', {}), (doc) => formatTable(doc.items, RESOURCE_COLUMNS, 'No resources yet. Add one with "keyward resources add".'))
+    })
+
+  resources
+    .command('add')
+    .description('add a model under TPM (provisioned tokens per minute) or PYG (pay-as-you-go)')
+    .requiredOption('--model <model>', 'model name, e.g. gpt-4o')
+    .requiredOption('--type <type>', 'TPM or PYG')
+    .option('--limit <tpm>', 'tokens per minute (required for TPM, refused for PYG)', integerOption('--limit', { min: 1 }))
+    .option('--inactive', 'add it as inactive (keys cannot use it until activated)')
+    .action((opts: { model: string; type: string; limit?: number; inactive?: boolean }) => {
+      const result = ctx.call('resources.add', {
+        model: opts.model,
+        type: opts.type.toUpperCase() as 'TPM' | 'PYG',
+        tpmLimit: opts.limit,
+        status: opts.inactive ? 'inactive' : 'active'
+      })
+      ctx.print(result, (doc) => `Added ${describeResource(doc.resource)}.`)
+    })
+
+  resources
+    .command('edit')
+    .description("change a resource's TPM limit or status")
+    .argument('<RREF>', 'resource id or MODEL:TYPE, e.g. gpt-4o:TPM')
+    .option('--limit <tpm>', 'new tokens per minute (TPM resources only)', integerOption('--limit', { min: 1 }))
+    .addOption(new Option('--active', 'mark it active').conflicts('inactive'))
+    .addOption(new Option('--inactive', 'mark it inactive: keys holding it stop verifying for that model').conflicts('active'))
+    .action((ref: string, opts: { limit?: number; active?: boolean; inactive?: boolean }) => {
+      const status = opts.active ? 'active' : opts.inactive ? 'inactive' : undefined
+      const result = ctx.call('resources.edit', { resource: ref, tpmLimit: opts.limit, status })
+      ctx.print(result, (doc) => `Saved ${describeResource(doc.resource)}.`)
+    })
+
+  resources
+    .command('remove')
+    .description('remove a resource no key uses (refused while keys hold it)')
+    .argument('<RREF>', 'resource id or MODEL:TYPE, e.g. gpt-4o:TPM')
+    .action((ref: string) => {
+      const result = ctx.call('resources.remove', { resource: ref })
+      ctx.print(result, (doc) => `Removed ${doc.removed.model}:${doc.removed.type} (${doc.removed.id}).`)
+    })
+}
