@@ -1,0 +1,267 @@
+import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto'
+import { KeywardError } from '../../shared/errors'
+import type { ResourceType } from '../../shared/schemas'
+import { Registry } from './registry'
+
+/**
+ * Deterministic demo data for trying the app and for benchmarks (`keyward seed-demo`).
+ *
+ * Everything goes through the Registry's public methods (so every rule, audit entry and FTS row
+ * is exactly what a user's own actions would write), inside ONE outer transaction: each method's
+ * own transaction nests as a savepoint, and a failure leaves the registry as it was.
+ *
+ * Determinism: a seeded PRNG picks every name, department, project, resource set, date and flag;
+ * ids come from a seeded byte stream and the clock is simulated. Secrets do NOT: they come from
+ * crypto.randomBytes and are dropped on the spot, so nobody can recompute a demo key's secret from
+ * the seed (a demo registry may well end up shared).
+ */
+
+export interface SeedDemoOptions {
+  /** How many keys to create. */
+  keys: number
+  /** Same seed (and same starting registry) → same data. */
+  seed?: string | number
+  /** Who the audit log names as the author. */
+  actor: string
+  /** "Now" for the simulated timeline (ms since the epoch). Keys are created over the year before it. */
+  now?: number
+}
+
+export interface SeedDemoResult {
+  resources: number
+  keys: number
+  departments: number
+  projects: number
+}
+
+export const DEMO_MAX_KEYS = 1_000_000
+
+/** The models a demo registry offers: some under both types, to show the one-type-per-model rule. */
+export const DEMO_RESOURCES: readonly { model: string; type: ResourceType; tpmLimit?: number }[] = [
+  { model: 'gpt-4o', type: 'TPM', tpmLimit: 450_000 },
+  { model: 'gpt-4o', type: 'PYG' },
+  { model: 'gpt-4o-mini', type: 'TPM', tpmLimit: 2_000_000 },
+  { model: 'gpt-4o-mini', type: 'PYG' },
+  { model: 'o3', type: 'TPM', tpmLimit: 150_000 },
+  { model: 'o4-mini', type: 'PYG' },
+  { model: 'claude-sonnet-4', type: 'TPM', tpmLimit: 400_000 },
+  { model: 'claude-sonnet-4', type: 'PYG' },
+  { model: 'claude-haiku-3.5', type: 'PYG' },
+  { model: 'llama-3.1-70b', type: 'TPM', tpmLimit: 300_000 },
+  { model: 'llama-3.1-8b', type: 'PYG' },
+  { model: 'mistral-large', type: 'TPM', tpmLimit: 200_000 },
+  { model: 'jais-30b', type: 'TPM', tpmLimit: 100_000 },
+  { model: 'text-embedding-3-large', type: 'PYG' },
+  { model: 'whisper-large-v3', type: 'PYG' }
+]
+
+const DEPARTMENTS = [
+  'Engineering', 'Data Science', 'Customer Support', 'Marketing', 'Finance', 'Legal', 'Human Resources',
+  'Sales', 'Operations', 'Research', 'Security', 'Product'
+]
+const DEPARTMENT_CODES = ['Eng', 'Ds', 'Cs', 'Mkt', 'Fin', 'Legal', 'Hr', 'Sales', 'Ops', 'Res', 'Sec', 'Prod']
+const PROJECTS = [
+  'Atlas', 'Beacon', 'Compass', 'Delta', 'Ember', 'Falcon', 'Granite', 'Harbor', 'Iris', 'Juniper', 'Keystone',
+  'Lighthouse', 'Meridian', 'Nimbus', 'Orion', 'Pinnacle', 'Quartz', 'Redwood', 'Summit', 'Tundra', 'Unity',
+  'Vertex', 'Willow', 'Zephyr'
+]
+const PURPOSES = ['Chat', 'Search', 'Summary', 'Triage', 'Translate', 'Classify', 'Extract', 'Copilot', 'Review', 'Agent', 'Embed', 'Voice']
+const FIRST_NAMES = [
+  'Aisha', 'Omar', 'Lina', 'Youssef', 'Fatima', 'Hassan', 'Maya', 'Karim', 'Sara', 'Ali', 'Noor', 'Tariq', 'Emma',
+  'Liam', 'Olivia', 'Noah', 'Sofia', 'Lucas', 'Chen', 'Priya', 'Ravi', 'Mei', 'Kenji', 'Ana', 'Diego', 'Ingrid',
+  'Jonas', 'Zara', 'Mateo', 'Leila'
+]
+const LAST_NAMES = [
+  'Haddad', 'Nasser', 'Khalil', 'Rahman', 'Saleh', 'Mansour', 'Smith', 'Johnson', 'Garcia', 'Muller', 'Rossi',
+  'Dubois', 'Tanaka', 'Kim', 'Patel', 'Singh', 'Wang', 'Silva', 'Novak', 'Larsen', 'Cohen', 'Okafor', 'Mensah',
+  'Ivanova', 'Costa'
+]
+const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const
+const JUSTIFICATIONS = [
+  'Needed for the customer-facing assistant launch.',
+  'Batch summarisation of support tickets overnight.',
+  'Prototype for the quarterly innovation review.',
+  'Replaces the legacy keyword search with semantic search.',
+  'Internal tool for drafting contract reviews.',
+  'Evaluation of model quality against the current vendor.',
+  'Translation of product documentation into Arabic and French.',
+  'Classification of incoming invoices for the finance pipeline.'
+]
+const NOTES = [
+  'Owner on leave until next month; contact the team lead.',
+  'Rotate after the pilot ends.',
+  'Shared by the nightly batch jobs.',
+  'Migrated from the old gateway.',
+  'Usage reviewed in the last cost meeting.',
+  'Temporary: remove when the vendor contract is signed.',
+  'Load-tested at 2x expected traffic.',
+  'Requested through ticket OPS-4821.'
+]
+
+const DAY_MS = 86_400_000
+
+/** sfc32 over a SHA-256 of the seed: fast, well mixed, and the same on every platform. */
+export function seededRandom(seed: string | number): () => number {
+  const h = createHash('sha256').update(`keyward-demo:${seed}`).digest()
+  let a = h.readUInt32LE(0)
+  let b = h.readUInt32LE(4)
+  let c = h.readUInt32LE(8)
+  let d = h.readUInt32LE(12)
+  const next = () => {
+    a >>>= 0
+    b >>>= 0
+    c >>>= 0
+    d >>>= 0
+    const t = (((a + b) | 0) + d) | 0
+    d = (d + 1) | 0
+    a = b ^ (b >>> 9)
+    b = (c + (c << 3)) | 0
+    c = (c << 21) | (c >>> 11)
+    c = (c + t) | 0
+    return (t >>> 0) / 4294967296
+  }
+  for (let i = 0; i < 12; i++) next()
+  return next
+}
+
+/** A deterministic byte stream for ids (SHA-256 in counter mode). */
+function seededBytes(seed: string): (size: number) => Buffer {
+  let counter = 0
+  return (size) => {
+    const chunks: Buffer[] = []
+    let have = 0
+    while (have < size) {
+      const block = createHash('sha256').update(seed).update(String(counter++)).digest()
+      chunks.push(block)
+      have += block.length
+    }
+    return Buffer.concat(chunks).subarray(0, size)
+  }
+}
+
+/**
+ * Fills `registry` with demo resources and `options.keys` keys. Resources that already exist
+ * (same model and type) are reused; new TPM resources are sized to fit a TPM pool if one is set
+ * (and skipped when the pool is full). Secrets are discarded; nothing secret is returned.
+ */
+export function seedDemo(registry: Registry, options: SeedDemoOptions): SeedDemoResult {
+  const count = options.keys
+  if (!Number.isInteger(count) || count < 0 || count > DEMO_MAX_KEYS) {
+    throw KeywardError.validation({ keys: `Give a whole number of keys from 0 to ${DEMO_MAX_KEYS}.` })
+  }
+  const seed = String(options.seed ?? 1)
+  const now = options.now ?? Date.now()
+  const actor = options.actor
+  const random = seededRandom(seed)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
+  const chance = (p: number) => random() < p
+
+  const db = registry.db
+  // Where the registry stands decides the id stream, so seeding twice never reuses an id.
+  const head = (db.prepare("SELECT value FROM registry_settings WHERE name = 'audit_head'").pluck().get() as string | undefined) ?? ''
+  const idBytes = seededBytes(`${seed}:${head}`)
+  let clockNow = now - 400 * DAY_MS
+  const demo = new Registry(db, {
+    clock: () => clockNow,
+    // Ids (12 bytes) from the seeded stream; secrets (32 bytes) from the system CSPRNG, then dropped.
+    randomBytes: (size) => (size === 32 ? cryptoRandomBytes(size) : idBytes(size)),
+    lastUsedFlushMs: Number.MAX_SAFE_INTEGER
+  })
+
+  const run = db.transaction((): SeedDemoResult => {
+    // ── Resources ──
+    const byModel = new Map<string, { id: string; type: ResourceType }[]>()
+    const existing = new Map(registry.listResources().items.map((r) => [`${r.model}:${r.type}`, r]))
+    let resources = 0
+    for (const spec of DEMO_RESOURCES) {
+      let resource = existing.get(`${spec.model}:${spec.type}`)
+      if (!resource) {
+        let tpmLimit = spec.tpmLimit
+        if (spec.type === 'TPM') {
+          const remaining = demo.getPool().remaining
+          if (remaining != null) {
+            if (remaining <= 0) continue
+            tpmLimit = Math.min(tpmLimit!, remaining)
+          }
+        }
+        resource = demo.addResource({ model: spec.model, type: spec.type, tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined }, actor).resource
+      }
+      resources++
+      const list = byModel.get(spec.model) ?? []
+      list.push({ id: resource.id, type: resource.type })
+      byModel.set(spec.model, list)
+    }
+    const models = [...byModel.keys()]
+
+    // ── Keys, created in time order over the past 400 days ──
+    const departments = new Set<string>()
+    const projects = new Set<string>()
+    const start = clockNow
+    const span = now - DAY_MS - start
+    let created = 0
+    const toDisable: string[] = []
+    for (let i = 0; i < count; i++) {
+      const createdAt = start + Math.floor(((i + random()) / Math.max(count, 1)) * span)
+      clockNow = createdAt
+      const d = Math.floor(random() * DEPARTMENTS.length)
+      const department = DEPARTMENTS[d]!
+      const project = pick(PROJECTS)
+      const environment = random() < 0.5 ? 'prod' : pick(ENVIRONMENTS)
+      const purpose = pick(PURPOSES)
+      const admin = chance(0.004)
+      const first = pick(FIRST_NAMES)
+      const last = pick(LAST_NAMES)
+      const resourceRefs: string[] = []
+      if (!admin && models.length > 0) {
+        const wanted = 1 + Math.floor(random() * Math.min(3, models.length))
+        const chosen = new Set<string>()
+        while (chosen.size < wanted) chosen.add(pick(models))
+        // One resource per model (TPM or PYG, never both): the seed's rule.
+        for (const model of [...chosen].sort()) resourceRefs.push(pick(byModel.get(model)!).id)
+      }
+      const expires = chance(0.35) ? createdAt + (30 + Math.floor(random() * 700)) * DAY_MS : null
+      const appId = chance(0.7) ? `${project.toLowerCase()}-${purpose.toLowerCase()}${environment === 'prod' ? '' : `-${environment}`}` : undefined
+      const input = {
+        name: `${DEPARTMENT_CODES[d]}${project}${purpose}${admin ? 'Admin' : ''}${i + 1}`,
+        kind: admin ? ('admin' as const) : ('standard' as const),
+        resources: resourceRefs,
+        department: chance(0.95) ? department : undefined,
+        project: chance(0.9) ? project : undefined,
+        environment,
+        requestor: `${first} ${last}`,
+        appId,
+        justification: chance(0.6) ? pick(JUSTIFICATIONS) : undefined,
+        notes: chance(0.25) ? pick(NOTES) : undefined,
+        expiresAt: expires == null ? undefined : new Date(expires).toISOString()
+      }
+      let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          created_ = demo.createKey(attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }, actor)
+          break
+        } catch (error) {
+          // A name already taken by an earlier seeding: try the next suffix.
+          if (!(error instanceof KeywardError && error.code === 'CONFLICT' && attempt < 20)) throw error
+        }
+      }
+      const { key } = created_
+      created++
+      if (key.department) departments.add(key.department)
+      if (key.project) projects.add(key.project)
+      // Most keys have been used since: a real verification at a later moment records lastUsedAt
+      // (buffered in memory, written once at the end). The secret is then dropped.
+      if (chance(0.75)) {
+        const usedUntil = Math.min(now - DAY_MS, expires ?? now)
+        clockNow = createdAt + Math.floor(random() * (usedUntil - createdAt))
+        demo.verifyHit(created_.secret, undefined, appId)
+      }
+      if (chance(0.05)) toDisable.push(key.id)
+    }
+    // Disabled last, so the audit log's times stay in order.
+    clockNow = now - DAY_MS / 2
+    for (const id of toDisable) demo.disableKey({ key: id }, actor)
+    demo.flushLastUsed()
+    return { resources, keys: created, departments: departments.size, projects: projects.size }
+  })
+  return run.immediate()
+}
