@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { KeywardError, toErrorPayload } from '../../shared/errors'
+import { systemClock, type Clock } from '../core/clock'
+import { Registry } from '../core/registry'
+import { openRegistryDatabase } from '../db/open'
+import { operationTable } from '../transport/dispatch'
+import { AdminApi } from './admin'
+import { serverHostHandlers, type NotifyHandlers } from './host'
+import { BodyError, sendError, sendJson } from './http'
+import { defaultRendererDir, StaticUi } from './static'
+import { AuthThrottle, type ThrottleOptions } from './throttle'
+import { handleUsage, Verifier } from './verify'
+
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 8787
+
+export interface ServerOptions {
+  /** The registry file; the server opens its own WAL connection to it. */
+  dbPath: string
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Serve the built renderer as the web console; a string names the folder (default out/renderer). */
+  ui?: boolean | string
+  /** Milliseconds between writes of buffered lastUsedAt values (default 5000). */
+  lastUsedFlushMs?: number
+  /** Failed admin sign-ins allowed per client address and window. */
+  throttle?: Omit<ThrottleOptions, 'clock'>
+  /** Email handlers for notify.* (the desktop app and CLI build them); without them notify.* answers NOT_FOUND. */
+  notify?: (registry: Registry) => NotifyHandlers
+  /** An Electron-ABI better-sqlite3 build, inside the desktop app's utility process. */
+  nativeBinding?: string
+  /** Injected by tests to move time (expiry, rotation grace, TPM windows, throttling). */
+  clock?: Clock
+  /** Where errors are written (by name only, never a secret). Defaults to stderr. */
+  log?: (line: string) => void
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8787 */
+  url: string
+  host: string
+  port: number
+  /** The server's own registry connection (tests read it; callers must not close it). */
+  registry: Registry
+  /** Stops accepting requests, lets in-flight ones finish, writes lastUsedAt, closes the database. */
+  close(): Promise<void>
+}
+
+/** Loopback names: anything else exposes the verifier and admin API to the network. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
+/**
+ * `keyward serve` as a function: the verifier (/v1/keys/verify), usage reports (/v1/usage), the
+ * admin API (/v1/admin/*) and, with `ui`, the web console, over one registry file.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock
+  const log = options.log ?? ((line: string) => console.error(line))
+  const host = options.host ?? DEFAULT_HOST
+  const ui = options.ui ? new StaticUi(typeof options.ui === 'string' ? options.ui : defaultRendererDir()) : undefined
+  // lastUsedAt is written by the timer below, never inside a verification.
+  const registry = new Registry(openRegistryDatabase(options.dbPath, { nativeBinding: options.nativeBinding }), {
+    clock,
+    lastUsedFlushMs: Number.POSITIVE_INFINITY
+  })
+  const table = operationTable(registry, serverHostHandlers(options.notify?.(registry)))
+  const verifier = new Verifier(registry)
+  const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://keyward.invalid')
+    const path = url.pathname
+    if (path === '/v1/keys/verify') return verifier.handle(req, res, url)
+    if (path === '/v1/usage') return handleUsage(req, res, registry, clock)
+    if (path === '/v1/health') return sendJson(res, 200, { status: 'ok' })
+    if (path.startsWith('/v1/admin/')) return admin.handle(req, res, path.slice('/v1/admin'.length), url)
+    if (ui && !path.startsWith('/v1/')) return ui.handle(req, res, path)
+    sendError(res, 404, {
+      code: 'NOT_FOUND',
+      message: ui || path.startsWith('/v1/') ? `No endpoint ${req.method} ${path.slice(0, 200)}.` : 'No web console here: start the server with --ui to serve it.'
+    })
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof BodyError) {
+        if (!res.headersSent) sendError(res, error.status, error.payload, { connection: 'close' })
+        return
+      }
+      if (!(error instanceof KeywardError)) log(`keyward serve: ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message}`)
+      if (!res.headersSent) sendError(res, 500, toErrorPayload(error))
+      else res.destroy()
+    })
+  })
+  server.headersTimeout = 10_000
+  server.requestTimeout = 30_000
+
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? DEFAULT_PORT, host, () => {
+        server.off('error', reject)
+        resolveListen()
+      })
+    })
+  } catch (error) {
+    registry.close()
+    const code = (error as NodeJS.ErrnoException).code
+    const port = options.port ?? DEFAULT_PORT
+    if (code === 'EADDRINUSE') throw new KeywardError('CONFLICT', `Port ${port} on ${host} is already in use. Stop the other server or choose another port with --port.`)
+    if (code === 'EACCES') throw new KeywardError('FORBIDDEN', `Not allowed to listen on ${host}:${port}. Use a port from 1024 up, or another --host.`)
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new KeywardError('VALIDATION', `Cannot listen on ${host}: it is not an address of this machine. Check --host.`)
+    throw error
+  }
+
+  const flush = () => {
+    try {
+      registry.flushLastUsed()
+    } catch (error) {
+      // Another process holds the write lock: the values stay buffered for the next tick.
+      log(`keyward serve: lastUsedAt not written yet (${(error as Error)?.message}); retrying on the next tick.`)
+    }
+  }
+  const timer = setInterval(flush, options.lastUsedFlushMs ?? 5_000)
+  timer.unref()
+
+  const address = server.address() as AddressInfo
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    registry,
+    close() {
+      closing ??= new Promise<void>((resolveClose) => {
+        clearInterval(timer)
+        const force = setTimeout(() => server.closeAllConnections(), 5_000)
+        force.unref()
+        server.close(() => {
+          clearTimeout(force)
+          try {
+            registry.close()
+          } finally {
+            resolveClose()
+          }
+        })
+        server.closeIdleConnections()
+      })
+      return closing
+    }
+  }
+}
