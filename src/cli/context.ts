@@ -1,11 +1,18 @@
 import { userInfo } from 'node:os'
 import type { Command } from 'commander'
 import type { CoreOperationName, Input, Output } from '../shared/contract'
-import { callOperation } from '../main/core/operations'
 import { resolveRegistryPath } from '../main/core/paths'
-import { Registry } from '../main/core/registry'
-import { openRegistryDatabase } from '../main/db/open'
+import type { Registry } from '../main/core/registry'
 import { readStdin } from './stdin'
+
+export type Core = typeof import('./core')
+let core: Core | undefined
+
+/** The registry core, required on first use (tsx's hook resolves the .ts file); see core.ts. */
+export function loadCore(): Core {
+  core ??= require('./core') as Core
+  return core
+}
 
 /**
  * What every command gets besides its own options. Global options (--db, --json, --actor) are
@@ -73,11 +80,14 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
       return resolveRegistryPath(opts().db)
     },
     registry() {
-      registry ??= new Registry(openRegistryDatabase(ctx.dbPath))
+      if (!registry) {
+        const { Registry, openRegistryDatabase } = loadCore()
+        registry = new Registry(openRegistryDatabase(ctx.dbPath))
+      }
       return registry
     },
     call(name, input) {
-      return callOperation(ctx.registry(), name, input, { actor: ctx.actor })
+      return loadCore().callOperation(ctx.registry(), name, input, { actor: ctx.actor })
     },
     print(doc, human) {
       if (ctx.json) io.stdout(`${JSON.stringify(doc, null, 2)}\n`)

@@ -15,6 +15,8 @@ import { registerSeedDemo } from './seed-demo'
  * anything else → exit 1); main prints it as text, or as {"error": …} on stderr with --json.
  * A long-running command (serve) returns a promise that settles when it shuts down.
  * Option parsers that fail with a VALIDATION error naming the flag are in ../parse.ts.
+ * Startup: every registrar module is loaded for `keyward --help`; require heavy modules (the core,
+ * servers, nodemailer) inside actions, as seed-demo.ts does with loadCore().
  *
  * To add a group: write commands/<group>.ts exporting a Registrar and append it below.
  */

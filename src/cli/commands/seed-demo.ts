@@ -1,4 +1,4 @@
-import { seedDemo } from '../../main/core/demo'
+import { loadCore } from '../context'
 import { integerOption } from '../parse'
 import type { Registrar } from './index'
 
@@ -11,7 +11,7 @@ export const registerSeedDemo: Registrar = (program, ctx) => {
     .option('--seed <seed>', 'any text; the same seed gives the same data', '1')
     .action((opts: { keys: number; seed: string }) => {
       const started = performance.now()
-      const result = seedDemo(ctx.registry(), { keys: opts.keys, seed: opts.seed, actor: ctx.actor })
+      const result = loadCore().seedDemo(ctx.registry(), { keys: opts.keys, seed: opts.seed, actor: ctx.actor })
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
       ctx.print(
         result,

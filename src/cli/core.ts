@@ -1,0 +1,8 @@
+/**
+ * Everything the CLI needs from the registry core, in one module that context.ts loads on first
+ * use: --help, --version and usage errors then start without SQLite and zod (a third of startup).
+ */
+export { Registry } from '../main/core/registry'
+export { callOperation } from '../main/core/operations'
+export { seedDemo } from '../main/core/demo'
+export { openRegistryDatabase } from '../main/db/open'
