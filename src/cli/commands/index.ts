@@ -5,6 +5,7 @@ import { registerKeys } from './keys'
 import { registerQuota } from './quota'
 import { registerResources } from './resources'
 import { registerSeedDemo } from './seed-demo'
+import { registerServe } from './serve'
 
 /**
  * Adds one group of commands to the program. A registrar only declares commands; its actions
@@ -27,5 +28,6 @@ export const registrars: Registrar[] = [
   registerQuota,
   registerKeys,
   registerAudit,
-  registerSeedDemo
+  registerSeedDemo,
+  registerServe
 ]

@@ -6,7 +6,10 @@ import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
 import { operationTable } from '../transport/dispatch'
 import { AdminApi } from './admin'
-import { serverHostHandlers, type NotifyHandlers } from './host'
+import { createNotifyHandlers } from '../notify/handlers'
+import { startOutboxSender } from '../notify/sender'
+import { processPasswordStore } from '../notify/types'
+import { serverHostHandlers } from './host'
 import { BodyError, sendError, sendJson } from './http'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
@@ -27,8 +30,10 @@ export interface ServerOptions {
   lastUsedFlushMs?: number
   /** Failed admin sign-ins allowed per client address and window. */
   throttle?: Omit<ThrottleOptions, 'clock'>
-  /** Email handlers for notify.* (the desktop app and CLI build them); without them notify.* answers NOT_FOUND. */
-  notify?: (registry: Registry) => NotifyHandlers
+  /** The SMTP password for notify.* and the outbox sender, for this process only (default: KEYWARD_SMTP_PASSWORD). */
+  smtpPassword?: string | null
+  /** Milliseconds between background runs of the email outbox sender; 0 runs none (default 60000). */
+  outboxIntervalMs?: number
   /** An Electron-ABI better-sqlite3 build, inside the desktop app's utility process. */
   nativeBinding?: string
   /** Injected by tests to move time (expiry, rotation grace, TPM windows, throttling). */
@@ -67,7 +72,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     lastUsedFlushMs: Number.POSITIVE_INFINITY
   })
-  const table = operationTable(registry, serverHostHandlers(options.notify?.(registry)))
+  const passwords = processPasswordStore(options.smtpPassword === undefined ? process.env.KEYWARD_SMTP_PASSWORD : options.smtpPassword)
+  const outboxIntervalMs = options.outboxIntervalMs ?? 60_000
+  // Alerts for keys created through the admin API go out from here, as from the desktop app.
+  const sender = outboxIntervalMs > 0 ? startOutboxSender({ registry, passwords, clock, log, intervalMs: outboxIntervalMs }) : undefined
+  const notify = createNotifyHandlers({ registry, passwords, clock, flush: sender ? () => sender.flushNow() : undefined })
+  const table = operationTable(registry, serverHostHandlers(notify))
   const verifier = new Verifier(registry)
   const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)
 
@@ -108,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       })
     })
   } catch (error) {
+    await sender?.stop()
     registry.close()
     const code = (error as NodeJS.ErrnoException).code
     const port = options.port ?? DEFAULT_PORT
@@ -143,11 +154,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         force.unref()
         server.close(() => {
           clearTimeout(force)
-          try {
-            registry.close()
-          } finally {
-            resolveClose()
-          }
+          void (sender?.stop() ?? Promise.resolve())
+            .catch(() => undefined)
+            .then(() => registry.close())
+            .catch((error: unknown) => log(`keyward serve: the registry did not close cleanly: ${(error as Error)?.message}`))
+            .finally(resolveClose)
         })
         server.closeIdleConnections()
       })

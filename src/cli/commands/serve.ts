@@ -1,0 +1,93 @@
+import type { RunningServer, ServerOptions } from '../../main/server/server'
+import type { UsageRow } from '../../shared/types'
+import { USAGE_INTERVALS } from '../../shared/schemas'
+import { KeywardError } from '../../shared/errors'
+import { collect, integerOption } from '../parse'
+import { formatTable, formatTime } from '../output'
+import type { Registrar } from './index'
+
+type ServerModule = typeof import('../../main/server/server')
+
+/**
+ * `serve`: the verifier, usage reports, admin API and (with --ui) web console over HTTP, until
+ * SIGINT or SIGTERM. `usage`: the usage report, as the admin API's POST /v1/admin/usage answers it.
+ */
+export const registerServe: Registrar = (program, ctx) => {
+  program
+    .command('serve')
+    .description('run the verification and admin HTTP API (and with --ui the web console) until Ctrl+C')
+    .option('--host <address>', 'address to listen on; anything but loopback exposes the API to the network', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', integerOption('--port', { min: 0, max: 65535 }), 8787)
+    .option('--ui', 'also serve the web console (the built renderer: run "npm run build" first)')
+    .action(async (opts: { host: string; port: number; ui?: boolean }) => {
+      const { startServer, isLoopback } = require('../../main/server/server') as ServerModule
+      const host = opts.host.trim()
+      if (!host) throw KeywardError.validation({ '--host': 'Give an address to listen on, e.g. 127.0.0.1.' })
+      if (!isLoopback(host)) {
+        process.stderr.write(
+          `Warning: listening on ${host}, not loopback: every machine that reaches this address can verify keys and try administrator keys. ` +
+            'Put it behind a TLS proxy (see docs/server.md) and a firewall.\n'
+        )
+      }
+      const options: ServerOptions = { dbPath: ctx.dbPath, host, port: opts.port, ui: opts.ui === true }
+      const server: RunningServer = await startServer(options)
+      ctx.print({ url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true }, (doc) =>
+        [
+          `Keyward is serving ${doc.dbPath}`,
+          `  verify:  ${doc.url}/v1/keys/verify`,
+          `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
+          doc.ui ? `  console: ${doc.url}/` : '',
+          'Press Ctrl+C to stop.'
+        ]
+          .filter(Boolean)
+          .join('\n')
+      )
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', stop)
+          process.off('SIGTERM', stop)
+          if (!ctx.json) process.stderr.write(`${signal}: stopping (finishing requests, writing last-used times)…\n`)
+          void server.close().then(resolve)
+        }
+        process.on('SIGINT', stop)
+        process.on('SIGTERM', stop)
+      })
+    })
+
+  program
+    .command('usage')
+    .description('usage report: requests and tokens per interval, key and model')
+    .requiredOption('--start <date>', 'first day (2026-11-01) or instant (2026-11-01T08:00:00Z)')
+    .requiredOption('--end <date>', 'last day, included (2026-11-30), or an instant, excluded')
+    .option('--interval <interval>', `${USAGE_INTERVALS.join(' | ')}`, 'per_day')
+    .option('--model <model>', 'only this model (repeatable)', collect)
+    .option('--key <KREF>', 'only this key (id or name); default all keys')
+    .option('--department <name>', 'only keys of this department')
+    .option('--project <name>', 'only keys of this project')
+    .action((opts: { start: string; end: string; interval: string; model?: string[]; key?: string; department?: string; project?: string }) => {
+      const report = ctx.call('usage.report', {
+        start: opts.start,
+        end: opts.end,
+        interval: opts.interval as (typeof USAGE_INTERVALS)[number],
+        models: opts.model,
+        key: opts.key,
+        department: opts.department,
+        project: opts.project
+      })
+      ctx.print(report, (doc) =>
+        formatTable<UsageRow>(
+          doc.items,
+          [
+            { header: 'INTERVAL', value: (r) => formatTime(r.bucket) },
+            { header: 'KEY', value: (r) => r.keyName },
+            { header: 'MODEL', value: (r) => r.model },
+            { header: 'REQUESTS', value: (r) => r.requests, right: true },
+            { header: 'PROMPT', value: (r) => r.promptTokens, right: true },
+            { header: 'COMPLETION', value: (r) => r.completionTokens, right: true },
+            { header: 'TOTAL', value: (r) => r.totalTokens, right: true }
+          ],
+          '(no usage in that period)'
+        )
+      )
+    })
+}
