@@ -62,7 +62,7 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
     await program.parseAsync(args, { from: 'user' })
     return handle.exitCode()
   } catch (error) {
-    return report(error, { json, path: commandPath(program, args), io })
+    return report(error, { json, path: commandPath(program, args), io, dbPath: handle.ctx.dbPath })
   } finally {
     try {
       handle.close()
@@ -72,7 +72,17 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-function report(error: unknown, { json, path, io }: { json: boolean; path: string; io: CliIo }): number {
+/** SQLite failures a user can fix, said in their words. */
+const SQLITE_ADVICE: Record<string, (db: string) => string> = {
+  SQLITE_NOTADB: (db) => `${db} is not a Keyward registry (not an SQLite database). Check --db or KEYWARD_DB.`,
+  SQLITE_CORRUPT: (db) => `The registry at ${db} is damaged. Restore it from a backup.`,
+  SQLITE_CANTOPEN: (db) => `Cannot open the registry at ${db}. Check the path and its permissions.`,
+  SQLITE_READONLY: (db) => `The registry at ${db} is read-only. Check the file's permissions.`,
+  SQLITE_FULL: (db) => `The disk holding ${db} is full. Free some space and try again.`,
+  SQLITE_BUSY: () => 'The registry is busy with another change (the desktop app, another CLI or a server). Nothing was changed; try again.'
+}
+
+function report(error: unknown, { json, path, io, dbPath }: { json: boolean; path: string; io: CliIo; dbPath: string }): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK
     if (error.code === 'commander.help') {
@@ -89,8 +99,10 @@ function report(error: unknown, { json, path, io }: { json: boolean; path: strin
     return payload.code === 'VALIDATION' ? EXIT.USAGE : EXIT.FAILURE
   }
   // Unexpected: a one-line message a user can act on; the stack only on request, and never a secret.
+  const code = String((error as { code?: unknown } | null)?.code ?? '')
+  const advice = SQLITE_ADVICE[code] ?? SQLITE_ADVICE[code.replace(/_[A-Z]+$/, '')]
   const payload = toErrorPayload(error)
-  payload.message = `${payload.message} (${describe(error)})`
+  payload.message = advice ? advice(dbPath) : `${payload.message} (${describe(error)})`
   writeError(payload, json, io)
   if (io.env.KEYWARD_DEBUG === '1' && error instanceof Error && error.stack) io.stderr(`${redactSecrets(error.stack)}\n`)
   return EXIT.FAILURE
@@ -110,7 +122,7 @@ function describe(error: unknown): string {
 }
 
 function usageMessage(error: CommanderError, path: string): string {
-  const text = error.message.replace(/^error:\s*/i, '')
+  const text = error.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ')
   const sentence = text.charAt(0).toUpperCase() + text.slice(1)
   return `${sentence.replace(/\s+$/, '')}${/[.?)]$/.test(sentence) ? '' : '.'} See "keyward${path ? ` ${path}` : ''} --help".`
 }

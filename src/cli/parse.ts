@@ -44,12 +44,13 @@ export function durationOption(flag: string) {
 
 /**
  * --expires: a date (2027-01-31), a date-time (2027-01-31T12:00:00Z), "Nd" (N days from now),
- * "never" or "" (no expiry: null). Dates pass through for the core to check.
+ * "never" or "" (no expiry: "", which the core reads as null; commander turns a parser's null into "").
+ * Dates pass through for the core to check.
  */
 export function expiresOption(flag: string, now: () => number = Date.now) {
-  return (value: string): string | null => {
+  return (value: string): string => {
     const text = value.trim()
-    if (text === '' || text.toLowerCase() === 'never') return null
+    if (text === '' || text.toLowerCase() === 'never') return ''
     const days = /^(\d+)d$/i.exec(text)
     if (days) {
       const n = Number(days[1])

@@ -87,7 +87,7 @@ interface DetailOptions {
   justification?: string
   notes?: string
   notify?: string
-  expires?: string | null
+  expires?: string
 }
 
 /** The detail flags shared by create and edit; an empty value ("") clears a field on edit. */

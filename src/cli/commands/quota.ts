@@ -20,9 +20,9 @@ function describePool(pool: TpmPool): string {
 
 const parseTpm = integerOption('--tpm', { min: 1 })
 
-/** "none" removes the pool; anything else must be a positive whole number. */
-function tpmOrNone(value: string): number | null {
-  return value.trim().toLowerCase() === 'none' ? null : parseTpm(value)
+/** "none" removes the pool; anything else must be a positive whole number. (Not null: commander turns that into "".) */
+function tpmOrNone(value: string): number | 'none' {
+  return value.trim().toLowerCase() === 'none' ? 'none' : parseTpm(value)
 }
 
 /** `quota set|show`: the TPM pool that caps the sum of TPM resources' limits. */
@@ -40,10 +40,10 @@ export const registerQuota: Registrar = (program, ctx) => {
     .command('set')
     .description('set the TPM pool (refused if TPM resources already exceed it)')
     .option('--tpm <n>', 'tokens per minute, or "none" to remove the pool', tpmOrNone)
-    .action((opts: { tpm?: number | null }) => {
+    .action((opts: { tpm?: number | 'none' }) => {
       if (opts.tpm === undefined) {
         throw KeywardError.validation({ '--tpm': 'Give the pool size, e.g. --tpm 500000, or --tpm none to remove the pool.' })
       }
-      ctx.print(ctx.call('pool.set', { tpmPool: opts.tpm }), describePool)
+      ctx.print(ctx.call('pool.set', { tpmPool: opts.tpm === 'none' ? null : opts.tpm }), describePool)
     })
 }
