@@ -15,6 +15,7 @@ import type {
   TpmPool,
   VerifyResult
 } from '../../shared/types'
+import type { Statement } from 'better-sqlite3'
 import type { RegistryDatabase } from '../db/open'
 import { AuditLog } from './audit'
 import { systemClock, iso, type Clock } from './clock'
@@ -90,6 +91,8 @@ export class Registry {
   private pendingLastUsed = new Map<number, number>()
   private lastFlushAt = 0
   private readonly stmt
+  /** Statements by SQL text: preparing costs more than running most of these, so each is prepared once. */
+  private readonly statements = new Map<string, Statement>()
 
   constructor(
     readonly db: RegistryDatabase,
@@ -123,15 +126,17 @@ export class Registry {
       resourceByModelType: db.prepare(
         `SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r
          WHERE r.model = ? AND r.type = ?`
-      )
+      ),
+      // Resolving a reference needs no key count, which costs a scan of the resource's assignments.
+      resourceRefById: db.prepare('SELECT id, model, type, status, tpm_limit FROM resources WHERE id = ?'),
+      resourceRefByModelType: db.prepare('SELECT id, model, type, status, tpm_limit FROM resources WHERE model = ? AND type = ?')
     }
   }
 
   // ── Resources ────────────────────────────────────────────────────────────
 
   listResources(): { items: Resource[] } {
-    const rows = this.db
-      .prepare(
+    const rows = this.sql(
         `SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count
          FROM resources r ORDER BY r.model, r.type`
       )
@@ -150,8 +155,7 @@ export class Registry {
       if (v.type === 'TPM') this.checkPool(this.assignedTpm() + v.tpmLimit!, 'tpmLimit')
       const now = this.clock()
       const id = this.newId('r_')
-      this.db
-        .prepare('INSERT INTO resources (id, model, type, status, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO resources (id, model, type, status, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(id, v.model, v.type, v.status, v.type === 'TPM' ? v.tpmLimit : null, now, now)
       const resource = this.resourceOrThrow(id)
       this.audit.append(now, {
@@ -182,8 +186,7 @@ export class Registry {
       if (v.status !== undefined && v.status !== before.status) changes.status = { from: before.status, to: v.status }
       if (Object.keys(changes).length === 0) return { resource: before }
       const now = this.clock()
-      this.db
-        .prepare('UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), updated_at = ? WHERE id = ?')
+      this.sql('UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), updated_at = ? WHERE id = ?')
         .run(v.tpmLimit ?? null, v.status ?? null, now, before.id)
       this.audit.append(now, {
         actor,
@@ -207,7 +210,7 @@ export class Registry {
             'Unassign it from them first, or mark it inactive instead.'
         )
       }
-      this.db.prepare('DELETE FROM resources WHERE id = ?').run(resource.id)
+      this.sql('DELETE FROM resources WHERE id = ?').run(resource.id)
       this.audit.append(this.clock(), {
         actor,
         action: 'resource.remove',
@@ -241,10 +244,9 @@ export class Registry {
         )
       }
       if (before === v.tpmPool) return this.getPool()
-      if (v.tpmPool == null) this.db.prepare("DELETE FROM registry_settings WHERE name = 'tpm_pool'").run()
+      if (v.tpmPool == null) this.sql("DELETE FROM registry_settings WHERE name = 'tpm_pool'").run()
       else
-        this.db
-          .prepare("INSERT INTO registry_settings (name, value) VALUES ('tpm_pool', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        this.sql("INSERT INTO registry_settings (name, value) VALUES ('tpm_pool', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
           .run(String(v.tpmPool))
       this.audit.append(this.clock(), {
         actor,
@@ -274,8 +276,7 @@ export class Registry {
       const secret = generateSecret(v.kind, this.randomBytes)
       const hint = secretHint(secret)
       const id = this.newId('k_')
-      const { lastInsertRowid } = this.db
-        .prepare(
+      const { lastInsertRowid } = this.sql(
           `INSERT INTO api_keys (id, name, kind, hint, department_id, project_id, environment, requestor, app_id, justification,
              notes, notify_email, created_by, created_at, updated_at, expires_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -299,8 +300,7 @@ export class Registry {
           expiresAt
         )
       const pk = Number(lastInsertRowid)
-      this.db
-        .prepare('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)')
+      this.sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)')
         .run(pk, hashSecret(secret), hint, now)
       this.insertAssignments(pk, resources)
       const key = this.keyByPk(pk)
@@ -325,13 +325,13 @@ export class Registry {
     const v = parseInput(s.KeyListInput, input)
     let resourceId: string | undefined
     if (v.resource !== undefined) {
-      const found = this.findResource(v.resource)
+      const found = this.resourceRow(v.resource, false)
       if (!found) return { items: [], total: 0 }
       resourceId = found.id
     }
     const query = buildKeyListQuery({ ...v, resourceId }, this.clock())
-    const total = (this.db.prepare(query.countSql).get(query.params) as { n: number }).n
-    const rows = this.db.prepare(query.pageSql).all({ ...query.params, limit: v.limit, offset: v.offset }) as KeyRow[]
+    const total = (this.sql(query.countSql).get(query.params) as { n: number }).n
+    const rows = this.sql(query.pageSql).all({ ...query.params, limit: v.limit, offset: v.offset }) as KeyRow[]
     return { items: this.hydrate(rows), total }
   }
 
@@ -390,7 +390,7 @@ export class Registry {
   unassignResources(input: z.input<typeof s.KeyResourcesInput>, actor: string): { key: ApiKey } {
     const v = parseInput(s.KeyResourcesInput, input)
     return this.changeResources(v.key, actor, 'key.unassign', (current) => {
-      const removed = new Set(v.resources.map((ref) => this.resolveResource(ref).id))
+      const removed = new Set(v.resources.map((ref) => this.resolveResourceRef(ref).id))
       return current.filter((r) => !removed.has(r.id))
     })
   }
@@ -417,13 +417,12 @@ export class Registry {
       const now = this.clock()
       const retiresAt = now + v.graceSeconds * 1000
       // Secrets already in a grace window keep theirs unless this one ends sooner.
-      this.db
-        .prepare('UPDATE key_secrets SET retires_at = CASE WHEN retires_at IS NULL OR retires_at > ? THEN ? ELSE retires_at END WHERE key_pk = ?')
+      this.sql('UPDATE key_secrets SET retires_at = CASE WHEN retires_at IS NULL OR retires_at > ? THEN ? ELSE retires_at END WHERE key_pk = ?')
         .run(retiresAt, retiresAt, pk)
       const secret = generateSecret(before.kind, this.randomBytes)
       const hint = secretHint(secret)
-      this.db.prepare('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)').run(pk, hashSecret(secret), hint, now)
-      this.db.prepare('UPDATE api_keys SET hint = ?, updated_at = ? WHERE pk = ?').run(hint, now, pk)
+      this.sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)').run(pk, hashSecret(secret), hint, now)
+      this.sql('UPDATE api_keys SET hint = ?, updated_at = ? WHERE pk = ?').run(hint, now, pk)
       this.audit.append(now, {
         actor,
         action: 'key.rotate',
@@ -442,13 +441,12 @@ export class Registry {
       const key = this.resolveKey(v.key)
       const pk = this.pkOf(key.id)
       const now = this.clock()
-      this.db
-        .prepare(
+      this.sql(
           `INSERT OR IGNORE INTO key_tombstones (secret_hash, key_id, name, deleted_at, deleted_by)
            SELECT secret_hash, ?, ?, ?, ? FROM key_secrets WHERE key_pk = ?`
         )
         .run(key.id, key.name, now, actor, pk)
-      this.db.prepare('DELETE FROM api_keys WHERE pk = ?').run(pk)
+      this.sql('DELETE FROM api_keys WHERE pk = ?').run(pk)
       this.pendingLastUsed.delete(pk)
       this.audit.append(now, {
         actor,
@@ -527,7 +525,7 @@ export class Registry {
   // ── Suggestions, audit ───────────────────────────────────────────────────
 
   suggestions(): Suggestions {
-    const names = (sql: string) => (this.db.prepare(sql).pluck().all() as string[])
+    const names = (sql: string) => (this.sql(sql).pluck().all() as string[])
     return {
       departments: names('SELECT name FROM departments ORDER BY name COLLATE NOCASE'),
       projects: names('SELECT name FROM projects ORDER BY name COLLATE NOCASE'),
@@ -543,8 +541,7 @@ export class Registry {
       targetId = live?.id
       if (!targetId) {
         // Deleted keys are still in the audit: look for them by id or by their last name.
-        const gone = this.db
-          .prepare('SELECT key_id FROM key_tombstones WHERE key_id = ? OR name = ? COLLATE NOCASE ORDER BY deleted_at DESC LIMIT 1')
+        const gone = this.sql('SELECT key_id FROM key_tombstones WHERE key_id = ? OR name = ? COLLATE NOCASE ORDER BY deleted_at DESC LIMIT 1')
           .get(v.key, v.key) as { key_id: string } | undefined
         if (!gone) throw new KeywardError('NOT_FOUND', `No key "${v.key}" exists or ever existed. Check the name or id.`, { key: 'No such key.' })
         targetId = gone.key_id
@@ -558,6 +555,15 @@ export class Registry {
   }
 
   // ── Internals ────────────────────────────────────────────────────────────
+
+  private sql(source: string): Statement {
+    let statement = this.statements.get(source)
+    if (!statement) {
+      statement = this.db.prepare(source)
+      this.statements.set(source, statement)
+    }
+    return statement
+  }
 
   /** Runs fn in an IMMEDIATE transaction: the write lock is taken up front, so reads and writes agree. */
   write<T>(fn: () => T): T {
@@ -601,10 +607,10 @@ export class Registry {
       if (added.length === 0 && removed.length === 0) return { key: before }
       const pk = this.pkOf(before.id)
       const now = this.clock()
-      const del = this.db.prepare('DELETE FROM key_resources WHERE key_pk = ? AND resource_id = ?')
+      const del = this.sql('DELETE FROM key_resources WHERE key_pk = ? AND resource_id = ?')
       for (const r of removed) del.run(pk, r.id)
       this.insertAssignments(pk, added)
-      this.db.prepare('UPDATE api_keys SET updated_at = ? WHERE pk = ?').run(now, pk)
+      this.sql('UPDATE api_keys SET updated_at = ? WHERE pk = ?').run(now, pk)
       this.audit.append(now, {
         actor,
         action,
@@ -628,7 +634,7 @@ export class Registry {
       const wasDisabled = before.status === 'disabled'
       if (wasDisabled === disabled) return { key: before }
       const now = this.clock()
-      this.db.prepare('UPDATE api_keys SET disabled = ?, updated_at = ? WHERE pk = ?').run(disabled ? 1 : 0, now, pk)
+      this.sql('UPDATE api_keys SET disabled = ?, updated_at = ? WHERE pk = ?').run(disabled ? 1 : 0, now, pk)
       const after = this.keyByPk(pk)
       this.audit.append(now, {
         actor,
@@ -642,15 +648,15 @@ export class Registry {
   }
 
   private insertAssignments(pk: number, resources: readonly KeyResource[]): void {
-    const insert = this.db.prepare('INSERT INTO key_resources (key_pk, resource_id, model) VALUES (?, ?, ?)')
+    const insert = this.sql('INSERT INTO key_resources (key_pk, resource_id, model) VALUES (?, ?, ?)')
     for (const r of resources) insert.run(pk, r.id, r.model)
   }
 
   private resolveResourceSet(refs: readonly string[]): KeyResource[] {
     const byId = new Map<string, KeyResource>()
     for (const ref of refs) {
-      const r = this.resolveResource(ref)
-      byId.set(r.id, { id: r.id, model: r.model, type: r.type, status: r.status })
+      const r = this.resolveResourceRef(ref)
+      byId.set(r.id, r)
     }
     const set = [...byId.values()]
     checkOneTypePerModel(set)
@@ -658,26 +664,36 @@ export class Registry {
   }
 
   findResource(ref: string): Resource | undefined {
-    const trimmed = ref.trim()
-    let row = this.stmt.resourceById.get(trimmed) as ResourceRow | undefined
-    if (!row) {
-      const at = trimmed.lastIndexOf(':')
-      if (at > 0) {
-        const type = trimmed.slice(at + 1).toUpperCase()
-        row = this.stmt.resourceByModelType.get(trimmed.slice(0, at), type) as ResourceRow | undefined
-      }
-    }
+    const row = this.resourceRow(ref, true)
     return row ? toResource(row) : undefined
   }
 
   resolveResource(ref: string): Resource {
     const found = this.findResource(ref)
-    if (!found) {
-      throw new KeywardError('NOT_FOUND', `No resource "${ref}". Name it by its id or as MODEL:TYPE (e.g. gpt-4o:TPM); list them with "resources list".`, {
-        resources: `No resource "${ref}".`
-      })
-    }
+    if (!found) throw resourceNotFound(ref)
     return found
+  }
+
+  /** Like resolveResource without the key count: what assignments and filters need, at constant cost. */
+  private resolveResourceRef(ref: string): KeyResource {
+    const row = this.resourceRow(ref, false)
+    if (!row) throw resourceNotFound(ref)
+    return { id: row.id, model: row.model, type: row.type, status: row.status }
+  }
+
+  private resourceRow(ref: string, withKeyCount: boolean): ResourceRow | undefined {
+    const trimmed = ref.trim()
+    const byId = withKeyCount ? this.stmt.resourceById : this.stmt.resourceRefById
+    const byModelType = withKeyCount ? this.stmt.resourceByModelType : this.stmt.resourceRefByModelType
+    let row = byId.get(trimmed) as ResourceRow | undefined
+    if (!row) {
+      const at = trimmed.lastIndexOf(':')
+      if (at > 0) {
+        const type = trimmed.slice(at + 1).toUpperCase()
+        row = byModelType.get(trimmed.slice(0, at), type) as ResourceRow | undefined
+      }
+    }
+    return row
   }
 
   private resourceOrThrow(id: string): Resource {
@@ -701,7 +717,7 @@ export class Registry {
   }
 
   private pkOf(id: string): number {
-    return (this.db.prepare('SELECT pk FROM api_keys WHERE id = ?').get(id) as { pk: number }).pk
+    return (this.sql('SELECT pk FROM api_keys WHERE id = ?').get(id) as { pk: number }).pk
   }
 
   /** Rows → documents, fetching every row's resources in one query. */
@@ -712,8 +728,7 @@ export class Registry {
     if (rows.length === 1) {
       resources.set(rows[0]!.pk, this.stmt.keyResources.all(rows[0]!.pk) as KeyResource[])
     } else {
-      const all = this.db
-        .prepare(
+      const all = this.sql(
           `SELECT kr.key_pk, r.id, r.model, r.type, r.status FROM key_resources kr JOIN resources r ON r.id = kr.resource_id
            WHERE kr.key_pk IN (SELECT value FROM json_each(?)) ORDER BY r.model, r.type`
         )
@@ -758,9 +773,9 @@ export class Registry {
   /** Department/project names are entities, created on first use, matched ignoring case. */
   private entityId(table: 'departments' | 'projects', name: string | null | undefined): number | null {
     if (name == null) return null
-    const found = this.db.prepare(`SELECT id FROM ${table} WHERE name = ? COLLATE NOCASE`).get(name) as { id: number } | undefined
+    const found = this.sql(`SELECT id FROM ${table} WHERE name = ? COLLATE NOCASE`).get(name) as { id: number } | undefined
     if (found) return found.id
-    return Number(this.db.prepare(`INSERT INTO ${table} (name) VALUES (?)`).run(name).lastInsertRowid)
+    return Number(this.sql(`INSERT INTO ${table} (name) VALUES (?)`).run(name).lastInsertRowid)
   }
 
   private futureDate(value: string | null | undefined, now: number): number | null {
@@ -774,12 +789,12 @@ export class Registry {
   }
 
   private poolSize(): number | null {
-    const row = this.db.prepare("SELECT value FROM registry_settings WHERE name = 'tpm_pool'").get() as { value: string } | undefined
+    const row = this.sql("SELECT value FROM registry_settings WHERE name = 'tpm_pool'").get() as { value: string } | undefined
     return row ? Number(row.value) : null
   }
 
   private assignedTpm(): number {
-    return (this.db.prepare("SELECT coalesce(sum(tpm_limit), 0) AS n FROM resources WHERE type = 'TPM'").get() as { n: number }).n
+    return (this.sql("SELECT coalesce(sum(tpm_limit), 0) AS n FROM resources WHERE type = 'TPM'").get() as { n: number }).n
   }
 
   private checkPool(assignedAfter: number, field: string): void {
@@ -796,8 +811,7 @@ export class Registry {
 
   private enqueueAlert(key: ApiKey, actor: string, now: number): void {
     const message = composeKeyCreatedAlert(key, actor, now)
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO outbox (kind, recipient, subject, body_text, body_html, next_attempt_at, message_id, created_at)
          VALUES ('key.created', ?, ?, ?, ?, ?, ?, ?)`
       )
@@ -821,6 +835,12 @@ function toResource(row: ResourceRow): Resource {
     tpmLimit: row.tpm_limit,
     keyCount: row.key_count ?? 0
   }
+}
+
+function resourceNotFound(ref: string): KeywardError {
+  return new KeywardError('NOT_FOUND', `No resource "${ref}". Name it by its id or as MODEL:TYPE (e.g. gpt-4o:TPM); list them with "resources list".`, {
+    resources: `No resource "${ref}".`
+  })
 }
 
 function resourceLabel(r: { model: string; type: string }): string {
