@@ -137,7 +137,7 @@ async function deliver(
     clearInterval(heartbeat)
   }
   if (!failure) {
-    if (!markSent(registry, claim, clock())) {
+    if (!(await markSentPatiently(registry, claim, clock))) {
       options.log?.(`keyward: outbox message ${claim.row.id} was delivered, but another sender had taken it over meanwhile.`)
     }
     return 'sent'
@@ -147,6 +147,21 @@ async function deliver(
   const message = givesUp ? `${failure.message} Gave up after ${claim.attempt} attempts; use Retry once it is fixed.` : failure.message
   markAttemptFailed(registry, claim, { error: message, failed: givesUp, nextAttemptAt })
   return { message, failed: givesUp, serverWide: failure.serverWide }
+}
+
+/**
+ * The server has the message: recording that is what keeps it from going out twice, so a busy file
+ * is tried a few more times (well inside the lease) before giving up and leaving the claim to expire.
+ */
+async function markSentPatiently(registry: Registry, claim: Claim, clock: Clock): Promise<boolean> {
+  for (const pauseMs of [100, 200, 400]) {
+    try {
+      return markSent(registry, claim, clock())
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  }
+  return markSent(registry, claim, clock())
 }
 
 /** "Send test email": straight through the relay (not the outbox), reporting the server's answer. */
