@@ -161,7 +161,7 @@ export function usageReport(registry: Registry, input: Input<'usage.report'>): O
   }
   const size = BUCKET_MINUTES[v.interval]
   const where = ['u.minute >= @from', 'u.minute < @to']
-  const params: Record<string, unknown> = { from: Math.ceil(startMs / MINUTE_MS), to: Math.ceil(endMs / MINUTE_MS), size }
+  const params: Record<string, unknown> = { from: Math.ceil(startMs / MINUTE_MS), to: Math.ceil(endMs / MINUTE_MS) }
   if (v.key !== undefined) {
     const key = registry.resolveKey(v.key)
     where.push('k.id = @keyId')
@@ -181,7 +181,8 @@ export function usageReport(registry: Registry, input: Input<'usage.report'>): O
   }
   const rows = registry.db
     .prepare(
-      `SELECT (u.minute / @size) * @size AS bucket, k.id AS keyId, k.name AS keyName, u.model AS model,
+      // size is one of three integer constants, inlined: a bound JS number would divide as a REAL.
+      `SELECT (u.minute / ${size}) * ${size} AS bucket, k.id AS keyId, k.name AS keyName, u.model AS model,
               sum(u.requests) AS requests, sum(u.prompt_tokens) AS promptTokens, sum(u.completion_tokens) AS completionTokens
        FROM key_usage u JOIN api_keys k ON k.pk = u.key_pk
        WHERE ${where.join(' AND ')}
