@@ -1,0 +1,54 @@
+import { AppSettings, AppSettingsPatch, DEFAULT_APP_SETTINGS } from '../shared/schemas'
+import { parseInput } from './core/registry'
+import type { PreferenceStore } from './preferences'
+
+export type SettingsListener = (next: AppSettings, previous: AppSettings) => void
+
+export interface SettingsService {
+  get(): AppSettings
+  /** Validates the patch (VALIDATION with fields when wrong, nothing stored), stores, notifies. */
+  set(patch: unknown): AppSettings
+  onChange(listener: SettingsListener): () => void
+}
+
+/**
+ * App preferences over a PreferenceStore. A stored field that is missing or invalid reads as its
+ * default, so one bad value never loses the others.
+ */
+export function createSettingsService(store: PreferenceStore): SettingsService {
+  const listeners = new Set<SettingsListener>()
+
+  const get = (): AppSettings => {
+    const stored = store.get('settings')
+    const raw = (typeof stored === 'object' && stored !== null ? stored : {}) as Record<string, unknown>
+    const out = { ...DEFAULT_APP_SETTINGS } as Record<string, unknown>
+    for (const [field, schema] of Object.entries(AppSettings.shape)) {
+      const parsed = schema.safeParse(raw[field])
+      if (parsed.success) out[field] = parsed.data
+    }
+    return out as AppSettings
+  }
+
+  return {
+    get,
+    set(patch) {
+      const changes = parseInput(AppSettingsPatch, patch)
+      const previous = get()
+      const next: AppSettings = { ...previous, ...changes }
+      store.set('settings', next)
+      for (const listener of listeners) {
+        try {
+          listener(next, previous)
+        } catch (error) {
+          // The setting is stored; a side effect that failed (e.g. restarting the local server) reports itself.
+          console.error(`keyward: applying settings failed: ${(error as Error)?.message ?? String(error)}`)
+        }
+      }
+      return next
+    },
+    onChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { tempRegistry, type TempRegistry } from '../../helpers/registry'
+import { createSecretClipboard } from '../../../src/main/clipboard-once'
+import { desktopHostHandlers, withSecretOnClipboard } from '../../../src/main/host-handlers'
+import { createNotifyHandlers } from '../../../src/main/notify/handlers'
+import { memoryPreferenceStore } from '../../../src/main/preferences'
+import { createSettingsService } from '../../../src/main/settings'
+import { operationTable } from '../../../src/main/transport/dispatch'
+import { fakeClipboard, fakeTimers, memoryPasswords } from './fakes'
+
+/** The desktop app's operation table as src/main/index.ts builds it, over a real temp registry and fakes for Electron. */
+export function desktopTable(options: { clipboardText?: string } = {}) {
+  const temp: TempRegistry = tempRegistry()
+  const clipboard = fakeClipboard(options.clipboardText)
+  const timers = fakeTimers()
+  const preferences = memoryPreferenceStore()
+  const settings = createSettingsService(preferences)
+  const secretClipboard = createSecretClipboard({ clipboard, timers, clearAfterSeconds: () => settings.get().clipboardClearSeconds })
+  const host = desktopHostHandlers({
+    settings,
+    clipboard: secretClipboard,
+    notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() })
+  })
+  const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard, () => undefined)
+  return { temp, registry: temp.registry, clipboard, timers, preferences, settings, secretClipboard, table, close: () => temp.close() }
+}

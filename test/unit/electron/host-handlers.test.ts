@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { dispatch } from '../../../src/main/transport/dispatch'
+import { createSecretClipboard } from '../../../src/main/clipboard-once'
+import { withSecretOnClipboard } from '../../../src/main/host-handlers'
+import { desktopTable } from './desktop-table'
+
+const ctx = { actor: 'alice' }
+let current: ReturnType<typeof desktopTable> | undefined
+afterEach(() => {
+  current?.close()
+  current = undefined
+})
+
+describe('desktop host operations', () => {
+  it('keys.create writes the new secret to the clipboard once and returns it to the dialog', async () => {
+    current = desktopTable({ clipboardText: 'before' })
+    const out = await dispatch(current.table, 'keys.create', { name: 'Reporting' }, ctx)
+    expect(out.ok).toBe(true)
+    const { secret, key } = (out as { result: { secret: string; key: { hint: string } } }).result
+    expect(secret).toMatch(/^kw_/)
+    expect(current.clipboard.writes).toEqual([secret])
+    // The registry verifies the very secret that went to the clipboard.
+    expect(current.registry.verify({ secret }).code).toBe('VALID')
+    expect(key.hint).not.toBe(secret)
+    await current.timers.advance(30_000)
+    expect(current.clipboard.text).toBe('')
+  })
+
+  it('keys.rotate copies the new secret the same way', async () => {
+    current = desktopTable()
+    const { secret: first } = current.registry.createKey({ name: 'Rotating' }, 'test')
+    const out = await dispatch(current.table, 'keys.rotate', { key: 'Rotating' }, ctx)
+    const { secret } = (out as { result: { secret: string } }).result
+    expect(secret).not.toBe(first)
+    expect(current.clipboard.writes).toEqual([secret])
+  })
+
+  it('a refused create writes nothing to the clipboard', async () => {
+    current = desktopTable({ clipboardText: 'before' })
+    const out = await dispatch(current.table, 'keys.create', { name: 'bad name' }, ctx)
+    expect(out.ok).toBe(false)
+    expect(current.clipboard.writes).toEqual([])
+    expect(current.clipboard.text).toBe('before')
+  })
+
+  it('a clipboard failure does not fail the create: the dialog still gets the secret', async () => {
+    current = desktopTable()
+    const broken = createSecretClipboard({
+      clipboard: { readText: () => '', writeText: () => Promise.reject(new Error('clipboard busy')), clear: () => undefined },
+      timers: current.timers,
+      clearAfterSeconds: () => 30
+    })
+    const logged: string[] = []
+    const table = withSecretOnClipboard(current.table, broken, (l) => logged.push(l))
+    const out = await dispatch(table, 'keys.create', { name: 'StillMade' }, ctx)
+    expect(out.ok).toBe(true)
+    expect((out as { result: { secret: string } }).result.secret).toMatch(/^kw_/)
+    expect(logged.join('\n')).toMatch(/could not be copied/)
+    expect(logged.join('\n')).not.toMatch(/kw_/)
+  })
+
+  it('clipboard.writeSecret (the dialog Copy button) writes and reports the countdown', async () => {
+    current = desktopTable()
+    await dispatch(current.table, 'settings.set', { clipboardClearSeconds: 12 }, ctx)
+    const out = await dispatch(current.table, 'clipboard.writeSecret', { secret: 'kw_copied' }, ctx)
+    expect(out).toEqual({ ok: true, result: { clearsInSeconds: 12 } })
+    expect(current.clipboard.text).toBe('kw_copied')
+    await current.timers.advance(12_000)
+    expect(current.clipboard.text).toBe('')
+  })
+
+  it('settings.get answers the defaults; settings.set validates, stores and answers the whole settings', async () => {
+    current = desktopTable()
+    expect(await dispatch(current.table, 'settings.get', {}, ctx)).toEqual({
+      ok: true,
+      result: { theme: 'system', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 }
+    })
+    const set = await dispatch(current.table, 'settings.set', { theme: 'dark', serverPort: 9000 }, ctx)
+    expect(set).toEqual({ ok: true, result: { theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000 } })
+    expect(current.preferences.data.settings).toEqual({ theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000 })
+    const bad = await dispatch(current.table, 'settings.set', { serverPort: 80, theme: 'neon' }, ctx)
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { serverPort: expect.stringMatching(/1024/), theme: expect.any(String) } } })
+    const secretish = await dispatch(current.table, 'settings.set', { smtpPassword: 'hunter2' }, ctx)
+    expect(secretish).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(JSON.stringify(current.preferences.data)).not.toMatch(/hunter2|neon/)
+  })
+
+  it('notify.* answers from the email module over the same registry', async () => {
+    current = desktopTable()
+    const out = await dispatch(current.table, 'notify.settings.get', {}, ctx)
+    expect(out).toMatchObject({ ok: true, result: { passwordSet: false, passwordStorage: 'os' } })
+  })
+})
