@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context'
 import { registerAudit } from './audit'
 import { registerKeys } from './keys'
+import { registerNotify } from './notify'
 import { registerQuota } from './quota'
 import { registerResources } from './resources'
 import { registerSeedDemo } from './seed-demo'
@@ -29,5 +30,6 @@ export const registrars: Registrar[] = [
   registerKeys,
   registerAudit,
   registerSeedDemo,
-  registerServe
+  registerServe,
+  registerNotify
 ]

@@ -126,7 +126,7 @@ export function noteBlocked(registry: Registry, reason: string): void {
 
 function rowOrThrow(registry: Registry, id: number): OutboxRow {
   const row = registry.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined
-  if (!row) throw new KeywardError('NOT_FOUND', `No outbox message ${id}. List them with "notify outbox".`, { id: `No outbox message ${id}.` })
+  if (!row) throw new KeywardError('NOT_FOUND', `No outbox message ${id}. List them with "keyward notify outbox" or the Outbox screen.`, { id: `No outbox message ${id}.` })
   return row
 }
 
