@@ -15,7 +15,7 @@ export interface SettingsService {
  * App preferences over a PreferenceStore. A stored field that is missing or invalid reads as its
  * default, so one bad value never loses the others.
  */
-export function createSettingsService(store: PreferenceStore): SettingsService {
+export function createSettingsService(store: PreferenceStore, log: (line: string) => void = (l) => console.error(l)): SettingsService {
   const listeners = new Set<SettingsListener>()
 
   const get = (): AppSettings => {
@@ -41,7 +41,7 @@ export function createSettingsService(store: PreferenceStore): SettingsService {
           listener(next, previous)
         } catch (error) {
           // The setting is stored; a side effect that failed (e.g. restarting the local server) reports itself.
-          console.error(`keyward: applying settings failed: ${(error as Error)?.message ?? String(error)}`)
+          log(`keyward: applying settings failed: ${(error as Error)?.message ?? String(error)}`)
         }
       }
       return next

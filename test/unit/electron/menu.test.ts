@@ -1,0 +1,73 @@
+import type { MenuItemConstructorOptions } from 'electron'
+import { describe, expect, it } from 'vitest'
+import { menuTemplate, type MenuActions } from '../../../src/main/menu'
+
+function actions() {
+  const calls: string[] = []
+  const a: MenuActions = { newKey: () => calls.push('newKey'), setTheme: (t) => calls.push(`theme:${t}`), about: () => calls.push('about') }
+  return { a, calls }
+}
+
+function items(template: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions[] {
+  const menu = template.find((m) => m.label?.replace('&', '') === label)
+  expect(menu, label).toBeTruthy()
+  return menu!.submenu as MenuItemConstructorOptions[]
+}
+
+function flat(list: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] {
+  return list.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? flat(i.submenu) : [])])
+}
+
+describe('native menu', () => {
+  it('File: New Key on Ctrl/Cmd+N sends the new-key action; Quit', () => {
+    const { a, calls } = actions()
+    const template = menuTemplate({ platform: 'linux', isDev: false, theme: 'system', actions: a })
+    expect(template.map((m) => m.label)).toEqual(['&File', '&Edit', '&View', '&Help'])
+    const file = items(template, 'File')
+    const newKey = file.find((i) => i.id === 'new-key')!
+    expect(newKey.accelerator).toBe('CmdOrCtrl+N')
+    ;(newKey.click as () => void)()
+    expect(calls).toEqual(['newKey'])
+    expect(file.some((i) => i.role === 'quit')).toBe(true)
+  })
+
+  it('Edit has the standard roles', () => {
+    const { a } = actions()
+    const roles = items(menuTemplate({ platform: 'win32', isDev: false, theme: 'system', actions: a }), 'Edit').map((i) => i.role).filter(Boolean)
+    expect(roles).toEqual(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll'])
+  })
+
+  it('View: theme radio with the current choice checked, zoom, and reload only in dev', () => {
+    const { a, calls } = actions()
+    const prod = flat(items(menuTemplate({ platform: 'linux', isDev: false, theme: 'dark', actions: a }), 'View'))
+    const themes = prod.filter((i) => i.id?.startsWith('theme-'))
+    expect(themes.map((t) => [t.label, t.type, t.checked])).toEqual([
+      ['System', 'radio', false],
+      ['Light', 'radio', false],
+      ['Dark', 'radio', true]
+    ])
+    ;(themes[1]!.click as () => void)()
+    expect(calls).toEqual(['theme:light'])
+    const prodRoles = prod.map((i) => i.role).filter(Boolean)
+    expect(prodRoles).toEqual(expect.arrayContaining(['resetZoom', 'zoomIn', 'zoomOut']))
+    expect(prodRoles).not.toContain('reload')
+    expect(prodRoles).not.toContain('toggleDevTools')
+    const dev = flat(items(menuTemplate({ platform: 'linux', isDev: true, theme: 'dark', actions: a }), 'View')).map((i) => i.role)
+    expect(dev).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']))
+  })
+
+  it('Help: About', () => {
+    const { a, calls } = actions()
+    const help = items(menuTemplate({ platform: 'linux', isDev: false, theme: 'system', actions: a }), 'Help')
+    ;(help.find((i) => i.label === 'About Keyward')!.click as () => void)()
+    expect(calls).toEqual(['about'])
+  })
+
+  it('macOS gets the app menu first and Close instead of Quit under File', () => {
+    const { a } = actions()
+    const template = menuTemplate({ platform: 'darwin', isDev: false, theme: 'system', actions: a })
+    expect(template[0]!.label).toBe('Keyward')
+    expect((template[0]!.submenu as MenuItemConstructorOptions[]).some((i) => i.role === 'quit')).toBe(true)
+    expect(items(template, 'File').some((i) => i.role === 'close')).toBe(true)
+  })
+})
