@@ -66,7 +66,10 @@ describe.skipIf(!NGINX)(`nginx auth_request in front of keyward serve${NGINX ? '
     dir = mkdtempSync(join(tmpdir(), 'keyward-nginx-'))
     // Run as root (CI), nginx's workers drop to "nobody": they must reach the temp folders.
     chmodSync(dir, 0o755)
-    for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { mode: 0o777 })
+    for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+      mkdirSync(join(dir, sub))
+      chmodSync(join(dir, sub), 0o777)
+    }
     const nginxPort = await freePort()
     const site = documentedNginxConfig()
       .replace('server 127.0.0.1:8787;', `server 127.0.0.1:${h.server.port};`)
