@@ -138,8 +138,12 @@ export class AuditLog {
     }
     const head = this.db.prepare("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as { value: string } | undefined
     const expectedHead = entries === 0 ? undefined : `${entries}:${prevHash}`
-    if (head?.value !== expectedHead) return { ok: false, entries, brokenAt: entries + 1 }
-    return { ok: true, entries }
+    if (head?.value === expectedHead) return { ok: true, entries }
+    // The chain is intact but disagrees with the head: rows were added past it (the first of them is
+    // broken), cut off the end (the first missing seq), or the last row was rewritten with its hash.
+    const headSeq = head ? Number(head.value.split(':')[0]) : 0
+    const brokenAt = headSeq < entries ? headSeq + 1 : headSeq > entries ? entries + 1 : entries
+    return { ok: false, entries, brokenAt }
   }
 
   private count(): number {
