@@ -6,7 +6,7 @@ import { backoffDelay, flushOutbox, startOutboxSender, type SenderOptions } from
 import { claimNext, type OutboxRow } from '../../../src/main/notify/outbox'
 import { openRegistryDatabase } from '../../../src/main/db/open'
 import { Registry } from '../../../src/main/core/registry'
-import { freePort, startLoopbackSmtp, type LoopbackSmtp } from './smtp-fixture'
+import { freePort, startLoopbackSmtp, until, type LoopbackSmtp } from './smtp-fixture'
 
 const ctx = { actor: 'alice' }
 
@@ -171,6 +171,28 @@ describe('outbox delivery against a real SMTP server', () => {
     expect(await a).toEqual({ sent: 1, failed: 0, pending: 0 })
     expect(await flushOutbox({ registry: other, passwords, clock: () => t.clock.now }, { ignoreSchedule: true })).toEqual({ sent: 0, failed: 0, pending: 0 })
     expect(smtp.received).toHaveLength(1)
+    expect(smtp.dataArrived).toBe(1)
+  })
+
+  it('keeps renewing its lease while a slow server holds the answer, so nobody takes the message over', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const smtp = await smtpServer({ beforeAccept: () => held })
+    await configure(smtp.port)
+    t.registry.createKey({ name: 'Slow', notifyEmail: 'a@example.com' }, 'alice')
+    const leaseMs = 4_000
+    const a = flushOutbox(sender({ leaseMs }), { ignoreSchedule: true })
+    await smtp.waitForData(1)
+    const firstLease = row(t).claimed_until!
+    expect(firstLease).toBe(t.clock.now + leaseMs)
+    t.clock.advance(3_000)
+    await until(() => row(t).claimed_until! > firstLease, 'the lease to be renewed')
+    t.clock.advance(2_000) // past the first lease, inside the renewed one
+    const other = new Registry(openRegistryDatabase(t.path), { clock: () => t.clock.now })
+    extraRegistries.push(other)
+    expect(await flushOutbox({ registry: other, passwords, clock: () => t.clock.now, leaseMs }, { ignoreSchedule: true })).toEqual({ sent: 0, failed: 0, pending: 1 })
+    release()
+    expect(await a).toEqual({ sent: 1, failed: 0, pending: 0 })
     expect(smtp.dataArrived).toBe(1)
   })
 
