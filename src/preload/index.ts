@@ -1,2 +1,5 @@
-// Placeholder: the typed client is built from the contract (issue 3).
-export {}
+// The preload runs sandboxed with context isolation: it hands the page one typed client and nothing raw.
+import { contextBridge, ipcRenderer } from 'electron'
+import { exposeDesktopBridge } from './bridge'
+
+exposeDesktopBridge(contextBridge, ipcRenderer)
