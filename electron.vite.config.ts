@@ -8,12 +8,22 @@ export default defineConfig({
   main: {
     resolve: { alias: shared },
     build: {
-      // better-sqlite3 is a native module and electron-store is ESM-only: keep both external.
-      externalizeDeps: true
+      // better-sqlite3 is a native module: external. electron-store 11 (and conf) are ESM-only,
+      // so they are bundled into the CommonJS main output instead of require()d at run time.
+      externalizeDeps: { exclude: ['electron-store'] },
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // `keyward serve` inside the app: forked by src/main/local-server.ts as a utility process.
+          'server-process': resolve(__dirname, 'src/main/server/utility-entry.ts')
+        }
+      }
     }
   },
   preload: {
-    resolve: { alias: shared }
+    resolve: { alias: shared },
+    // A sandboxed preload can require() only electron: bundle zod and the contract into it.
+    build: { externalizeDeps: false }
   },
   renderer: {
     resolve: {

@@ -1,2 +1,197 @@
-// Placeholder: the Electron shell arrives with issue 3.
-export {}
+/**
+ * The composition root of the desktop app: the only module that touches Electron's objects. Each
+ * capability lives in a small module that takes its Electron dependency as a parameter and is
+ * tested with fakes; this file passes the real ones in and owns the order of start and quit.
+ */
+import { existsSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeTheme,
+  safeStorage,
+  screen,
+  session,
+  shell,
+  utilityProcess
+} from 'electron'
+import Store from 'electron-store'
+import { MENU_CHANNEL, type MenuCommand } from '../shared/ipc'
+import type { AppSettings } from '../shared/schemas'
+import { Registry } from './core/registry'
+import { openRegistryDatabase } from './db/open'
+import { createNotifyHandlers } from './notify/handlers'
+import { startOutboxSender } from './notify/sender'
+import { operationTable } from './transport/dispatch'
+import { desktopPaths } from './app-paths'
+import { createSecretClipboard } from './clipboard-once'
+import { desktopHostHandlers, withSecretOnClipboard } from './host-handlers'
+import { registerOperations, type IpcMainLike } from './ipc/register'
+import { appPageUrl, isAppPage } from './ipc/sender'
+import { runBeforeQuit } from './lifecycle'
+import { createLocalServer, type UtilityProcessLike } from './local-server'
+import { menuTemplate } from './menu'
+import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore } from './password-store'
+import { preferenceStoreOptions, type PreferenceStore, type Preferences } from './preferences'
+import { createSettingsService } from './settings'
+import { bringToFront, claimSingleInstance } from './single-instance'
+import { mainWindowOptions } from './window-options'
+import { hardenSession, hardenWebContents } from './window-security'
+import { captureWindowState, restoreWindowState } from './window-state'
+
+const paths = desktopPaths({
+  env: process.env,
+  platform: process.platform,
+  isPackaged: app.isPackaged,
+  appPath: app.getAppPath(),
+  resourcesPath: process.resourcesPath,
+  mainDir: __dirname
+})
+const isDev = paths.page.kind === 'dev-server'
+
+// Before anything reads userData: the same folder the CLI computes (core/paths.ts), or the test's.
+app.setName('Keyward')
+app.setPath('userData', paths.userData)
+
+let mainWindow: BrowserWindow | null = null
+
+if (!claimSingleInstance(app, () => mainWindow)) {
+  app.quit()
+} else {
+  app.whenReady().then(start, (error: unknown) => fatal('Keyward could not start', error))
+}
+
+function start(): void {
+  if (!existsSync(paths.nativeBinding)) {
+    fatal(
+      'Keyward is missing its database driver',
+      `The Electron build of better-sqlite3 was not found at ${paths.nativeBinding}. ` +
+        (app.isPackaged ? 'Reinstall Keyward.' : 'Start the app with "npm start", which builds it.')
+    )
+    return
+  }
+  let registry: Registry
+  try {
+    registry = new Registry(openRegistryDatabase(paths.registry, { nativeBinding: paths.nativeBinding }))
+  } catch (error) {
+    fatal('Keyward cannot open its registry', error)
+    return
+  }
+
+  const preferences = new Store<Preferences>(preferenceStoreOptions()) as unknown as PreferenceStore & Store<Preferences>
+  const settings = createSettingsService(preferences)
+  nativeTheme.themeSource = settings.get().theme
+
+  const passwords = safeStoragePasswordStore(safeStorage, new Store(passwordStoreOptions()) as unknown as BlobStore)
+  const outbox = startOutboxSender({ registry, passwords, intervalMs: 60_000 })
+  const secretClipboard = createSecretClipboard({
+    clipboard,
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    clearAfterSeconds: () => settings.get().clipboardClearSeconds
+  })
+  const host = desktopHostHandlers({
+    settings,
+    clipboard: secretClipboard,
+    notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() })
+  })
+  const table = withSecretOnClipboard(operationTable(registry, host), secretClipboard)
+  const actor = osUserName()
+  registerOperations(ipcMain as unknown as IpcMainLike, { table, isTrustedSender: isAppPage(paths.page), context: () => ({ actor }) })
+
+  hardenSession(session.defaultSession, { sendCspHeader: !isDev })
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => shell.openExternal(url)))
+
+  const localServer = createLocalServer({
+    fork: () =>
+      utilityProcess.fork(paths.serverModule, [], { serviceName: 'Keyward local server', stdio: 'inherit' }) as unknown as UtilityProcessLike,
+    dbPath: paths.registry,
+    nativeBinding: paths.nativeBinding,
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
+  })
+  localServer.apply(settings.get())
+
+  const sendMenu = (command: MenuCommand) => mainWindow?.webContents.send(MENU_CHANNEL, command)
+  const applyMenu = (theme: AppSettings['theme']) =>
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate({
+          platform: process.platform,
+          isDev,
+          theme,
+          actions: {
+            newKey: () => sendMenu('new-key'),
+            setTheme: (next) => settings.set({ theme: next }),
+            about: () => app.showAboutPanel()
+          }
+        })
+      )
+    )
+  app.setAboutPanelOptions({ applicationName: 'Keyward', applicationVersion: app.getVersion(), iconPath: paths.icon })
+  applyMenu(settings.get().theme)
+
+  settings.onChange((next, previous) => {
+    if (next.theme !== previous.theme) {
+      nativeTheme.themeSource = next.theme
+      applyMenu(next.theme)
+    }
+    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort) localServer.apply(next)
+    sendMenu('settings-changed')
+  })
+
+  const openWindow = () => {
+    const restored = restoreWindowState(preferences.get('window'), screen.getAllDisplays().map((d) => d.workArea))
+    const window = new BrowserWindow(
+      mainWindowOptions({
+        preloadPath: paths.preload,
+        state: restored.bounds,
+        iconPath: existsSync(paths.icon) ? paths.icon : undefined,
+        dark: nativeTheme.shouldUseDarkColors,
+        devTools: isDev
+      })
+    )
+    if (restored.maximized) window.maximize()
+    window.once('ready-to-show', () => window.show())
+    window.on('close', () => preferences.set('window', captureWindowState(window)))
+    window.on('closed', () => {
+      if (mainWindow === window) mainWindow = null
+    })
+    void window.loadURL(appPageUrl(paths.page))
+    mainWindow = window
+  }
+  openWindow()
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow()
+    else bringToFront(mainWindow)
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  runBeforeQuit(app, async () => {
+    await secretClipboard.clearOnQuit()
+    await localServer.stop()
+    await outbox.stop()
+    registry.close()
+  })
+}
+
+function osUserName(): string {
+  try {
+    const name = userInfo().username
+    if (name) return name
+  } catch {
+    // No passwd entry: fall back to the environment.
+  }
+  return process.env.USER || process.env.USERNAME || 'desktop'
+}
+
+function fatal(title: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(`keyward: ${title}: ${message}`)
+  dialog.showErrorBox(title, message)
+  app.exit(1)
+}
