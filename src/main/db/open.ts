@@ -27,11 +27,18 @@ export function openRegistryDatabase(path: string, options: OpenOptions = {}): R
     throw new KeywardError('INTERNAL', `Cannot open the registry at ${path}: ${(error as Error).message}. Check the path and its permissions.`)
   }
   try {
+    // Before anything that writes (the switch to WAL rewrites the header): a newer registry stays untouched.
+    refuseNewerSchema(db, options.migrations ?? MIGRATIONS)
     applyPragmas(db, options.busyTimeoutMs ?? 5000)
     migrate(db, options.migrations ?? MIGRATIONS)
   } catch (error) {
     db.close()
-    throw error
+    if (error instanceof KeywardError) throw error
+    const { code, message } = error as { code?: string; message?: string }
+    if (code === 'SQLITE_NOTADB') {
+      throw new KeywardError('INTERNAL', `${path} is not a Keyward registry (it is not an SQLite database). It was left untouched; check --db or KEYWARD_DB.`)
+    }
+    throw new KeywardError('INTERNAL', `Cannot use the registry at ${path}: ${message}. Check the path and its permissions.`)
   }
   return db
 }
@@ -55,9 +62,9 @@ export function latestSchemaVersion(migrations: readonly Migration[] = MIGRATION
   return migrations.reduce((max, m) => Math.max(max, m.version), 0)
 }
 
-export function migrate(db: RegistryDatabase, migrations: readonly Migration[] = MIGRATIONS): void {
-  const ordered = [...migrations].sort((a, b) => a.version - b.version)
-  const latest = latestSchemaVersion(ordered)
+/** Throws when the file's schema is newer than these migrations know. Reads only. */
+export function refuseNewerSchema(db: RegistryDatabase, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = latestSchemaVersion(migrations)
   const current = Number(db.pragma('user_version', { simple: true }))
   if (current > latest) {
     throw new KeywardError(
@@ -66,6 +73,12 @@ export function migrate(db: RegistryDatabase, migrations: readonly Migration[] =
         'It was left untouched: update Keyward to open it.'
     )
   }
+  return current
+}
+
+export function migrate(db: RegistryDatabase, migrations: readonly Migration[] = MIGRATIONS): void {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version)
+  const current = refuseNewerSchema(db, ordered)
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
