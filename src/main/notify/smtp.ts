@@ -118,7 +118,7 @@ export function describeSmtpError(error: unknown, config: SmtpConfig, password?:
   return {
     message: scrub(message, password),
     permanent: responseCode >= 500,
-    serverWide: SERVER_WIDE_CODES.has(code) && !(code === 'EENVELOPE')
+    serverWide: SERVER_WIDE_CODES.has(code)
   }
 }
 
