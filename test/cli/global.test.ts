@@ -81,19 +81,37 @@ describe('keyward (global behaviour)', () => {
     expect(existsSync(join(xdg, 'Keyward', 'registry.sqlite3'))).toBe(true)
   })
 
-  it('reports an unexpected failure in one line without a stack, unless KEYWARD_DEBUG=1', async () => {
+  it('explains a file that is not a registry in one line (exit 1)', async () => {
     const junk = join(t.dir, 'junk.sqlite3')
     writeFileSync(junk, 'this is not a database, just text long enough to fill a header page'.repeat(100))
     const r = await run(['--db', junk, 'keys', 'list'])
     expect(r.code).toBe(1)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toBe(`keyward: ${junk} is not a Keyward registry (not an SQLite database). Check --db or KEYWARD_DB.\n`)
+    expect(r.stderr).toMatch(/^keyward: .*junk\.sqlite3 is not a Keyward registry.*KEYWARD_DB\.\n$/)
     const json = await run(['--db', junk, '--json', 'keys', 'list'])
     expect(json.code).toBe(1)
     expect(JSON.parse(json.stderr).error.code).toBe('INTERNAL')
-    const debug = await run(['--db', junk, 'keys', 'list'], { env: cleanEnv({ KEYWARD_DEBUG: '1' }) })
+  })
+
+  it('reports an unexpected failure in one line, without a stack or the raw error text, unless KEYWARD_DEBUG=1', async () => {
+    const damaged = join(t.dir, 'damaged.sqlite3')
+    expect((await run(['--db', damaged, '--json', 'keys', 'list'])).code).toBe(0)
+    const db = new Database(damaged)
+    db.exec('DROP TABLE audit_log')
+    db.close()
+    const r = await run(['--db', damaged, 'keys', 'list'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/^keyward: Something went wrong inside Keyward\..*\(SqliteError SQLITE_ERROR\)\n$/)
+    expect(r.stderr).not.toMatch(/audit_log|no such table/)
+    const json = await run(['--db', damaged, '--json', 'keys', 'list'])
+    expect(json.code).toBe(1)
+    expect(json.stdout).toBe('')
+    expect(JSON.parse(json.stderr).error.code).toBe('INTERNAL')
+    const debug = await run(['--db', damaged, 'keys', 'list'], { env: cleanEnv({ KEYWARD_DEBUG: '1' }) })
     expect(debug.code).toBe(1)
-    expect(debug.stderr).toMatch(/\n\s+at /)
+    expect(debug.stderr).toMatch(/no such table: audit_log\n\s+at /)
   })
 
   it('refuses a registry written by a newer Keyward, leaving it untouched (exit 1)', async () => {

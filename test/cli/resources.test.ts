@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { RESOURCE_FIELDS, expectNoSecretLeaked, tempCli } from './run'
 
 /** `keyward resources …` and `keyward quota …` end to end, in one registry file. */
