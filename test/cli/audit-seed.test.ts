@@ -5,7 +5,7 @@ import { expectNoSecretLeaked, tempCli } from './run'
 
 const ENTRY_FIELDS = ['seq', 'at', 'actor', 'action', 'targetId', 'targetName', 'details']
 
-describe('keyward audit', () => {
+describe('keyward audit', { timeout: 90_000 }, () => {
   const t = tempCli()
   const secrets: string[] = []
   beforeAll(async () => {
@@ -15,7 +15,7 @@ describe('keyward audit', () => {
     secrets.push((await t.ok(['keys', 'rotate', 'Kept'])).secret)
     secrets.push((await t.ok(['keys', 'create', '--name', 'Doomed'])).secret)
     await t.ok(['--actor', 'ops-bot', 'keys', 'delete', 'Doomed', '--yes'])
-  })
+  }, 90_000)
   afterAll(() => {
     expectNoSecretLeaked()
     t.cleanup()
@@ -83,7 +83,7 @@ describe('keyward audit', () => {
   })
 })
 
-describe('keyward seed-demo', () => {
+describe('keyward seed-demo', { timeout: 90_000 }, () => {
   const a = tempCli()
   const b = tempCli()
   const c = tempCli()

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { cleanEnv, expectNoSecretLeaked, run, tempCli } from './run'
 
 /** Global options, where the registry lives, help, usage errors and unexpected failures. */
-describe('keyward (global behaviour)', () => {
+describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
   const t = tempCli()
   afterAll(() => {
     expectNoSecretLeaked()

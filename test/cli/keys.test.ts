@@ -12,13 +12,13 @@ interface Key {
 const labels = (key: Key) => key.resources.map((r) => `${r.model}:${r.type}`)
 
 /** `keyward keys …` end to end, in one registry file. */
-describe('keyward keys', () => {
+describe('keyward keys', { timeout: 90_000 }, () => {
   const t = tempCli()
   beforeAll(async () => {
     await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'TPM', '--limit', '1000'])
     await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'PYG'])
     await t.ok(['resources', 'add', '--model', 'claude', '--type', 'PYG'])
-  })
+  }, 90_000)
   afterAll(() => {
     expectNoSecretLeaked()
     t.cleanup()

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { RESOURCE_FIELDS, expectNoSecretLeaked, tempCli } from './run'
 
 /** `keyward resources …` and `keyward quota …` end to end, in one registry file. */
-describe('keyward resources and quota', () => {
+describe('keyward resources and quota', { timeout: 90_000 }, () => {
   const t = tempCli()
   afterAll(() => {
     expectNoSecretLeaked()

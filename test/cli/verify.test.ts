@@ -11,7 +11,7 @@ import { KEY_FIELDS, expectNoSecretLeaked, tempCli } from './run'
  * provoked for real: by CLI commands, or (for a key that has since expired, and a TPM window
  * that is used up) by the core writing to the same file with its own clock.
  */
-describe('keyward keys verify', () => {
+describe('keyward keys verify', { timeout: 90_000 }, () => {
   const t = tempCli()
   const secrets: Record<string, string> = {}
   const create = async (name: string, ...flags: string[]) => {
@@ -59,7 +59,7 @@ describe('keyward keys verify', () => {
     } finally {
       live.close()
     }
-  })
+  }, 90_000)
   afterAll(() => {
     expectNoSecretLeaked()
     t.cleanup()
