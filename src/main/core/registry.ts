@@ -509,14 +509,22 @@ export class Registry {
     if (this.pendingLastUsed.size === 0) return
     const pending = this.pendingLastUsed
     this.pendingLastUsed = new Map()
-    this.db.transaction(() => {
-      for (const [pk, at] of pending) this.stmt.touch.run(at, pk)
-    })()
+    try {
+      this.db.transaction(() => {
+        for (const [pk, at] of pending) this.stmt.touch.run(at, pk)
+      })()
+    } catch (error) {
+      // Another process held the lock too long: keep the times for the next flush (newest wins).
+      for (const [pk, at] of pending) if ((this.pendingLastUsed.get(pk) ?? 0) < at) this.pendingLastUsed.set(pk, at)
+      throw error
+    }
   }
 
   close(): void {
     try {
       this.flushLastUsed()
+    } catch {
+      // Another process held the write lock past the timeout: a lost lastUsedAt beats failing to close.
     } finally {
       this.db.close()
     }
