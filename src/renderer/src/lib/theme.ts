@@ -1,0 +1,49 @@
+import type { GlobalThemeOverrides } from 'naive-ui'
+
+const font =
+  'Inter, "Segoe UI Variable Text", "Segoe UI", system-ui, -apple-system, BlinkMacSystemFont, Roboto, "Helvetica Neue", Ubuntu, "DejaVu Sans", sans-serif'
+const mono = '"JetBrains Mono", "Cascadia Mono", "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace'
+
+const common = {
+  fontFamily: font,
+  fontFamilyMono: mono,
+  borderRadius: '6px',
+  borderRadiusSmall: '4px',
+  fontSize: '14px',
+  fontSizeMedium: '14px'
+}
+
+export const lightOverrides: GlobalThemeOverrides = {
+  common: {
+    ...common,
+    primaryColor: '#3557d4',
+    primaryColorHover: '#4a6ae0',
+    primaryColorPressed: '#2846b8',
+    primaryColorSuppl: '#4a6ae0',
+    bodyColor: '#f5f6f8',
+    cardColor: '#ffffff',
+    modalColor: '#ffffff',
+    borderColor: '#e2e5ea',
+    dividerColor: '#eceef2'
+  },
+  DataTable: { thColor: '#f8f9fb', thTextColor: '#4b5563', thFontWeight: '600', tdColorHover: '#f6f8ff' },
+  Card: { borderColor: '#e2e5ea' }
+}
+
+export const darkOverrides: GlobalThemeOverrides = {
+  common: {
+    ...common,
+    primaryColor: '#7b93ff',
+    primaryColorHover: '#94a8ff',
+    primaryColorPressed: '#627de8',
+    primaryColorSuppl: '#94a8ff',
+    bodyColor: '#15171c',
+    cardColor: '#1d2027',
+    modalColor: '#1f222a',
+    popoverColor: '#262a33',
+    borderColor: '#30343e',
+    dividerColor: '#2a2e37'
+  },
+  DataTable: { thColor: '#1a1d23', tdColor: '#1d2027', thTextColor: '#aab1bf', thFontWeight: '600', tdColorHover: '#232734' },
+  Card: { borderColor: '#2c3039' }
+}

@@ -1,0 +1,26 @@
+import type { z } from 'zod'
+
+/**
+ * Validates one form field with the same zod schema main uses, so the message the user sees
+ * while typing is the message the core would answer with.
+ */
+export function fieldMessage(schema: z.ZodType, value: unknown): string | undefined {
+  const result = schema.safeParse(value)
+  return result.success ? undefined : result.error.issues[0]?.message
+}
+
+/** Validates every field of a form against its object schema's shape. */
+export function validateFields<T extends Record<string, unknown>>(
+  shape: Record<string, z.ZodType>,
+  values: T,
+  fields: readonly (keyof T & string)[]
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const field of fields) {
+    const schema = shape[field]
+    if (!schema) continue
+    const message = fieldMessage(schema, values[field])
+    if (message) out[field] = message
+  }
+  return out
+}

@@ -1,0 +1,188 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { openRegistryDatabase } from '../../src/main/db/open'
+import { Registry } from '../../src/main/core/registry'
+import type { CallContext, HostHandlers } from '../../src/main/core/operations'
+import { operationTable, type OperationTable } from '../../src/main/transport/dispatch'
+import { handleRpc, sendJson } from '../../src/main/transport/http-rpc'
+import { KeywardError } from '../../src/shared/errors'
+import { DEFAULT_APP_SETTINGS, type AppSettings } from '../../src/shared/schemas'
+import type { SmtpSettings } from '../../src/shared/types'
+
+/**
+ * The e2e stand-in for the desktop app's main process: the REAL registry core on a real SQLite
+ * file, reached through the same contract over HTTP (`POST /rpc/<operation>`), serving the BUILT
+ * renderer. What Electron would do natively is recorded so tests can look:
+ *  - the clipboard: keys.create and keys.rotate write the new secret once (as main does),
+ *    clipboard.writeSecret writes it again; cleared after clipboardClearSeconds if unchanged.
+ *    `GET /__test/clipboard` answers `{current, writes}`.
+ *  - settings live in memory, starting from the defaults.
+ * Bound to 127.0.0.1 only: the recording clipboard holds secrets.
+ */
+
+export interface E2eServerOptions {
+  dbPath: string
+  port?: number
+  host?: string
+  /** The built renderer (electron-vite's out/renderer). */
+  rendererDir?: string
+  actor?: string
+  settings?: Partial<AppSettings>
+}
+
+export interface ClipboardWrite {
+  secret: string
+  source: 'keys.create' | 'keys.rotate' | 'clipboard.writeSecret'
+  at: string
+}
+
+export interface E2eServer {
+  url: string
+  port: number
+  registry: Registry
+  clipboard: { current: string | null; writes: ClipboardWrite[] }
+  close(): Promise<void>
+}
+
+export const DEFAULT_RENDERER_DIR = resolve(__dirname, '../../out/renderer')
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json'
+}
+
+export async function startE2eServer(options: E2eServerOptions): Promise<E2eServer> {
+  const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR)
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`No built renderer at ${rendererDir}. Build it first: npx electron-vite build`)
+  }
+  const registry = new Registry(openRegistryDatabase(options.dbPath))
+  const ctx: CallContext = { actor: options.actor ?? 'e2e' }
+  let settings: AppSettings = { ...DEFAULT_APP_SETTINGS, ...options.settings }
+  let smtp: SmtpSettings = { host: null, port: null, security: 'starttls', user: null, from: null, passwordSet: false, passwordStorage: 'unavailable' }
+  const clipboard: E2eServer['clipboard'] = { current: null, writes: [] }
+  const timers = new Set<NodeJS.Timeout>()
+
+  /** Main's clipboard logic in miniature: write once, clear later only if it still holds this secret. */
+  function writeClipboard(secret: string, source: ClipboardWrite['source']): number {
+    clipboard.current = secret
+    clipboard.writes.push({ secret, source, at: new Date().toISOString() })
+    const seconds = settings.clipboardClearSeconds
+    if (seconds > 0) {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        if (clipboard.current === secret) clipboard.current = null
+      }, seconds * 1000)
+      timer.unref()
+      timers.add(timer)
+    }
+    return seconds
+  }
+
+  const noEmail = (operation: string) => () => {
+    throw new KeywardError('NOT_FOUND', `The e2e test server sends no email: ${operation} is not available here.`)
+  }
+
+  const host: HostHandlers = {
+    'settings.get': () => settings,
+    'settings.set': (patch) => (settings = { ...settings, ...(patch as Partial<AppSettings>) }),
+    'notify.settings.get': () => smtp,
+    'notify.settings.set': (input) => {
+      smtp = {
+        host: input.host,
+        port: input.port,
+        security: input.security ?? 'starttls',
+        user: input.user ?? null,
+        from: input.from,
+        passwordSet: false,
+        passwordStorage: 'unavailable'
+      }
+      return smtp
+    },
+    'notify.outbox': () => ({ items: [] }),
+    'notify.retry': noEmail('notify.retry'),
+    'notify.discard': noEmail('notify.discard'),
+    'notify.flush': noEmail('notify.flush'),
+    'notify.test': noEmail('notify.test'),
+    'clipboard.writeSecret': (input) => ({ clearsInSeconds: writeClipboard(input.secret, 'clipboard.writeSecret') })
+  }
+  const core = operationTable(registry, host)
+  const table: OperationTable = {
+    ...core,
+    'keys.create': async (input, c) => {
+      const created = await core['keys.create'](input, c)
+      writeClipboard(created.secret, 'keys.create')
+      return created
+    },
+    'keys.rotate': async (input, c) => {
+      const rotated = await core['keys.rotate'](input, c)
+      writeClipboard(rotated.secret, 'keys.rotate')
+      return rotated
+    }
+  }
+
+  function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end()
+      return
+    }
+    const relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname)).replace(/^([/\\])+/, '')
+    const file = resolve(rendererDir, relative)
+    if (!(file === rendererDir || file.startsWith(rendererDir + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found')
+      return
+    }
+    const body = readFileSync(file)
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff'
+    })
+    res.end(req.method === 'HEAD' ? undefined : body)
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const rpc = /^\/rpc\/([A-Za-z.]+)$/.exec(url.pathname)
+    if (rpc) {
+      void handleRpc(req, res, rpc[1]!, table, ctx).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'The test server failed.' } })
+      })
+      return
+    }
+    if (url.pathname === '/__test/clipboard') {
+      sendJson(res, 200, clipboard)
+      return
+    }
+    serveStatic(req, res, url.pathname)
+  })
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ok())
+  })
+  const { port } = server.address() as AddressInfo
+  const hostName = options.host ?? '127.0.0.1'
+
+  return {
+    url: `http://${hostName}:${port}/`,
+    port,
+    registry,
+    clipboard,
+    async close() {
+      for (const t of timers) clearTimeout(t)
+      server.closeAllConnections()
+      await new Promise<void>((ok) => server.close(() => ok()))
+      registry.close()
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test as base, expect } from '@playwright/test'
+import { startE2eServer, type E2eServer } from '../../e2e-server/server'
+import { KeywardApp } from './keyward-app'
+
+/**
+ * Each test gets its own e2e server on a loopback port, over a fresh registry file in a fresh
+ * temp folder, serving the built renderer (npx electron-vite build) in real Chromium.
+ */
+export const test = base.extend<{ server: E2eServer; app: KeywardApp }>({
+  server: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'))
+    const server = await startE2eServer({ dbPath: join(dir, 'registry.sqlite3'), actor: 'e2e-user' })
+    try {
+      await use(server)
+    } finally {
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+  app: async ({ page, server }, use) => {
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await use(new KeywardApp(page, server))
+    // An uncaught exception in the renderer fails the test that caused it.
+    expect(errors, 'uncaught errors in the renderer').toEqual([])
+  }
+})
+
+export { expect }
