@@ -20,6 +20,7 @@ export const VERIFY_STATUS: Record<VerifyCode, number> = {
   RATE_LIMITED: 429
 }
 
+/** The JSON document /v1/keys/verify answers (composed in Verifier.respond). */
 export interface VerifyAnswer {
   valid: boolean
   code: VerifyCode
@@ -33,83 +34,92 @@ export interface VerifyAnswer {
   retryAfter?: number
 }
 
-interface KeySummary {
-  id: string
-  name: string
-  department: string | null
-  project: string | null
-  environment: string | null
-}
+/** id, name, department, project, environment, resources (a JSON array built by SQLite). */
+type KeySummary = [string, string, string | null, string | null, string | null, string]
 
 /**
  * The verifier: the core decides (Registry.verifyHit, which reads the file on every call, so a
- * change made by any process is seen on the next request), then two prepared lookups fill the answer.
+ * change made by any process is seen on the next request), then one prepared lookup fills the answer.
  */
 export class Verifier {
   private readonly summary
-  private readonly resources
 
   constructor(private readonly registry: Registry) {
-    this.summary = registry.db.prepare(
-      `SELECT k.id, k.name, d.name AS department, p.name AS project, k.environment
-       FROM api_keys k LEFT JOIN departments d ON d.id = k.department_id LEFT JOIN projects p ON p.id = k.project_id
-       WHERE k.pk = ?`
-    )
-    this.resources = registry.db.prepare(
-      `SELECT r.id, r.model, r.type, r.status FROM key_resources kr JOIN resources r ON r.id = kr.resource_id
-       WHERE kr.key_pk = ? ORDER BY r.model, r.type`
-    )
+    // Resources in (key_pk, model) index order: the model is unique per key, so no sort is needed.
+    this.summary = registry.db
+      .prepare(
+        `SELECT k.id, k.name, d.name, p.name, k.environment,
+                (SELECT json_group_array(json_object('id', r.id, 'model', r.model, 'type', r.type, 'status', r.status))
+                 FROM (SELECT kr.resource_id FROM key_resources kr WHERE kr.key_pk = k.pk ORDER BY kr.model) AS x
+                 JOIN resources r ON r.id = x.resource_id)
+         FROM api_keys k LEFT JOIN departments d ON d.id = k.department_id LEFT JOIN projects p ON p.id = k.project_id
+         WHERE k.pk = ?`
+      )
+      .raw()
   }
 
-  answer(secret: string | undefined, model: string | undefined, appName: string | undefined): VerifyAnswer {
-    const hit = secret === undefined ? { code: 'MALFORMED' as const } : this.registry.verifyHit(secret, model, appName)
+  /** The core's decision, and the key it concerns when the secret belongs to one. */
+  private decide(secret: string | undefined, model: string | undefined, appName: string | undefined) {
+    const hit: { code: VerifyCode; pk?: number; retryAfter?: number } =
+      secret === undefined ? { code: 'MALFORMED' } : this.registry.verifyHit(secret, model, appName)
     const key = hit.pk === undefined ? undefined : (this.summary.get(hit.pk) as KeySummary | undefined)
-    const answer: VerifyAnswer = {
-      valid: hit.code === 'VALID',
-      code: hit.code,
-      keyId: key?.id ?? null,
-      name: key?.name ?? null,
-      department: key?.department ?? null,
-      project: key?.project ?? null,
-      environment: key?.environment ?? null,
-      resources: key ? (this.resources.all(hit.pk) as KeyResource[]) : []
-    }
-    if ('retryAfter' in hit && hit.retryAfter !== undefined) answer.retryAfter = hit.retryAfter
-    return answer
+    return { hit, key }
   }
 
-  /** GET or POST /v1/keys/verify. */
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'POST') {
+  /**
+   * GET or POST /v1/keys/verify. GET, the gateway's hot path, is answered synchronously; POST
+   * reads its JSON body first.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, query: string): void | Promise<void> {
+    if (req.method === 'GET') return this.respond(req, res, query, undefined)
+    if (req.method !== 'POST') {
       sendError(res, 405, { code: 'VALIDATION', message: 'Use GET or POST for /v1/keys/verify.' }, { allow: 'GET, POST' })
       return
     }
-    let body: Record<string, unknown> = {}
-    if (req.method === 'POST') {
-      const parsed = await readBody(req, SMALL_BODY_BYTES)
+    return readBody(req, SMALL_BODY_BYTES).then((parsed) => {
       if (parsed !== undefined && !isPlainObject(parsed)) {
         sendError(res, 400, { code: 'VALIDATION', message: 'The body must be a JSON object like {"key": "kw_…", "model": "gpt-4o"}.' })
         return
       }
-      body = parsed ?? {}
+      this.respond(req, res, query, parsed)
+    })
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse, query: string, body: Record<string, unknown> | undefined): void {
+    const secret = bearerToken(req) ?? headerValue(req, 'api-key') ?? stringOr(body?.key)
+    const model = headerValue(req, 'x-model') ?? (query ? new URLSearchParams(query).get('model') : null) ?? stringOr(body?.model)
+    const appName = headerValue(req, 'x-app-name') ?? stringOr(body?.appName)
+    const { hit, key } = this.decide(secret, model ?? undefined, appName)
+    const status = VERIFY_STATUS[hit.code]
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff'
     }
-    const secret = bearerToken(req) ?? headerValue(req, 'api-key') ?? stringOr(body.key)
-    const model = headerValue(req, 'x-model') ?? url.searchParams.get('model') ?? stringOr(body.model)
-    const appName = headerValue(req, 'x-app-name') ?? stringOr(body.appName)
-    const answer = this.answer(secret, model, appName)
-    const headers: Record<string, string> = {}
-    if (answer.valid) {
-      headers['x-keyward-key-id'] = answer.keyId!
-      headers['x-keyward-key-name'] = answer.name!
-      if (answer.department !== null) headers['x-keyward-department'] = headerSafe(answer.department)
-      if (answer.project !== null) headers['x-keyward-project'] = headerSafe(answer.project)
-    } else if (answer.code === 'RATE_LIMITED') {
-      headers['retry-after'] = String(answer.retryAfter ?? 60)
-    } else if (VERIFY_STATUS[answer.code] === 401) {
+    const [keyId, name, department, project, environment, resources] = key ?? [null, null, null, null, null, '[]']
+    if (hit.code === 'VALID' && keyId !== null) {
+      headers['x-keyward-key-id'] = keyId
+      headers['x-keyward-key-name'] = name!
+      if (department !== null) headers['x-keyward-department'] = headerSafe(department)
+      if (project !== null) headers['x-keyward-project'] = headerSafe(project)
+    } else if (hit.code === 'RATE_LIMITED') {
+      headers['retry-after'] = String(hit.retryAfter ?? 60)
+    } else if (status === 401) {
       headers['www-authenticate'] = 'Bearer realm="keyward"'
     }
-    sendJson(res, VERIFY_STATUS[answer.code], answer, headers)
+    // Composed by hand: the resources array arrives as JSON from SQLite and is spliced in as is.
+    const text =
+      `{"valid":${hit.code === 'VALID'},"code":"${hit.code}","keyId":${json(keyId)},"name":${json(name)},` +
+      `"department":${json(department)},"project":${json(project)},"environment":${json(environment)},` +
+      `"resources":${resources}${hit.retryAfter !== undefined ? `,"retryAfter":${hit.retryAfter}` : ''}}`
+    headers['content-length'] = String(Buffer.byteLength(text))
+    res.writeHead(status, headers)
+    res.end(text)
   }
+}
+
+function json(value: string | null | undefined): string {
+  return value == null ? 'null' : JSON.stringify(value)
 }
 
 /** POST /v1/usage {key, model, promptTokens, completionTokens}: the key authenticates the report. */
