@@ -1,7 +1,8 @@
 import type { KeyListInput } from '../../shared/schemas'
 import type { z } from 'zod'
 
-type ParsedList = z.output<typeof KeyListInput> & { resourceId?: string }
+/** The parsed input, with department/project names and the resource already resolved to ids. */
+type ParsedList = z.output<typeof KeyListInput> & { resourceId?: string; departmentIds?: number[]; projectIds?: number[] }
 
 export interface KeyListQuery {
   countSql: string
@@ -10,13 +11,15 @@ export interface KeyListQuery {
 }
 
 const DAY_MS = 86_400_000
+/** Never-expiring keys count as expiring at the end of time: the same expression the index is built on. */
+const EXPIRES = 'coalesce(k.expires_at, 8640000000000000)'
 
 /** Sort keys map to expressions that match an index exactly, so a page never sorts the table. */
 const ORDER: Record<ParsedList['sort'], string> = {
   name: 'k.name COLLATE NOCASE',
   createdAt: 'k.created_at',
   lastUsedAt: 'k.last_used_at',
-  expiresAt: 'coalesce(k.expires_at, 8640000000000000)'
+  expiresAt: EXPIRES
 }
 
 /** Escapes a search string as one FTS5 phrase (trigram tokenizer: substring match, any case). */
@@ -27,30 +30,37 @@ export function ftsPhrase(text: string): string {
 /**
  * The filtered, sorted, paged key list as two statements over named parameters. Every filter
  * narrows through an index; text of three or more characters goes through the FTS5 trigram index.
+ *
+ * Without statistics SQLite would pick any indexed equality to drive the query, and it prefers
+ * one that also gives the order; for `disabled = 0` (nearly every key) that means walking the
+ * whole table. So the most selective filter present drives, and the weak ones are written with a
+ * unary + (which only stops an index from being used): project, then department, then
+ * environment; `disabled = 0` never drives.
  */
 export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
   const where: string[] = []
   const params: Record<string, unknown> = {}
-  if (v.departments?.length) {
-    where.push('k.department_id IN (SELECT id FROM departments WHERE name IN (SELECT value FROM json_each(@departments)))')
-    params.departments = JSON.stringify(v.departments)
+  let driver = false
+  const drive = (column: string) => {
+    const plain = !driver
+    driver = true
+    return plain ? column : `+${column}`
   }
-  if (v.projects?.length) {
-    where.push('k.project_id IN (SELECT id FROM projects WHERE name IN (SELECT value FROM json_each(@projects)))')
-    params.projects = JSON.stringify(v.projects)
-  }
+  if (v.projectIds?.length) where.push(idFilter(drive('k.project_id'), 'project', v.projectIds, params))
+  if (v.departmentIds?.length) where.push(idFilter(drive('k.department_id'), 'department', v.departmentIds, params))
   if (v.environment !== undefined) {
-    where.push('k.environment = @environment COLLATE NOCASE')
+    where.push(`${drive('k.environment')} = @environment COLLATE NOCASE`)
     params.environment = v.environment
   }
   if (v.status !== undefined) {
     params.now = now
-    if (v.status === 'disabled') where.push('k.disabled = 1')
-    else if (v.status === 'expired') where.push('k.disabled = 0 AND k.expires_at <= @now')
-    else where.push('k.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > @now)')
+    if (v.status === 'disabled') where.push(`${drive('k.disabled')} = 1`)
+    else if (v.status === 'expired') where.push(`+k.disabled = 0 AND ${EXPIRES} <= @now`)
+    else where.push(`+k.disabled = 0 AND ${EXPIRES} > @now`)
   }
   if (v.resourceId !== undefined) {
-    where.push('k.pk IN (SELECT key_pk FROM key_resources WHERE resource_id = @resourceId)')
+    // A probe per candidate row: the page stops after `limit` hits instead of collecting every holder.
+    where.push('EXISTS (SELECT 1 FROM key_resources kr WHERE kr.key_pk = k.pk AND kr.resource_id = @resourceId)')
     params.resourceId = v.resourceId
   }
   if (v.search) {
@@ -66,14 +76,14 @@ export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
     }
   }
   if (v.expiringWithinDays !== undefined) {
-    where.push('k.expires_at > @now AND k.expires_at <= @horizon')
+    where.push(`${EXPIRES} > @now AND ${EXPIRES} <= @horizon`)
     params.now = now
     params.horizon = now + v.expiringWithinDays * DAY_MS
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
   const dir = v.desc ? 'DESC' : 'ASC'
   return {
-    countSql: `SELECT count(*) AS n FROM api_keys k ${clause}`,
+    countSql: countSql(v, clause),
     pageSql: `
       SELECT k.pk, k.id, k.name, k.kind, k.hint, k.disabled, d.name AS department, p.name AS project, k.environment,
              k.requestor, k.app_id, k.justification, k.notes, k.notify_email, k.created_at, k.updated_at,
@@ -86,4 +96,39 @@ export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
       LIMIT @limit OFFSET @offset`,
     params
   }
+}
+
+/**
+ * The total. Counting visits every matching key, so the two common filters that match most of the
+ * registry are counted from smaller sets: a resource's holders from its assignment index alone, and
+ * active keys as all keys (a b-tree count, no row reads) minus the disabled and the expired ones.
+ */
+function countSql(v: ParsedList, clause: string): string {
+  const filters = [
+    v.projectIds?.length && 'project',
+    v.departmentIds?.length && 'department',
+    v.environment !== undefined && 'environment',
+    v.status !== undefined && `status:${v.status}`,
+    v.resourceId !== undefined && 'resource',
+    v.search && 'search',
+    v.expiringWithinDays !== undefined && 'expiring'
+  ].filter(Boolean)
+  const only = (filter: string) => filters.length === 1 && filters[0] === filter
+  // Every assignment belongs to a live key (deleting a key deletes its assignments).
+  if (only('resource')) return 'SELECT count(*) AS n FROM key_resources WHERE resource_id = @resourceId'
+  if (only('status:active')) {
+    return `SELECT (SELECT count(*) FROM api_keys) - (SELECT count(*) FROM api_keys WHERE disabled = 1)
+      - (SELECT count(*) FROM api_keys k WHERE ${EXPIRES} <= @now AND +k.disabled = 0) AS n`
+  }
+  return `SELECT count(*) AS n FROM api_keys k ${clause}`
+}
+
+/** `column = @name` for one id (an index can then also give the order), IN a JSON list for several. */
+function idFilter(column: string, name: string, ids: number[], params: Record<string, unknown>): string {
+  if (ids.length === 1) {
+    params[name] = ids[0]
+    return `${column} = @${name}`
+  }
+  params[name] = JSON.stringify(ids)
+  return `${column} IN (SELECT value FROM json_each(@${name}))`
 }

@@ -329,7 +329,11 @@ export class Registry {
       if (!found) return { items: [], total: 0 }
       resourceId = found.id
     }
-    const query = buildKeyListQuery({ ...v, resourceId }, this.clock())
+    // Names become ids first, so the query can drive an index with a plain equality.
+    const departmentIds = v.departments?.length ? this.entityIds('departments', v.departments) : undefined
+    const projectIds = v.projects?.length ? this.entityIds('projects', v.projects) : undefined
+    if (departmentIds?.length === 0 || projectIds?.length === 0) return { items: [], total: 0 }
+    const query = buildKeyListQuery({ ...v, resourceId, departmentIds, projectIds }, this.clock())
     const total = (this.sql(query.countSql).get(query.params) as { n: number }).n
     const rows = this.sql(query.pageSql).all({ ...query.params, limit: v.limit, offset: v.offset }) as KeyRow[]
     return { items: this.hydrate(rows), total }
@@ -784,6 +788,11 @@ export class Registry {
     const found = this.sql(`SELECT id FROM ${table} WHERE name = ? COLLATE NOCASE`).get(name) as { id: number } | undefined
     if (found) return found.id
     return Number(this.sql(`INSERT INTO ${table} (name) VALUES (?)`).run(name).lastInsertRowid)
+  }
+
+  /** Ids of the named departments or projects that exist (names match ignoring case). */
+  private entityIds(table: 'departments' | 'projects', names: readonly string[]): number[] {
+    return this.sql(`SELECT id FROM ${table} WHERE name IN (SELECT value FROM json_each(?)) ORDER BY id`).pluck().all(JSON.stringify(names)) as number[]
   }
 
   private futureDate(value: string | null | undefined, now: number): number | null {

@@ -28,8 +28,15 @@ export function base62(value: bigint, width: number): string {
   return out.padStart(width, '0')
 }
 
+/** base62 of the CRC32 in 6 digits; plain number arithmetic (a CRC32 fits a double), no BigInt on the verify path. */
 function checksum(head: string): string {
-  return base62(BigInt(crc32(head)), CHECKSUM_LENGTH)
+  let n = crc32(head)
+  let out = ''
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = BASE62[n % 62] + out
+    n = Math.floor(n / 62)
+  }
+  return out
 }
 
 export function generateSecret(kind: KeyKind, randomBytes: RandomBytes): string {

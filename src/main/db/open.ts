@@ -52,6 +52,10 @@ export function applyPragmas(db: RegistryDatabase, busyTimeoutMs: number): void 
       throw new KeywardError('INTERNAL', `The registry could not switch to WAL mode (it reports "${mode}"). Is it on a network or read-only drive?`)
     }
   }
+  // Reads straight from the OS page cache instead of a read() per page: filtered lists and counts
+  // touch thousands of pages at 100k keys, and this makes them several times faster. A cap, not
+  // an allocation: only the file's actual size is mapped.
+  if (db.name !== ':memory:') db.pragma('mmap_size = 1073741824')
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
   db.pragma('trusted_schema = OFF')
