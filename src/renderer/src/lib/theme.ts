@@ -26,9 +26,11 @@ export const lightOverrides: GlobalThemeOverrides = {
     borderColor: '#e2e5ea',
     dividerColor: '#eceef2'
   },
-  DataTable: { thColor: '#f8f9fb', thTextColor: '#4b5563', thFontWeight: '600', tdColorHover: '#f6f8ff' },
+  DataTable: { thColor: '#f8f9fb', thColorSorting: '#f8f9fb', tdColorSorting: '#ffffff', thTextColor: '#4b5563', thFontWeight: '600', tdColorHover: '#f6f8ff' },
   Card: { borderColor: '#e2e5ea' }
 }
+
+const ON_PRIMARY_DARK = '#0d1126'
 
 export const darkOverrides: GlobalThemeOverrides = {
   common: {
@@ -44,6 +46,15 @@ export const darkOverrides: GlobalThemeOverrides = {
     borderColor: '#30343e',
     dividerColor: '#2a2e37'
   },
-  DataTable: { thColor: '#1a1d23', tdColor: '#1d2027', thTextColor: '#aab1bf', thFontWeight: '600', tdColorHover: '#232734' },
+  DataTable: { thColor: '#1a1d23', thColorSorting: '#1a1d23', tdColor: '#1d2027', tdColorSorting: '#1d2027', thTextColor: '#aab1bf', thFontWeight: '600', tdColorHover: '#232734' },
+  // Light indigo fills carry dark text in the dark theme: white on them would be too faint to read.
+  Button: {
+    textColorPrimary: ON_PRIMARY_DARK,
+    textColorHoverPrimary: ON_PRIMARY_DARK,
+    textColorPressedPrimary: ON_PRIMARY_DARK,
+    textColorFocusPrimary: ON_PRIMARY_DARK,
+    textColorDisabledPrimary: ON_PRIMARY_DARK
+  },
+  Radio: { buttonTextColorActive: ON_PRIMARY_DARK },
   Card: { borderColor: '#2c3039' }
 }
