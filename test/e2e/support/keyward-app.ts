@@ -55,8 +55,10 @@ export class KeywardApp {
 
   /** Picks an option in a Naive UI select whose search input has this accessible name. */
   async choose(label: string, option: string, scope: Locator | Page = this.page): Promise<void> {
-    await scope.getByLabel(label, { exact: true }).click()
-    const menu = this.page.locator('.n-base-select-menu').last()
+    await scope.getByRole('combobox', { name: label, exact: true }).click()
+    // Type to narrow the list, as a user would: long lists only render the options in view.
+    await this.page.keyboard.type(option)
+    const menu = this.page.locator('.n-base-select-menu:visible')
     await menu.locator('.n-base-select-option', { hasText: new RegExp(`^${escapeRegExp(option)}$`) }).click()
   }
 
