@@ -96,3 +96,20 @@ describe('resource rule for pickers', () => {
     ])
   })
 })
+
+describe('desktop transport', () => {
+  it('rebuilds the preload’s plain error payloads as KeywardError, and passes results through', async () => {
+    const { desktopClient } = await import('@renderer/api')
+    const bridge = {
+      'keys.get': async () => ({ key: { name: 'A' } }),
+      'keys.create': async () => Promise.reject({ name: 'KeywardError', code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } })
+    }
+    const client = desktopClient(bridge as never)
+    await expect(client['keys.get']({ key: 'A' })).resolves.toEqual({ key: { name: 'A' } })
+    const error = await client['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KeywardError)
+    expect(error).toMatchObject({ code: 'VALIDATION', fields: { name: 'bad' } })
+    // An operation this preload does not offer fails in words, not with "is not a function".
+    await expect(client['audit.verify']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('cannot do audit.verify') })
+  })
+})

@@ -1,18 +1,14 @@
 import { shallowRef } from 'vue'
-import type { KeywardClient } from '@shared/contract'
+import { OPERATION_NAMES, type KeywardClient, type OperationName } from '@shared/contract'
 import type { KeywardError } from '@shared/errors'
+import { toKeywardError, type DesktopBridge } from '@shared/ipc'
 import { createHttpClient } from './http-client'
 import { detectMode, type ModeInfo } from './mode'
 
-/** What the Electron preload exposes: the contract client plus the native menu's commands. */
-export type DesktopBridge = KeywardClient & {
-  /** Native menu commands, e.g. "new-key". Returns an unsubscribe function (if the preload offers one). */
-  onMenu?: (callback: (command: string) => void) => (() => void) | void
-}
-
 declare global {
   interface Window {
-    keyward?: DesktopBridge
+    /** The Electron preload's client (src/preload/bridge.ts); absent in a browser. */
+    keyward?: Partial<DesktopBridge>
   }
 }
 
@@ -44,8 +40,28 @@ export function signOut(reason: string | null = null): void {
   signedIn.value = modeInfo.mode !== 'web-console'
 }
 
+/**
+ * The preload's client, with each rejection rebuilt as a KeywardError: contextBridge delivers
+ * `{name, code, message, fields}` as plain data, and the views expect the same errors as over HTTP.
+ */
+export function desktopClient(bridge: Partial<DesktopBridge>): KeywardClient {
+  const client = {} as Record<OperationName, (input: unknown) => Promise<unknown>>
+  for (const name of OPERATION_NAMES) {
+    client[name] = async (input: unknown) => {
+      const call = bridge[name] as ((input: unknown) => Promise<unknown>) | undefined
+      if (!call) throw toKeywardError({ code: 'INTERNAL', message: `This version of the app cannot do ${name}. Update Keyward.` })
+      try {
+        return await call(input)
+      } catch (error) {
+        throw toKeywardError(error)
+      }
+    }
+  }
+  return client as unknown as KeywardClient
+}
+
 function buildClient(): KeywardClient {
-  if (modeInfo.mode === 'desktop') return window.keyward as KeywardClient
+  if (modeInfo.mode === 'desktop') return desktopClient(window.keyward!)
   return createHttpClient({
     base: modeInfo.rpcBase,
     headers: (): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {}),
@@ -73,7 +89,9 @@ export const api: KeywardClient = new Proxy({} as KeywardClient, {
 /** Subscribes to the native menu (desktop only); a no-op elsewhere. */
 export function onMenuCommand(callback: (command: string) => void): () => void {
   if (typeof window === 'undefined') return () => {}
-  const off = window.keyward?.onMenu?.(callback)
+  const onMenu = window.keyward?.onMenu
+  if (typeof onMenu !== 'function') return () => {}
+  const off = onMenu((command) => callback(String(command)))
   return typeof off === 'function' ? off : () => {}
 }
 
