@@ -142,7 +142,7 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
     await expect.poll(() => app.keyNames()).toEqual(['InvoiceReader'])
     await expect(page.getByRole('search', { name: 'Filter API keys' })).toContainText('Accounts Payable')
     // The filter is in localStorage; no key data is.
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }))
+    const stored = await page.evaluate(() => JSON.stringify({ ...(globalThis as unknown as { localStorage: Record<string, string> }).localStorage }))
     expect(stored).toContain('Accounts Payable')
     expect(stored).not.toContain('InvoiceReader')
     await page.getByRole('button', { name: 'Clear filters' }).first().click()

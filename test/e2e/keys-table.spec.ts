@@ -54,20 +54,25 @@ test('keyboard: Ctrl+N opens Create, Esc closes it, Ctrl+F focuses the search', 
   await expect.poll(() => app.keyNames()).toEqual(['InvoiceExtractor'])
 })
 
-/** Visible controls without any accessible name (aria-label, a label, text, title or placeholder). */
+/**
+ * Visible controls without any accessible name (aria-label, a label, text, title or placeholder).
+ * Runs in the page; kept as source text because this project type-checks tests without DOM types.
+ */
+const UNNAMED_CONTROLS = `(() => {
+  const controls = [...document.querySelectorAll('button, a[href], input:not([type=hidden]), textarea, [role=combobox], [role=switch], [role=checkbox], [role=radio]')]
+  return controls
+    .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
+    .filter((el) => {
+      const label = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title') || el.textContent.trim()
+      const byFor = el.id && document.querySelector('label[for="' + el.id + '"]')
+      const wrapped = el.closest('label') && el.closest('label').textContent.trim()
+      return !label && !byFor && !wrapped && !el.placeholder
+    })
+    .map((el) => el.outerHTML.slice(0, 160))
+})()`
+
 async function unnamedControls(page: import('@playwright/test').Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const controls = [...document.querySelectorAll<HTMLElement>('button, a[href], input:not([type=hidden]), textarea, [role=combobox], [role=switch], [role=checkbox], [role=radio]')]
-    return controls
-      .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
-      .filter((el) => {
-        const label = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title') || el.textContent?.trim()
-        const byFor = el.id && document.querySelector(`label[for="${el.id}"]`)
-        const wrapped = el.closest('label')?.textContent?.trim()
-        return !label && !byFor && !wrapped && !(el as HTMLInputElement).placeholder
-      })
-      .map((el) => el.outerHTML.slice(0, 160))
-  })
+  return page.evaluate<string[]>(UNNAMED_CONTROLS)
 }
 
 test('every control has an accessible name, on every screen and in the dialogs', async ({ app, page, server }) => {

@@ -141,3 +141,15 @@ test('first run: load demo data, then find it by department and project', async 
   await app.nav('Resources').click()
   await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(6)
 })
+
+test('the audit screen says where the hash chain breaks when an entry was changed outside Keyward', async ({ app, page, server }) => {
+  seedRegistry(server.registry)
+  await app.open('audit')
+  await expect(page.getByTestId('chain-status')).toContainText('Chain verified')
+  await expect(page.getByTestId('chain-status')).toContainText('All 19 entries link up')
+  // Someone edits the file behind Keyward's back.
+  server.registry.db.prepare("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4").run()
+  await page.getByRole('button', { name: 'Verify again' }).click()
+  await expect(page.getByTestId('chain-status')).toContainText('Chain broken at seq 4')
+  await expect(page.getByTestId('chain-status')).toContainText('was changed or removed outside Keyward')
+})

@@ -23,9 +23,14 @@ export const test = base.extend<{ server: E2eServer; app: KeywardApp }>({
   app: async ({ page, server }, use) => {
     const errors: string[] = []
     page.on('pageerror', (error) => errors.push(error.message))
+    page.on('console', (message) => {
+      // The renderer must work under index.html's strict CSP: a blocked script or style is a failure.
+      // (Chromium also notes that frame-ancestors is ignored in a <meta> policy: not a violation.)
+      if (/Content Security Policy/.test(message.text()) && !/frame-ancestors/.test(message.text())) errors.push(message.text())
+    })
     await use(new KeywardApp(page, server))
-    // An uncaught exception in the renderer fails the test that caused it.
-    expect(errors, 'uncaught errors in the renderer').toEqual([])
+    // An uncaught exception or a CSP violation in the renderer fails the test that caused it.
+    expect(errors, 'uncaught errors or CSP violations in the renderer').toEqual([])
   }
 })
 

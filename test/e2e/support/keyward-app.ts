@@ -118,7 +118,9 @@ export class KeywardApp {
   /** The whole Pinia state, as JSON, read from the mounted Vue app. */
   async piniaState(): Promise<string> {
     return this.page.evaluate(() => {
-      const app = (document.querySelector('#app') as unknown as { __vue_app__?: { config: { globalProperties: { $pinia?: { state: { value: unknown } } } } } }).__vue_app__
+      type Mounted = { __vue_app__?: { config: { globalProperties: { $pinia?: { state: { value: unknown } } } } } }
+      const doc = (globalThis as unknown as { document: { querySelector(selector: string): unknown } }).document
+      const app = (doc.querySelector('#app') as Mounted | null)?.__vue_app__
       const pinia = app?.config.globalProperties.$pinia
       if (!pinia) throw new Error('Pinia is not installed on the app')
       return JSON.stringify(pinia.state.value)

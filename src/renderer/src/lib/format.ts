@@ -35,3 +35,4 @@ export function formatSeconds(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`
   return `${Math.round(seconds / 3600)} h`
 }
+
