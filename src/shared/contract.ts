@@ -56,6 +56,7 @@ export const contract = {
   'audit.list': op<Page<AuditEntry>>()(s.AuditListInput, { mutates: false }),
   'audit.verify': op<AuditVerifyResult>()(s.Empty, { mutates: false }),
   'usage.report': op<{ items: UsageRow[] }>()(s.UsageReportInput, { mutates: false }),
+  'demo.load': op<{ resources: number; keys: number; departments: number; projects: number }>()(s.DemoLoadInput, { mutates: true }),
   'settings.get': op<s.AppSettings>()(s.Empty, { mutates: false }),
   'settings.set': op<s.AppSettings>()(s.AppSettingsPatch, { mutates: true }),
   'notify.settings.get': op<SmtpSettings>()(s.Empty, { mutates: false }),
@@ -80,7 +81,7 @@ export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
 export const CORE_OPERATIONS = [
   'keys.list', 'keys.get', 'keys.create', 'keys.edit', 'keys.assign', 'keys.unassign', 'keys.setResources',
   'keys.disable', 'keys.enable', 'keys.rotate', 'keys.delete', 'resources.list', 'resources.add', 'resources.edit',
-  'resources.remove', 'pool.get', 'pool.set', 'suggestions.get', 'audit.list', 'audit.verify', 'usage.report'
+  'resources.remove', 'pool.get', 'pool.set', 'suggestions.get', 'audit.list', 'audit.verify', 'usage.report', 'demo.load'
 ] as const satisfies readonly OperationName[]
 export type CoreOperationName = (typeof CORE_OPERATIONS)[number]
 

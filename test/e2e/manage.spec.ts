@@ -131,15 +131,21 @@ test('resources: edit the TPM limit against the pool, deactivate, remove, and se
   await expect(page.getByTestId('audit-table')).toContainText('Status: active → inactive')
 })
 
-test('first run: load demo data, then find it by department and project', async ({ app, page }) => {
+test('first run: load demo data, then find it by department and project', async ({ app, page, server }) => {
   await app.open('keys')
   await page.getByTestId('first-run').getByRole('button', { name: 'Load demo data' }).click()
-  await expect(app.keyRow('SupportChatbot')).toBeVisible()
-  await expect(app.table.getByText('6 keys', { exact: true })).toBeVisible()
-  await app.choose('Project', 'Helpdesk Assistant')
-  await expect.poll(() => app.keyNames()).toEqual(['SupportChatbot', 'SupportChatbotStaging'])
+  await expect(app.table.getByText('50 keys', { exact: true })).toBeVisible()
+  // The core generated the data: ask the registry file which project to filter by, and what to expect.
+  const all = server.registry.listKeys({ limit: 1000 }).items
+  expect(all).toHaveLength(50)
+  const project = all.find((k) => k.project)!.project!
+  const expected = all.filter((k) => k.project === project).map((k) => k.name).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }))
+  await app.choose('Project', project)
+  await expect.poll(async () => (await app.keyNames()).slice().sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }))).toEqual(expected)
+  // Demo keys are never put on the clipboard: their secrets are discarded in the core.
+  expect((await app.clipboard()).writes).toHaveLength(0)
   await app.nav('Resources').click()
-  await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(6)
+  await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(server.registry.listResources().items.length)
 })
 
 test('the audit screen says where the hash chain breaks when an entry was changed outside Keyward', async ({ app, page, server }) => {

@@ -1,6 +1,9 @@
 import type { CoreOperationName, Input, OperationName, Output } from '../../shared/contract'
 import type { Registry } from './registry'
 import { usageReport } from './usage'
+import { seedDemo } from './demo'
+import { DemoLoadInput } from '../../shared/schemas'
+import { parseInput } from './registry'
 
 export interface CallContext {
   /** Who is acting, for the audit log: the OS user, --actor, or the admin key's name. */
@@ -39,7 +42,11 @@ export const registryHandlers: Handlers = {
   'suggestions.get': (r) => r.suggestions(),
   'audit.list': (r, input) => r.listAudit(input),
   'audit.verify': (r) => r.verifyAudit(),
-  'usage.report': (r, input) => usageReport(r, input)
+  'usage.report': (r, input) => usageReport(r, input),
+  'demo.load': (r, input, ctx) => {
+    const v = parseInput(DemoLoadInput, input)
+    return seedDemo(r, { keys: v.keys, seed: v.seed ?? 'keyward-demo', actor: ctx.actor })
+  }
 }
 
 export function callOperation<K extends CoreOperationName>(registry: Registry, name: K, input: Input<K>, ctx: CallContext): Output<K> {
