@@ -1,24 +1,7 @@
 import type { BrowserWindowConstructorOptions } from 'electron'
 import type { WindowState } from './preferences'
 
-/**
- * The renderer's Content-Security-Policy. Scripts only from the app itself; styles may be inline
- * because Naive UI injects its CSS at run time; no frames, plugins, forms or remote connections.
- * The same policy sits in src/renderer/index.html as a meta tag; production also sends it as a header.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'"
-].join('; ')
+export { CONTENT_SECURITY_POLICY } from '../shared/csp'
 
 export const DEFAULT_WINDOW_SIZE = { width: 1280, height: 820 }
 export const MIN_WINDOW_SIZE = { width: 900, height: 600 }

@@ -1,22 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, resolve, sep } from 'node:path'
+import { CONTENT_SECURITY_POLICY } from '../../shared/csp'
 import { KeywardError } from '../../shared/errors'
 import { sendError } from './http'
 
-/** The web console's policy: only this origin's scripts, styles (Naive UI injects <style>) and API. */
-export const WEB_CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'"
-].join('; ')
+/** The web console's policy: the desktop window's own. */
+export const WEB_CONSOLE_CSP = CONTENT_SECURITY_POLICY
 
 /** How the renderer knows it runs as the web console (see docs/ui.md). */
 export const WEB_CONSOLE_META = '<meta name="keyward-mode" content="web-console">'
