@@ -7,9 +7,9 @@ import { Registry } from '../../src/main/core/registry'
 import type { CallContext, HostHandlers } from '../../src/main/core/operations'
 import { operationTable, type OperationTable } from '../../src/main/transport/dispatch'
 import { handleRpc, sendJson } from '../../src/main/transport/http-rpc'
-import { KeywardError } from '../../src/shared/errors'
+import { createNotifyHandlers } from '../../src/main/notify/handlers'
+import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/password-store'
 import { DEFAULT_APP_SETTINGS, type AppSettings } from '../../src/shared/schemas'
-import type { SmtpSettings } from '../../src/shared/types'
 
 /**
  * The e2e stand-in for the desktop app's main process: the REAL registry core on a real SQLite
@@ -19,6 +19,8 @@ import type { SmtpSettings } from '../../src/shared/types'
  *    clipboard.writeSecret writes it again; cleared after clipboardClearSeconds if unchanged.
  *    `GET /__test/clipboard` answers `{current, writes}`.
  *  - settings live in memory, starting from the defaults.
+ *  - email: the real notify handlers (settings and outbox in the registry, nodemailer), with the
+ *    app's own safeStorage password adapter over an in-memory stand-in for the OS key store.
  * Bound to 127.0.0.1 only: the recording clipboard holds secrets.
  */
 
@@ -30,6 +32,8 @@ export interface E2eServerOptions {
   rendererDir?: string
   actor?: string
   settings?: Partial<AppSettings>
+  /** What the stand-in OS key store offers the SMTP password, as safeStorage would report it. Default 'os'. */
+  passwordStorage?: 'os' | 'basic_text' | 'unavailable'
 }
 
 export interface ClipboardWrite {
@@ -59,6 +63,17 @@ const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json'
 }
 
+/** Electron's safeStorage in miniature (reversible, in memory), so the app's password adapter runs unchanged. */
+function standInSafeStorage(storage: 'os' | 'basic_text' | 'unavailable'): SafeStorageLike {
+  const scramble = (bytes: Uint8Array) => Buffer.from(bytes.map((b) => b ^ 0x5a))
+  return {
+    isEncryptionAvailable: () => storage !== 'unavailable',
+    getSelectedStorageBackend: () => (storage === 'basic_text' ? 'basic_text' : 'gnome_libsecret'),
+    encryptString: (text) => scramble(Buffer.from(text, 'utf8')),
+    decryptString: (blob) => scramble(blob).toString('utf8')
+  }
+}
+
 export async function startE2eServer(options: E2eServerOptions): Promise<E2eServer> {
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR)
   if (!existsSync(join(rendererDir, 'index.html'))) {
@@ -67,7 +82,12 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
   const registry = new Registry(openRegistryDatabase(options.dbPath))
   const ctx: CallContext = { actor: options.actor ?? 'e2e' }
   let settings: AppSettings = { ...DEFAULT_APP_SETTINGS, ...options.settings }
-  let smtp: SmtpSettings = { host: null, port: null, security: 'starttls', user: null, from: null, passwordSet: false, passwordStorage: 'unavailable' }
+  const blobs = new Map<string, string>()
+  const passwords = safeStoragePasswordStore(
+    standInSafeStorage(options.passwordStorage ?? 'os'),
+    { get: (k) => blobs.get(k), set: (k, v) => void blobs.set(k, v), delete: (k) => void blobs.delete(k) },
+    'linux'
+  )
   const clipboard: E2eServer['clipboard'] = { current: null, writes: [] }
   const timers = new Set<NodeJS.Timeout>()
 
@@ -87,31 +107,10 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     return seconds
   }
 
-  const noEmail = (operation: string) => () => {
-    throw new KeywardError('NOT_FOUND', `The e2e test server sends no email: ${operation} is not available here.`)
-  }
-
   const host: HostHandlers = {
     'settings.get': () => settings,
     'settings.set': (patch) => (settings = { ...settings, ...(patch as Partial<AppSettings>) }),
-    'notify.settings.get': () => smtp,
-    'notify.settings.set': (input) => {
-      smtp = {
-        host: input.host,
-        port: input.port,
-        security: input.security ?? 'starttls',
-        user: input.user ?? null,
-        from: input.from,
-        passwordSet: false,
-        passwordStorage: 'unavailable'
-      }
-      return smtp
-    },
-    'notify.outbox': () => ({ items: [] }),
-    'notify.retry': noEmail('notify.retry'),
-    'notify.discard': noEmail('notify.discard'),
-    'notify.flush': noEmail('notify.flush'),
-    'notify.test': noEmail('notify.test'),
+    ...createNotifyHandlers({ registry, passwords }),
     'clipboard.writeSecret': (input) => ({ clearsInSeconds: writeClipboard(input.secret, 'clipboard.writeSecret') })
   }
   const core = operationTable(registry, host)

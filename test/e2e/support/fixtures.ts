@@ -2,17 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base, expect } from '@playwright/test'
-import { startE2eServer, type E2eServer } from '../../e2e-server/server'
+import { startE2eServer, type E2eServer, type E2eServerOptions } from '../../e2e-server/server'
 import { KeywardApp } from './keyward-app'
 
 /**
  * Each test gets its own e2e server on a loopback port, over a fresh registry file in a fresh
  * temp folder, serving the built renderer (npx electron-vite build) in real Chromium.
  */
-export const test = base.extend<{ server: E2eServer; app: KeywardApp }>({
-  server: async ({}, use) => {
+export const test = base.extend<{ serverOptions: Partial<E2eServerOptions>; server: E2eServer; app: KeywardApp }>({
+  /** Extra server options for a file or describe block: test.use({ serverOptions: { passwordStorage: 'basic_text' } }). */
+  serverOptions: [{}, { option: true }],
+  server: async ({ serverOptions }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'))
-    const server = await startE2eServer({ dbPath: join(dir, 'registry.sqlite3'), actor: 'e2e-user' })
+    const server = await startE2eServer({ dbPath: join(dir, 'registry.sqlite3'), actor: 'e2e-user', ...serverOptions })
     try {
       await use(server)
     } finally {

@@ -22,12 +22,12 @@ export class KeywardApp {
     readonly server: E2eServer
   ) {}
 
-  async open(screen: 'keys' | 'resources' | 'audit' | 'settings' = 'keys', query = ''): Promise<void> {
+  async open(screen: 'keys' | 'resources' | 'audit' | 'outbox' | 'settings' = 'keys', query = ''): Promise<void> {
     await this.page.goto(`${this.server.url}#/${screen}${query}`)
     await expect(this.page.getByRole('navigation', { name: 'Main' })).toBeVisible()
   }
 
-  nav(label: 'API Keys' | 'Resources' | 'Audit log' | 'Settings'): Locator {
+  nav(label: 'API Keys' | 'Resources' | 'Audit log' | 'Outbox' | 'Settings'): Locator {
     return this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label })
   }
 
