@@ -19,7 +19,8 @@ export interface KeyFields {
 export class KeywardApp {
   constructor(
     readonly page: Page,
-    readonly server: E2eServer
+    /** Only its url is needed by most helpers; the web console spec passes `keyward serve --ui`'s. */
+    readonly server: Pick<E2eServer, 'url'>
   ) {}
 
   async open(screen: 'keys' | 'resources' | 'audit' | 'outbox' | 'settings' = 'keys', query = ''): Promise<void> {

@@ -28,8 +28,19 @@ export const signedIn = shallowRef(modeInfo.mode !== 'web-console')
 /** The reason the user was signed out (a 401 from the server), shown on the sign-in screen. */
 export const signOutReason = shallowRef<string | null>(null)
 
-export function signIn(key: string): void {
+/**
+ * Signs the web console in, once one harmless read shows the server takes the key. The screens
+ * (and their requests) appear only for a key that works: a refused key stays on the sign-in
+ * screen with its reason, and costs the server's sign-in throttle one failure, not one per request.
+ */
+export async function signIn(key: string): Promise<void> {
   adminKey = key
+  try {
+    await api['resources.list']({})
+  } catch (error) {
+    adminKey = null
+    throw error
+  }
   signOutReason.value = null
   signedIn.value = true
 }
