@@ -75,6 +75,12 @@ describe('Settings → Local server', () => {
     expect(api.callsTo('settings.set').map((c) => c.input)).toEqual([{ serverPort: 9100 }])
     expect(verifyUrl()).toBe('http://127.0.0.1:9100/v1/keys/verify')
     expect(screenText()).toContain('the local server restarts on 9100')
+
+    // Enter in the field saves too.
+    await typePort('9200')
+    document.getElementById('server-port')!.dispatchEvent(new KeyboardEvent('keyup', { key: 'Enter', bubbles: true }))
+    await settle()
+    expect(api.callsTo('settings.set').map((c) => c.input)).toEqual([{ serverPort: 9100 }, { serverPort: 9200 }])
   })
 
   it('in the web console: no switch; it says where this console’s own server verifies keys', async () => {
