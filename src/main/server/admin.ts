@@ -114,7 +114,7 @@ export class AdminApi {
 
     const matching = ADMIN_ROUTES.map((r) => ({ r, m: r.path.exec(sub) })).filter((x) => x.m !== null)
     if (matching.length === 0) {
-      sendError(res, 404, { code: 'NOT_FOUND', message: `No admin endpoint ${sub}. See docs/server.md for the list, or use POST /v1/admin/rpc/<operation>.` })
+      sendError(res, 404, { code: 'NOT_FOUND', message: `No admin endpoint ${sub}. See the README ("Admin API") for the list, or use POST /v1/admin/rpc/<operation>.` })
       return
     }
     const hit = matching.find((x) => x.r.method === req.method)

@@ -8,7 +8,7 @@ import { sendError } from './http'
 /** The web console's policy: the desktop window's own. */
 export const WEB_CONSOLE_CSP = CONTENT_SECURITY_POLICY
 
-/** How the renderer knows it runs as the web console (see docs/ui.md). */
+/** How the renderer knows it runs as the web console (see "Developer note: transports and modes" in the README). */
 export const WEB_CONSOLE_META = '<meta name="keyward-mode" content="web-console">'
 
 const MIME: Record<string, string> = {
