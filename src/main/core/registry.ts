@@ -472,9 +472,10 @@ export class Registry {
   verify(input: s.VerifyInput): VerifyResult {
     const v = parseInput(s.VerifyInput, input)
     const hit = this.verifyHit(v.secret, v.model, v.appName)
-    if (hit.code === 'RATE_LIMITED') return { valid: false, code: hit.code, key: this.keyByPk(hit.pk!), retryAfter: hit.retryAfter }
-    if (hit.code !== 'VALID') return hit.pk === undefined ? { valid: false, code: hit.code } : { valid: false, code: hit.code, key: this.keyByPk(hit.pk) }
-    return { valid: true, code: 'VALID', key: this.keyByPk(hit.pk!) }
+    const result: VerifyResult = { valid: hit.code === 'VALID', code: hit.code }
+    if (hit.pk !== undefined) result.key = this.keyByPk(hit.pk)
+    if (hit.retryAfter !== undefined) result.retryAfter = hit.retryAfter
+    return result
   }
 
   /** The decision alone, without building the key document: the hot path of the HTTP verifier. */
