@@ -2,6 +2,7 @@ import type { Input, Output } from '../shared/contract'
 import type { CallContext, HostHandlers } from './core/operations'
 import type { NotifyHandlers } from './notify/handlers'
 import type { SecretClipboard } from './clipboard-once'
+import type { LocalServer } from './local-server'
 import type { SettingsService } from './settings'
 import type { OperationTable } from './transport/dispatch'
 
@@ -9,13 +10,16 @@ export interface DesktopHostDeps {
   settings: SettingsService
   clipboard: SecretClipboard
   notify: NotifyHandlers
+  /** The local verification server Settings switches on (src/main/local-server.ts). */
+  localServer: Pick<LocalServer, 'status'>
 }
 
-/** The operations the desktop app answers itself: preferences, the show-once Copy button, email. */
-export function desktopHostHandlers({ settings, clipboard, notify }: DesktopHostDeps): HostHandlers {
+/** The operations the desktop app answers itself: preferences, the local server's state, the show-once Copy button, email. */
+export function desktopHostHandlers({ settings, clipboard, notify, localServer }: DesktopHostDeps): HostHandlers {
   return {
     'settings.get': () => settings.get(),
     'settings.set': (input) => settings.set(input),
+    'server.status': () => localServer.status(),
     'clipboard.writeSecret': (input) => clipboard.write(input.secret),
     ...notify
   }

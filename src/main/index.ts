@@ -93,8 +93,16 @@ function start(): void {
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     clearAfterSeconds: () => settings.get().clipboardClearSeconds
   })
+  const localServer = createLocalServer({
+    fork: () =>
+      utilityProcess.fork(paths.serverModule, [], { serviceName: 'Keyward local server', stdio: 'inherit' }) as unknown as UtilityProcessLike,
+    dbPath: paths.registry,
+    nativeBinding: paths.nativeBinding,
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
+  })
   const host = desktopHostHandlers({
     settings,
+    localServer,
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() })
   })
@@ -105,13 +113,6 @@ function start(): void {
   hardenSession(session.defaultSession, { sendCspHeader: !isDev })
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => shell.openExternal(url)))
 
-  const localServer = createLocalServer({
-    fork: () =>
-      utilityProcess.fork(paths.serverModule, [], { serviceName: 'Keyward local server', stdio: 'inherit' }) as unknown as UtilityProcessLike,
-    dbPath: paths.registry,
-    nativeBinding: paths.nativeBinding,
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
-  })
   localServer.apply(settings.get())
 
   const sendMenu = (command: MenuCommand) => mainWindow?.webContents.send(MENU_CHANNEL, command)

@@ -1,4 +1,5 @@
 import type { AppSettings } from '../shared/schemas'
+import type { LocalServerStatus } from '../shared/types'
 import type { ServerCommand, ServerEvent } from './server/utility'
 
 /** The part of Electron's UtilityProcess this adapter uses. */
@@ -9,11 +10,7 @@ export interface UtilityProcessLike {
   kill(): boolean
 }
 
-export type LocalServerStatus =
-  | { state: 'off' }
-  | { state: 'starting'; port: number }
-  | { state: 'running'; url: string; port: number }
-  | { state: 'failed'; port: number; message: string }
+export type { LocalServerStatus }
 
 export interface LocalServerOptions {
   /** utilityProcess.fork(modulePath, [], {serviceName, stdio}) in the app; a fake in tests. */

@@ -5,6 +5,7 @@ import type {
   AuditEntry,
   AuditVerifyResult,
   FlushResult,
+  LocalServerStatus,
   OutboxItem,
   Page,
   Resource,
@@ -59,6 +60,8 @@ export const contract = {
   'demo.load': op<{ resources: number; keys: number; departments: number; projects: number }>()(s.DemoLoadInput, { mutates: true }),
   'settings.get': op<s.AppSettings>()(s.Empty, { mutates: false }),
   'settings.set': op<s.AppSettings>()(s.AppSettingsPatch, { mutates: true }),
+  /** The desktop app's local server: whether it is running, starting, failed (and why) or off. */
+  'server.status': op<LocalServerStatus>()(s.Empty, { mutates: false }),
   'notify.settings.get': op<SmtpSettings>()(s.Empty, { mutates: false }),
   'notify.settings.set': op<SmtpSettings>()(s.SmtpSettingsInput, { mutates: true }),
   'notify.outbox': op<{ items: OutboxItem[] }>()(s.OutboxListInput, { mutates: false }),

@@ -146,3 +146,13 @@ export interface TestEmailResult {
   /** The server's answer in words a user understands. */
   message: string
 }
+
+/**
+ * The desktop app's local verification server (Settings → Local server) as main last saw it:
+ * off, starting on a port, running (listening at url), or failed (e.g. the port is taken).
+ */
+export type LocalServerStatus =
+  | { state: 'off' }
+  | { state: 'starting'; port: number }
+  | { state: 'running'; url: string; port: number }
+  | { state: 'failed'; port: number; message: string }

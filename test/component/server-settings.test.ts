@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { KeywardError } from '@shared/errors'
 import { DEFAULT_APP_SETTINGS, type AppSettings } from '@shared/schemas'
+import type { LocalServerStatus } from '@shared/types'
 import ServerSettingsSection from '@renderer/components/ServerSettingsSection.vue'
 import { useSettingsStore } from '@renderer/stores/settings'
 import { fakeClient, mountInApp, screenText, settle } from './helpers'
@@ -18,23 +19,140 @@ function saveButton(): HTMLButtonElement {
 
 const verifyUrl = () => document.querySelector('[data-testid="server-verify-url"]')?.textContent
 
-/** A host that keeps settings (the desktop app's main), applying settings.set as main does. */
-function desktopHost(start: Partial<AppSettings> = {}) {
+/**
+ * A host that keeps settings (the desktop app's main), applying settings.set as main does. Its
+ * local server's state is `server.current`, which the test moves as main's would move.
+ */
+function desktopHost(start: Partial<AppSettings> = {}, server: { current: LocalServerStatus } = { current: { state: 'off' } }) {
   let settings: AppSettings = { ...DEFAULT_APP_SETTINGS, ...start }
   return fakeClient({
     'settings.get': () => settings,
-    'settings.set': (patch) => (settings = { ...settings, ...patch })
+    'settings.set': (patch) => (settings = { ...settings, ...patch }),
+    'server.status': () => server.current
   })
 }
 
+const statusLine = () => document.querySelector('[data-testid="server-status"]')
+const statusText = () => statusLine()?.textContent?.trim()
+
+/** Moves the section's status poll (a setInterval) on; nothing else in the section waits on time. */
+async function pollFor(ms: number): Promise<void> {
+  vi.advanceTimersByTime(ms)
+  await settle()
+}
+
+let unmount: (() => void) | undefined
+function mountSection(props: Record<string, unknown>) {
+  const mounted = mountInApp(ServerSettingsSection, props)
+  unmount = () => mounted.wrapper.unmount()
+  return mounted
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+})
+
 afterEach(() => {
+  unmount?.()
+  unmount = undefined
+  vi.useRealTimers()
   document.body.innerHTML = ''
+})
+
+describe('Settings → Local server: what the server is doing', () => {
+  it('shows each state main reports beside the switch: running on its URL, starting, failed with the reason, off', async () => {
+    const server: { current: LocalServerStatus } = { current: { state: 'running', url: 'http://127.0.0.1:8787', port: 8787 } }
+    desktopHost({ serverEnabled: true }, server)
+    mountSection({ mode: 'desktop' })
+    await useSettingsStore().load()
+    await settle()
+    expect(statusText()).toBe('Running on http://127.0.0.1:8787')
+    expect(statusLine()!.getAttribute('role')).toBe('status')
+    expect(statusLine()!.getAttribute('data-state')).toBe('running')
+    // The status sits in the switch's row.
+    expect(statusLine()!.parentElement!.querySelector('[role="switch"]')).not.toBeNull()
+
+    server.current = { state: 'failed', port: 8787, message: 'Port 8787 on 127.0.0.1 is already in use. Choose another port.' }
+    await pollFor(10_000)
+    expect(statusText()).toBe('Failed: Port 8787 on 127.0.0.1 is already in use. Choose another port.')
+    expect(statusLine()!.getAttribute('data-state')).toBe('failed')
+
+    server.current = { state: 'starting', port: 8787 }
+    await pollFor(10_000)
+    expect(statusText()).toBe('Starting on port 8787…')
+
+    server.current = { state: 'off' }
+    await pollFor(2_000)
+    expect(statusText()).toBe('Off')
+  })
+
+  it('after saving it asks again, then checks every 2 s while starting and every 10 s once settled', async () => {
+    const server: { current: LocalServerStatus } = { current: { state: 'off' } }
+    const api = desktopHost({}, server)
+    mountSection({ mode: 'desktop' })
+    await useSettingsStore().load()
+    await settle()
+    expect(statusText()).toBe('Off')
+
+    // main starts the server when serverEnabled is saved; the section asks right after the save.
+    server.current = { state: 'starting', port: 8787 }
+    ;(document.querySelector('[role="switch"]') as HTMLElement).click()
+    await settle()
+    expect(api.callsTo('settings.set').map((c) => c.input)).toEqual([{ serverEnabled: true }])
+    expect(statusText()).toBe('Starting on port 8787…')
+
+    const asked = api.callsTo('server.status').length
+    server.current = { state: 'running', url: 'http://127.0.0.1:8787', port: 8787 }
+    await pollFor(2_000)
+    expect(api.callsTo('server.status')).toHaveLength(asked + 1)
+    expect(statusText()).toBe('Running on http://127.0.0.1:8787')
+
+    // Running: no more 2-second checks, one every 10 s (a server that dies later still shows up).
+    server.current = { state: 'failed', port: 8787, message: 'The server process ended unexpectedly (exit code 1).' }
+    await pollFor(8_000)
+    expect(api.callsTo('server.status')).toHaveLength(asked + 1)
+    expect(statusText()).toBe('Running on http://127.0.0.1:8787')
+    await pollFor(2_000)
+    expect(statusText()).toBe('Failed: The server process ended unexpectedly (exit code 1).')
+  })
+
+  it('leaving Settings stops the checks', async () => {
+    const api = desktopHost({}, { current: { state: 'starting', port: 8787 } })
+    mountSection({ mode: 'desktop' })
+    await useSettingsStore().load()
+    await settle()
+    const asked = api.callsTo('server.status').length
+    unmount!()
+    unmount = undefined
+    await pollFor(20_000)
+    expect(api.callsTo('server.status')).toHaveLength(asked)
+  })
+
+  it('a host without server.status: no status line, and it is not asked again', async () => {
+    let settings: AppSettings = { ...DEFAULT_APP_SETTINGS }
+    const api = fakeClient({
+      'settings.get': () => settings,
+      'settings.set': (patch) => (settings = { ...settings, ...patch }),
+      'server.status': () => {
+        throw new KeywardError('NOT_FOUND', 'Unknown operation "server.status".')
+      }
+    })
+    mountSection({ mode: 'desktop' })
+    await useSettingsStore().load()
+    await settle()
+    expect(document.querySelector('[role="switch"]')).not.toBeNull()
+    expect(statusLine()).toBeNull()
+    const asked = api.callsTo('server.status').length
+    expect(asked).toBe(1)
+    await pollFor(20_000)
+    expect(api.callsTo('server.status')).toHaveLength(1)
+  })
 })
 
 describe('Settings → Local server', () => {
   it('on the desktop: the switch saves serverEnabled, and the URL gateways use is shown for the saved port', async () => {
     const api = desktopHost()
-    mountInApp(ServerSettingsSection, { mode: 'desktop' })
+    mountSection({ mode: 'desktop' })
     await useSettingsStore().load()
     await settle()
     const toggle = document.querySelector('[role="switch"]') as HTMLElement
@@ -53,7 +171,7 @@ describe('Settings → Local server', () => {
 
   it('checks the port with the shared settings schema while typing; Save sends only a valid port, and the URL follows it', async () => {
     const api = desktopHost({ serverEnabled: true })
-    mountInApp(ServerSettingsSection, { mode: 'desktop' })
+    mountSection({ mode: 'desktop' })
     await useSettingsStore().load()
     await settle()
     expect(saveButton().disabled).toBe(true)
@@ -89,7 +207,7 @@ describe('Settings → Local server', () => {
         throw new KeywardError('NOT_FOUND', '"settings.get" belongs to the desktop app on its own machine and is not available over HTTP.')
       }
     })
-    mountInApp(ServerSettingsSection, { mode: 'web-console', origin: 'http://127.0.0.1:8787' })
+    mountSection({ mode: 'web-console', origin: 'http://127.0.0.1:8787' })
     await useSettingsStore().load()
     await settle()
     expect(document.querySelector('[role="switch"]')).toBeNull()
@@ -98,6 +216,9 @@ describe('Settings → Local server', () => {
     expect(note).toContain('The local server switch belongs to the desktop app.')
     expect(note).toContain('http://127.0.0.1:8787/v1/keys/verify')
     expect(api.callsTo('settings.set')).toHaveLength(0)
+    await pollFor(20_000)
+    expect(api.callsTo('server.status')).toHaveLength(0)
+    expect(statusLine()).toBeNull()
   })
 
   it('in a browser whose host keeps no settings: disabled with the reason', async () => {
@@ -106,7 +227,7 @@ describe('Settings → Local server', () => {
         throw new KeywardError('NOT_FOUND', 'No settings here.')
       }
     })
-    mountInApp(ServerSettingsSection, { mode: 'http' })
+    mountSection({ mode: 'http' })
     await useSettingsStore().load()
     await settle()
     expect(document.querySelector('[role="switch"]')).toBeNull()
@@ -115,10 +236,11 @@ describe('Settings → Local server', () => {
 
   it('in the browser preview (the test server keeps settings), the controls work and say that only the desktop app starts a server', async () => {
     desktopHost()
-    mountInApp(ServerSettingsSection, { mode: 'http' })
+    mountSection({ mode: 'http' })
     await useSettingsStore().load()
     await settle()
     expect(document.querySelector('[role="switch"]')).not.toBeNull()
     expect(document.querySelector('[data-testid="server-preview-note"]')!.textContent).toContain('starts no server; the desktop app does')
+    expect(statusText()).toBe('Off')
   })
 })

@@ -18,7 +18,8 @@ import { DEFAULT_APP_SETTINGS, type AppSettings } from '../../src/shared/schemas
  *  - the clipboard: keys.create and keys.rotate write the new secret once (as main does),
  *    clipboard.writeSecret writes it again; cleared after clipboardClearSeconds if unchanged.
  *    `GET /__test/clipboard` answers `{current, writes}`.
- *  - settings live in memory, starting from the defaults.
+ *  - settings live in memory, starting from the defaults; no local server is started, so
+ *    server.status answers off.
  *  - email: the real notify handlers (settings and outbox in the registry, nodemailer), with the
  *    app's own safeStorage password adapter over an in-memory stand-in for the OS key store.
  * Bound to 127.0.0.1 only: the recording clipboard holds secrets.
@@ -110,6 +111,8 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
   const host: HostHandlers = {
     'settings.get': () => settings,
     'settings.set': (patch) => (settings = { ...settings, ...(patch as Partial<AppSettings>) }),
+    // The browser preview keeps the switch but starts no server (the page says so): always off.
+    'server.status': () => ({ state: 'off' }),
     ...createNotifyHandlers({ registry, passwords }),
     'clipboard.writeSecret': (input) => ({ clearsInSeconds: writeClipboard(input.secret, 'clipboard.writeSecret') })
   }

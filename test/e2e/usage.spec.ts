@@ -136,10 +136,13 @@ test('Settings → Local server: the switch and the port are saved as app settin
   await expect(toggle).toHaveAttribute('aria-checked', 'false')
   await expect(section.getByTestId('server-verify-url')).toHaveText('http://127.0.0.1:8787/v1/keys/verify')
   await expect(section).toContainText('It binds to 127.0.0.1 (loopback) only')
+  // What the host reports its server is doing (server.status): the browser preview starts none.
+  await expect(section.getByRole('status')).toHaveText('Off')
 
   await toggle.click()
   await expect(toggle).toHaveAttribute('aria-checked', 'true')
   await expect(page.getByText('Local server switched on: http://127.0.0.1:8787/v1/keys/verify')).toBeVisible()
+  await expect(section.getByRole('status')).toHaveText('Off')
 
   const port = section.getByLabel('Port', { exact: true })
   await port.fill('80')

@@ -10,13 +10,14 @@ function refuse(name: OperationName) {
 }
 
 /**
- * The server's host operations: email from the notify handlers; app settings and the clipboard
- * belong to the desktop app's own machine and are refused.
+ * The server's host operations: email from the notify handlers; app settings, the app's local
+ * server status and the clipboard belong to the desktop app's own machine and are refused.
  */
 export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
   return {
     'settings.get': refuse('settings.get'),
     'settings.set': refuse('settings.set'),
+    'server.status': refuse('server.status'),
     'clipboard.writeSecret': refuse('clipboard.writeSecret'),
     ...notify
   }

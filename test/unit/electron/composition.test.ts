@@ -123,7 +123,7 @@ describe('the desktop app, composed', () => {
     expect(onDisk.settings.theme).toBe('dark')
   })
 
-  it('the local server switch forks the server utility process on the chosen port, and stops it when switched off', async () => {
+  it('the local server switch forks the server utility process on the chosen port, server.status reports it running, and switched off it stops', async () => {
     expect(await call('settings.set', { serverEnabled: true, serverPort: 18787 })).toMatchObject({ ok: true })
     expect(fake.forks).toHaveLength(1)
     expect(fake.forks[0]!.modulePath).toBe(resolve('src/main/server-process.js'))
@@ -134,10 +134,13 @@ describe('the desktop app, composed', () => {
       port: 18787,
       nativeBinding: join(state.appPath, '.electron-abi', 'better_sqlite3.node')
     })
+    await settle()
+    expect(await call('server.status', {})).toEqual({ ok: true, result: { state: 'running', url: 'http://127.0.0.1:18787', port: 18787 } })
     expect(await call('settings.set', { serverEnabled: false })).toMatchObject({ ok: true })
     await settle()
     expect(fake.forks[0]!.messages.at(-1)).toEqual({ type: 'stop' })
     expect(fake.forks[0]!.proc.killed).toBe(true)
+    expect(await call('server.status', {})).toEqual({ ok: true, result: { state: 'off' } })
   })
 
   it('SMTP password goes through safeStorage into its own owner-only file, never in plaintext', async () => {

@@ -1,11 +1,12 @@
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { createSecretClipboard } from '../../../src/main/clipboard-once'
 import { desktopHostHandlers, withSecretOnClipboard } from '../../../src/main/host-handlers'
+import { createLocalServer } from '../../../src/main/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
 import { memoryPreferenceStore } from '../../../src/main/preferences'
 import { createSettingsService } from '../../../src/main/settings'
 import { operationTable } from '../../../src/main/transport/dispatch'
-import { fakeClipboard, fakeTimers, memoryPasswords } from './fakes'
+import { fakeClipboard, fakeTimers, fakeUtilityProcesses, memoryPasswords } from './fakes'
 
 /** The desktop app's operation table as src/main/index.ts builds it, over a real temp registry and fakes for Electron. */
 export function desktopTable(options: { clipboardText?: string } = {}) {
@@ -15,11 +16,18 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
   const preferences = memoryPreferenceStore()
   const settings = createSettingsService(preferences)
   const secretClipboard = createSecretClipboard({ clipboard, timers, clearAfterSeconds: () => settings.get().clipboardClearSeconds })
+  const utility = fakeUtilityProcesses()
+  const localServer = createLocalServer({ fork: utility.fork, dbPath: temp.path, timers, log: () => undefined })
+  localServer.apply(settings.get())
+  settings.onChange((next, previous) => {
+    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort) localServer.apply(next)
+  })
   const host = desktopHostHandlers({
     settings,
+    localServer,
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() })
   })
   const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard, () => undefined)
-  return { temp, registry: temp.registry, clipboard, timers, preferences, settings, secretClipboard, table, close: () => temp.close() }
+  return { temp, registry: temp.registry, clipboard, timers, preferences, settings, secretClipboard, utility, localServer, table, close: () => temp.close() }
 }

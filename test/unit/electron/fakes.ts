@@ -1,8 +1,11 @@
+import { EventEmitter } from 'node:events'
 import { DEFAULT_APP_SETTINGS } from '../../../src/shared/schemas'
 import type { IpcReply } from '../../../src/shared/ipc'
 import type { ClipboardLike, TimerLike } from '../../../src/main/clipboard-once'
 import type { InvokeEventLike, IpcMainLike } from '../../../src/main/ipc/register'
 import type { PasswordStore } from '../../../src/main/notify/types'
+import type { UtilityProcessLike } from '../../../src/main/local-server'
+import type { ServerCommand, ServerEvent } from '../../../src/main/server/utility'
 
 type Listener = (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply>
 
@@ -94,3 +97,27 @@ export function memoryPasswords(): PasswordStore {
 }
 
 export const defaults = DEFAULT_APP_SETTINGS
+
+/**
+ * Utility processes for createLocalServer's fork: each records the commands it gets; the test
+ * answers as the real server-process entry would (`started`, `error`, `stopped`, exit).
+ */
+export function fakeUtilityProcesses() {
+  const forks: { commands: ServerCommand[]; killed: boolean; answer(event: ServerEvent): void; exit(code: number): void }[] = []
+  const fork = (): UtilityProcessLike => {
+    const events = new EventEmitter()
+    const record = {
+      commands: [] as ServerCommand[],
+      killed: false,
+      answer: (event: ServerEvent) => events.emit('message', event),
+      exit: (code: number) => events.emit('exit', code)
+    }
+    forks.push(record)
+    return {
+      postMessage: (command: ServerCommand) => record.commands.push(command),
+      on: (event: 'message' | 'exit', listener: (arg: unknown) => void) => events.on(event, listener),
+      kill: () => (record.killed = true)
+    } as UtilityProcessLike
+  }
+  return { fork, forks }
+}

@@ -3,6 +3,7 @@ import { dispatch } from '../../../src/main/transport/dispatch'
 import { createSecretClipboard } from '../../../src/main/clipboard-once'
 import { withSecretOnClipboard } from '../../../src/main/host-handlers'
 import { desktopTable } from './desktop-table'
+import { settle } from './fakes'
 
 const ctx = { actor: 'alice' }
 let current: ReturnType<typeof desktopTable> | undefined
@@ -83,6 +84,53 @@ describe('desktop host operations', () => {
     const secretish = await dispatch(current.table, 'settings.set', { smtpPassword: 'hunter2' }, ctx)
     expect(secretish).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     expect(JSON.stringify(current.preferences.data)).not.toMatch(/hunter2|neon/)
+  })
+
+  it('server.status follows the local server Settings switches: off, starting, running on its URL, off again', async () => {
+    current = desktopTable()
+    const status = async () => (await dispatch(current!.table, 'server.status', {}, ctx)) as { ok: true; result: unknown }
+    expect(await status()).toEqual({ ok: true, result: { state: 'off' } })
+    expect(current.utility.forks).toHaveLength(0)
+
+    await dispatch(current.table, 'settings.set', { serverEnabled: true, serverPort: 18790 }, ctx)
+    expect(await status()).toEqual({ ok: true, result: { state: 'starting', port: 18790 } })
+    const proc = current.utility.forks[0]!
+    expect(proc.commands[0]).toMatchObject({ type: 'start', host: '127.0.0.1', port: 18790 })
+    proc.answer({ type: 'started', url: 'http://127.0.0.1:18790', host: '127.0.0.1', port: 18790 })
+    expect(await status()).toEqual({ ok: true, result: { state: 'running', url: 'http://127.0.0.1:18790', port: 18790 } })
+
+    await dispatch(current.table, 'settings.set', { serverEnabled: false }, ctx)
+    expect(proc.commands.at(-1)).toEqual({ type: 'stop' })
+    proc.answer({ type: 'stopped' })
+    await settle()
+    expect(proc.killed).toBe(true)
+    expect(await status()).toEqual({ ok: true, result: { state: 'off' } })
+  })
+
+  it('server.status reports a failed start (the port is taken) with the reason, and the retry after a port change', async () => {
+    current = desktopTable()
+    await dispatch(current.table, 'settings.set', { serverEnabled: true, serverPort: 18791 }, ctx)
+    const proc = current.utility.forks[0]!
+    const message = 'Port 18791 on 127.0.0.1 is already in use. Stop the other program or choose another port.'
+    proc.answer({ type: 'error', code: 'EADDRINUSE', message })
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toEqual({ ok: true, result: { state: 'failed', port: 18791, message } })
+
+    await dispatch(current.table, 'settings.set', { serverPort: 18792 }, ctx)
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toEqual({ ok: true, result: { state: 'starting', port: 18792 } })
+    proc.answer({ type: 'started', url: 'http://127.0.0.1:18792', host: '127.0.0.1', port: 18792 })
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toMatchObject({ ok: true, result: { state: 'running', port: 18792 } })
+
+    // The process dying later is reported too, not left as "running".
+    proc.exit(1)
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toMatchObject({
+      ok: true,
+      result: { state: 'failed', port: 18792, message: expect.stringMatching(/ended unexpectedly \(exit code 1\)/) }
+    })
+  })
+
+  it('server.status takes no input', async () => {
+    current = desktopTable()
+    expect(await dispatch(current.table, 'server.status', { port: 1 }, ctx)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
   })
 
   it('notify.* answers from the email module over the same registry', async () => {
