@@ -35,7 +35,7 @@ describe('the documentation', () => {
 })
 
 describe('the link checker', () => {
-  it("slugs headings as GitHub does", () => {
+  it('slugs headings as GitHub does', () => {
     const slug = (heading: string) => githubSlug(headingText(heading))
     expect(slug('Quick start (fresh machine)')).toBe('quick-start-fresh-machine')
     expect(slug('The `keyward` command line')).toBe('the-keyward-command-line')
@@ -59,7 +59,9 @@ describe('the link checker', () => {
 
   it('finds links outside code only', () => {
     const links = linksOf(
-      ['[a](one.md) and ![b](img.png "title")', '`[not](code.md)`', '```', '[not](fenced.md)', '```', '[ref]: <two.md#x>', '<a href="three.md">3</a>'].join('\n')
+      ['[a](one.md) and ![b](img.png "title")', '`[not](code.md)`', '```', '[not](fenced.md)', '```', '[ref]: <two.md#x>', '<a href="three.md">3</a>'].join(
+        '\n'
+      )
     )
     expect(links).toEqual([
       { line: 1, target: 'one.md' },
@@ -90,7 +92,18 @@ describe('the link checker', () => {
         '```'
       ].join('\n')
     )
-    write('docs/guide.md', ['# Guide', '## Setup', '## The `keyward` CLI', '## Errors', '### Errors', '[back](../README.md#demo) [wrong](../README.md#guide)', '![shot](images/missing.png)'].join('\n'))
+    write(
+      'docs/guide.md',
+      [
+        '# Guide',
+        '## Setup',
+        '## The `keyward` CLI',
+        '## Errors',
+        '### Errors',
+        '[back](../README.md#demo) [wrong](../README.md#guide)',
+        '![shot](images/missing.png)'
+      ].join('\n')
+    )
 
     it('reports every broken link with its file, line and reason, and nothing else', () => {
       const broken = checkLinks(root, markdownFiles(root))
