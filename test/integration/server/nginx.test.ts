@@ -8,18 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO, request, serverOnTempRegistry, waitFor, type ServerHarness } from './harness'
 
 /**
- * Debian's nginx with the auth_request configuration from README.md (extracted verbatim,
+ * Debian's nginx with the auth_request configuration from docs/server.md (extracted verbatim,
  * only the three addresses replaced), in front of a tiny node upstream, all on 127.0.0.1.
  */
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
 const ACTOR = 'test'
 
-/** The ```nginx block that follows the marker comment in README.md. */
+/** The ```nginx block that follows the marker comment in docs/server.md. */
 function documentedNginxConfig(): string {
-  const doc = readFileSync(join(REPO, 'README.md'), 'utf8')
+  const doc = readFileSync(join(REPO, 'docs', 'server.md'), 'utf8')
   const marker = doc.indexOf('<!-- nginx-config:')
   const match = /```nginx\n([\s\S]*?)```/.exec(doc.slice(marker))
-  if (marker < 0 || !match) throw new Error('README.md has no marked ```nginx block')
+  if (marker < 0 || !match) throw new Error('docs/server.md has no marked ```nginx block')
   return match[1]!
 }
 
