@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 'use strict'
-// The CLI is TypeScript run as it is, through tsx's require hook: no build step, so
-// `npx keyward …` works in a checkout right after `npm ci`.
-require('tsx/cjs/api').register()
+/**
+ * `keyward`: runs the CLI bundle out/cli/keyward.cjs, which `npm run build:cli` builds (and
+ * `npm ci` through the `prepare` script). The same file runs inside the installed app, where
+ * resources/cli/keyward (or keyward.cmd) starts it with the app's own binary as Node.
+ * KEYWARD_CLI_SOURCE=1 runs src/cli/main.ts through tsx instead: development without a build.
+ */
+const path = require('node:path')
+const fs = require('node:fs')
 
 process.stdout.on('error', (error) => {
   // `keyward keys list | head`: the reader went away; that is not a failure of ours.
@@ -10,7 +15,23 @@ process.stdout.on('error', (error) => {
   throw error
 })
 
-require('../src/cli/main.ts')
+function loadCli() {
+  if (process.env.KEYWARD_CLI_SOURCE === '1') {
+    require('tsx/cjs/api').register()
+    return require('../src/cli/main.ts')
+  }
+  const bundle = path.join(__dirname, '..', 'out', 'cli', 'keyward.cjs')
+  if (!fs.existsSync(bundle)) {
+    process.stderr.write(
+      `keyward: the CLI is not built (${bundle} is missing). Run "npm run build:cli" in ${path.join(__dirname, '..')} ` +
+        '(npm ci does it too), or set KEYWARD_CLI_SOURCE=1 to run it from source.\n'
+    )
+    process.exit(1)
+  }
+  return require(bundle)
+}
+
+loadCli()
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code
