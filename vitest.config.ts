@@ -16,6 +16,8 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          // The CLI and server tests spawn bin/keyward.cjs, which runs out/cli/keyward.cjs: rebuilt here when stale.
+          globalSetup: ['test/cli/bundle.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000
         }

@@ -11,6 +11,7 @@
  * (see harness.ts) and call it from main() below, as the HTTP suite is.
  */
 import { availableParallelism, cpus } from 'node:os'
+import { benchCliStartup } from './cli'
 import { benchCreate, benchLists, benchVerify } from './core'
 import { formatMs, type BenchReport, type Target } from './harness'
 import { HTTP_TARGET_RATIO, runHttpBench } from './http'
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
     }
     report.log()
   }
+
+  benchCliStartup(report)
+  report.log()
 
   const met = targets.filter((t) => t.met).length
   report.log(`Targets: ${met} of ${targets.length} met`)

@@ -3,9 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect } from 'vitest'
+import { assertCliBundleFresh } from './bundle'
 
-/** The real entry point, as `npx keyward` runs it. */
+/** The real entry point, as `npx keyward` runs it: bin/keyward.cjs starts the built bundle out/cli/keyward.cjs. */
 export const BIN = resolve(__dirname, '../../bin/keyward.cjs')
+
+// The node project's globalSetup (./bundle.ts) has rebuilt a stale bundle; anything else is a bug worth stopping for.
+assertCliBundleFresh()
 
 export interface CliRun {
   code: number
@@ -34,6 +38,9 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   delete env.KEYWARD_DB
   delete env.KEYWARD_DEBUG
   delete env.NODE_OPTIONS
+  // The tests run the bundle, never the sources through tsx.
+  delete env.KEYWARD_CLI_SOURCE
+  delete env.KEYWARD_SQLITE_BINDING
   return { ...env, ...extra }
 }
 

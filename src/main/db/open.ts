@@ -22,7 +22,7 @@ export function openRegistryDatabase(path: string, options: OpenOptions = {}): R
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   let db: RegistryDatabase
   try {
-    db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+    db = new Database(path, { nativeBinding: options.nativeBinding || process.env.KEYWARD_SQLITE_BINDING || undefined })
   } catch (error) {
     throw new KeywardError('INTERNAL', `Cannot open the registry at ${path}: ${(error as Error).message}. Check the path and its permissions.`)
   }

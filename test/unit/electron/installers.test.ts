@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { inflateSync } from 'node:zlib'
 import { minimatch } from 'minimatch'
@@ -21,6 +21,19 @@ async function loadConfig() {
   const config = await getConfig(process.cwd(), null, null)
   await validateConfiguration(config, new DebugLogger(false))
   return config
+}
+
+/** Whether `file` (relative to the project) is packed, by electron-builder's normalised `files` patterns. */
+function packs(config: Record<string, any>, file: string): boolean {
+  // getConfig normalises `files` into file sets: [{filter: [...]}].
+  const files = (config.files as (string | { filter: string[] })[]).flatMap((f) => (typeof f === 'string' ? [f] : f.filter))
+  let result = false
+  for (const pattern of files) {
+    if (pattern.startsWith('!')) {
+      if (minimatch(file, pattern.slice(1), { dot: true })) result = false
+    } else if (minimatch(file, pattern, { dot: true })) result = true
+  }
+  return result
 }
 
 function targets(platformConfig: { target?: unknown } | undefined): string[] {
@@ -97,17 +110,7 @@ describe('electron-builder configuration', () => {
 
   it('packs only the built app (out/) and production modules, not sources or tests', async () => {
     const config = await loadConfig()
-    // getConfig normalises `files` into file sets: [{filter: [...]}].
-    const files = (config.files as (string | { filter: string[] })[]).flatMap((f) => (typeof f === 'string' ? [f] : f.filter))
-    const included = (file: string) => {
-      let result = false
-      for (const pattern of files) {
-        if (pattern.startsWith('!')) {
-          if (minimatch(file, pattern.slice(1), { dot: true })) result = false
-        } else if (minimatch(file, pattern, { dot: true })) result = true
-      }
-      return result
-    }
+    const included = (file: string) => packs(config, file)
     expect(included('out/main/index.js')).toBe(true)
     expect(included('out/main/server-process.js')).toBe(true)
     expect(included('out/preload/index.js')).toBe(true)
@@ -125,6 +128,60 @@ describe('electron-builder configuration', () => {
     // src/main/app-paths.ts: join(process.resourcesPath, 'native', 'better_sqlite3.node') when packaged.
     expect(extra).toContainEqual({ from: '.electron-abi/better_sqlite3.node', to: 'native/better_sqlite3.node' })
     expect(extra).toContainEqual({ from: 'resources/icon.png', to: 'icon.png' })
+  })
+
+  it('packs the CLI (bin/keyward.cjs and out/cli) unpacked from the asar, with the web console beside it', async () => {
+    const config = await loadConfig()
+    const unpacked = (file: string) => (config.asarUnpack as string[]).some((p) => minimatch(file, p, { dot: true }))
+    // The launchers run app.asar.unpacked/bin/keyward.cjs, which requires ../out/cli/keyward.cjs.
+    for (const file of ['bin/keyward.cjs', 'out/cli/keyward.cjs', 'out/renderer/index.html']) {
+      expect(packs(config, file), file).toBe(true)
+      expect(unpacked(file), file).toBe(true)
+    }
+    // ...and its require('better-sqlite3') resolves to app.asar.unpacked/node_modules/better-sqlite3.
+    expect(unpacked('node_modules/better-sqlite3/lib/index.js')).toBe(true)
+    expect(readFileSync('bin/keyward.cjs', 'utf8')).toContain("path.join(__dirname, '..', 'out', 'cli', 'keyward.cjs')")
+    // Bundled into out/cli: their packages need not ship.
+    for (const file of ['node_modules/commander/index.js', 'node_modules/tsx/package.json', 'node_modules/esbuild/package.json']) {
+      expect(packs(config, file), file).toBe(false)
+    }
+  })
+
+  it('ships the keyward launchers into resources/bin, pointing at what the package holds', async () => {
+    const config = await loadConfig()
+    const extra = config.extraResources as { from: string; to: string }[]
+    expect(extra).toContainEqual({ from: 'resources/cli/keyward', to: 'bin/keyward' })
+    expect(extra).toContainEqual({ from: 'resources/cli/keyward.cmd', to: 'bin/keyward.cmd' })
+    const sh = readFileSync('resources/cli/keyward', 'utf8')
+    const cmd = readFileSync('resources/cli/keyward.cmd', 'utf8')
+    if (process.platform !== 'win32') expect(statSync('resources/cli/keyward').mode & 0o111).toBe(0o111)
+    // The names electron-builder gives the app's binary: productName on macOS and Windows, executableName on Linux.
+    expect(sh).toContain(`$resources/../MacOS/${config.productName}`)
+    expect(sh).toContain(`$resources/../${config.linux.executableName}`)
+    expect(cmd).toContain(`"%~dp0..\\..\\${config.productName}.exe"`)
+    for (const launcher of [sh, cmd]) {
+      expect(launcher).toContain('ELECTRON_RUN_AS_NODE=1')
+      expect(launcher).toMatch(/KEYWARD_SQLITE_BINDING=.*native[\\/]better_sqlite3\.node/)
+      expect(launcher).toMatch(/app\.asar\.unpacked[\\/]bin[\\/]keyward\.cjs/)
+    }
+    expect(cmd.split('\n').slice(0, -1).every((line) => line.endsWith('\r')), 'keyward.cmd has CRLF line ends').toBe(true)
+  })
+
+  it("puts keyward on PATH from the deb: electron-builder's own scripts plus the /usr/bin/keyward link", async () => {
+    const config = await loadConfig()
+    expect(config.deb.afterInstall).toBe('resources/linux/after-install.tpl')
+    expect(config.deb.afterRemove).toBe('resources/linux/after-remove.tpl')
+    const require = createRequire(import.meta.url)
+    const templates = require.resolve('app-builder-lib/templates/linux/after-install.tpl').replace(/after-install\.tpl$/, '')
+    for (const script of ['after-install.tpl', 'after-remove.tpl']) {
+      const ours = readFileSync(`resources/linux/${script}`, 'utf8')
+      // Replacing the default scripts must keep all they do (the app's own link, chrome-sandbox, AppArmor).
+      expect(ours.startsWith(readFileSync(`${templates}${script}`, 'utf8')), `${script} starts with electron-builder's own ${script}`).toBe(true)
+      // electron-builder fills these macros in and refuses unknown ones.
+      expect(ours.match(/\$\{([a-zA-Z]+)\}/g)!.every((m) => ['${executable}', '${sanitizedProductName}', '${productFilename}'].includes(m))).toBe(true)
+    }
+    expect(readFileSync('resources/linux/after-install.tpl', 'utf8')).toContain("ln -sf '/opt/${sanitizedProductName}/resources/bin/keyward' '/usr/bin/keyward'")
+    expect(readFileSync('resources/linux/after-remove.tpl', 'utf8')).toContain("rm -f '/usr/bin/keyward'")
   })
 
   it('uses an icon that exists and is a valid PNG of at least 512x512, on every platform', async () => {
