@@ -13,8 +13,10 @@ export default defineConfig({
       externalizeDeps: { exclude: ['electron-store'] },
       rolldownOptions: {
         input: {
-          index: resolve(__dirname, 'src/main/index.ts'),
-          // `keyward serve` inside the app: forked by src/main/local-server.ts as a utility process.
+          // out/main/index.js (package.json "main"): the Electron main process.
+          index: resolve(__dirname, 'src/main/desktop/main.ts'),
+          // out/main/server-process.js: `keyward serve` inside the app, forked by
+          // src/main/desktop/local-server.ts as an Electron utility process (Node only, no electron import).
           'server-process': resolve(__dirname, 'src/main/server/utility-entry.ts')
         }
       }

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import { find } from './scripts/browser.cjs'
 
 /**
- * Browser tests run the real built renderer in Chromium. Where Playwright's own browsers are not
- * installed (this project's CI image has no browser download), Debian's /usr/bin/chromium is used.
+ * Browser tests run the real built renderer in Chromium: Playwright's own where installed, else
+ * the system's (Debian's /usr/bin/chromium on CI). scripts/browser.cjs decides (and installs
+ * Playwright's when there is neither; `npm test` runs it first); this file launches what it found.
  */
-const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
-const useSystemChromium = !!systemChromium && !process.env.KEYWARD_PLAYWRIGHT_BUNDLED
+const browser = find()
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -20,20 +20,6 @@ export default defineConfig({
   use: {
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: useSystemChromium
-      ? {
-          executablePath: systemChromium,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync'
-          ]
-        }
-      : {}
+    launchOptions: browser?.launchOptions ?? {}
   }
 })

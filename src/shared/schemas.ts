@@ -3,17 +3,26 @@ import { z } from 'zod'
 /**
  * Input schemas for every registry operation. The core, the IPC bridge, the HTTP APIs and the
  * renderer's forms all validate with these, so a rule is written once.
+ *
+ * Each enum is written once, as its schema: the TypeScript type is inferred from it and the list
+ * of values (for menus, CLI choices, filters) is its `.options`. types.ts re-exports the types.
  */
 
-export const RESOURCE_TYPES = ['TPM', 'PYG'] as const
-export const ResourceType = z.enum(RESOURCE_TYPES, { error: 'Choose TPM (provisioned tokens per minute) or PYG (pay-as-you-go).' })
+export const ResourceType = z.enum(['TPM', 'PYG'], { error: 'Choose TPM (provisioned tokens per minute) or PYG (pay-as-you-go).' })
 export type ResourceType = z.infer<typeof ResourceType>
+export const RESOURCE_TYPES: readonly ResourceType[] = ResourceType.options
 
-export const KEY_KINDS = ['standard', 'admin'] as const
-export const KEY_STATUSES = ['active', 'disabled', 'expired'] as const
-export const KeyStatus = z.enum(KEY_STATUSES, { error: 'Status must be active, disabled or expired.' })
-export const RESOURCE_STATUSES = ['active', 'inactive'] as const
-export const ResourceStatus = z.enum(RESOURCE_STATUSES, { error: 'Status must be active or inactive.' })
+export const KeyKind = z.enum(['standard', 'admin'], { error: 'Kind must be standard or admin.' })
+export type KeyKind = z.infer<typeof KeyKind>
+export const KEY_KINDS: readonly KeyKind[] = KeyKind.options
+
+export const KeyStatus = z.enum(['active', 'disabled', 'expired'], { error: 'Status must be active, disabled or expired.' })
+export type KeyStatus = z.infer<typeof KeyStatus>
+export const KEY_STATUSES: readonly KeyStatus[] = KeyStatus.options
+
+export const ResourceStatus = z.enum(['active', 'inactive'], { error: 'Status must be active or inactive.' })
+export type ResourceStatus = z.infer<typeof ResourceStatus>
+export const RESOURCE_STATUSES: readonly ResourceStatus[] = ResourceStatus.options
 
 export const KEY_NAME_MAX = 64
 const NAME_CHAR = /[A-Za-z0-9]/
@@ -108,7 +117,7 @@ export const ResourceRefs = z.array(ResourceRef, { error: 'Resources must be a l
 
 export const KeyCreateInput = z.object({
   name: KeyName,
-  kind: z.enum(KEY_KINDS, { error: 'Kind must be standard or admin.' }).default('standard'),
+  kind: KeyKind.default('standard'),
   resources: ResourceRefs.default([]),
   department: DepartmentName,
   project: ProjectName,
@@ -149,7 +158,9 @@ export const KeyEditInput = z.object({ key: KeyRef, changes: KeyChanges })
 export const KeyRefInput = z.object({ key: KeyRef })
 export const KeyResourcesInput = z.object({ key: KeyRef, resources: ResourceRefs })
 
-export const KEY_SORTS = ['name', 'createdAt', 'lastUsedAt', 'expiresAt'] as const
+export const KeySort = z.enum(['name', 'createdAt', 'lastUsedAt', 'expiresAt'], { error: 'Sort by name, createdAt, lastUsedAt or expiresAt.' })
+export type KeySort = z.infer<typeof KeySort>
+export const KEY_SORTS: readonly KeySort[] = KeySort.options
 export const KeyListInput = z.object({
   departments: z.array(z.string().trim().min(1)).max(100).optional(),
   projects: z.array(z.string().trim().min(1)).max(100).optional(),
@@ -158,7 +169,7 @@ export const KeyListInput = z.object({
   resource: ResourceRef.optional(),
   search: z.string().trim().max(200, 'Search text is too long: use at most 200 characters.').optional(),
   expiringWithinDays: z.number({ error: 'Expiring within must be a number of days.' }).int('Expiring within must be a whole number of days.').min(0, 'Expiring within must be 0 or more days.').max(36500).optional(),
-  sort: z.enum(KEY_SORTS, { error: 'Sort by name, createdAt, lastUsedAt or expiresAt.' }).default('name'),
+  sort: KeySort.default('name'),
   desc: z.boolean().default(false),
   limit: z.number({ error: 'Limit must be a number.' }).int('Limit must be a whole number.').min(1, 'Limit must be at least 1.').max(1000, 'Limit must be at most 1000.').default(50),
   offset: z.number({ error: 'Offset must be a number.' }).int('Offset must be a whole number.').min(0, 'Offset must be 0 or more.').default(0)
@@ -246,7 +257,9 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
 
 // ── Usage (issue 4) ───────────────────────────────────────────────────────
 
-export const USAGE_INTERVALS = ['per_minute', 'per_hour', 'per_day'] as const
+export const UsageInterval = z.enum(['per_minute', 'per_hour', 'per_day'], { error: 'Interval must be per_minute, per_hour or per_day.' })
+export type UsageInterval = z.infer<typeof UsageInterval>
+export const USAGE_INTERVALS: readonly UsageInterval[] = UsageInterval.options
 const IsoDate = z
   .string({ error: 'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.' })
   .refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), 'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.')
@@ -258,14 +271,16 @@ export const UsageReportInput = z.object({
   project: z.string().trim().min(1).optional(),
   start: IsoDate,
   end: IsoDate,
-  interval: z.enum(USAGE_INTERVALS, { error: 'Interval must be per_minute, per_hour or per_day.' }).default('per_hour')
+  interval: UsageInterval.default('per_hour')
 })
 
 // ── App settings (desktop preferences; never secrets) ───────────────────────
 
-export const THEMES = ['system', 'light', 'dark'] as const
+export const Theme = z.enum(['system', 'light', 'dark'], { error: 'Theme must be system, light or dark.' })
+export type Theme = z.infer<typeof Theme>
+export const THEMES: readonly Theme[] = Theme.options
 export const AppSettings = z.object({
-  theme: z.enum(THEMES, { error: 'Theme must be system, light or dark.' }),
+  theme: Theme,
   /** Seconds after which the clipboard is cleared if it still holds a new key; 0 = never. */
   clipboardClearSeconds: z.number({ error: 'Clear after must be a number of seconds.' }).int('Use whole seconds.').min(0, 'Use 0 (never) or more seconds.').max(3600, 'Use at most 3600 seconds.'),
   /** Runs `keyward serve` inside the app (utility process). */
@@ -278,18 +293,23 @@ export const AppSettingsPatch = AppSettings.partial().strict()
 
 // ── Email notifications (issue 5) ─────────────────────────────────────────
 
-export const SMTP_SECURITY = ['none', 'starttls', 'tls'] as const
+export const SmtpSecurity = z.enum(['none', 'starttls', 'tls'], { error: 'Security must be none, starttls or tls.' })
+export type SmtpSecurity = z.infer<typeof SmtpSecurity>
+export const SMTP_SECURITY: readonly SmtpSecurity[] = SmtpSecurity.options
 export const SmtpSettingsInput = z.object({
   host: z.string({ error: 'SMTP host is required.' }).trim().min(1, 'SMTP host is required, e.g. smtp.example.com.').max(255),
   port: z.number({ error: 'SMTP port must be a number.' }).int('SMTP port must be a whole number.').min(1, 'SMTP port must be 1 to 65535.').max(65535, 'SMTP port must be 1 to 65535.'),
-  security: z.enum(SMTP_SECURITY, { error: 'Security must be none, starttls or tls.' }).default('starttls'),
+  security: SmtpSecurity.default('starttls'),
   user: z.string().trim().max(255).nullable().optional(),
   from: z.email({ error: 'From must be one valid email address, like keyward@example.com.' }),
   /** Write-only. Only the desktop app stores it (encrypted with the OS key store); undefined = unchanged, null = remove. */
   password: z.string().max(1024).nullable().optional()
 })
+export const OutboxStatus = z.enum(['pending', 'sending', 'sent', 'failed'], { error: 'Status must be pending, sending, sent or failed.' })
+export type OutboxStatus = z.infer<typeof OutboxStatus>
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = OutboxStatus.options
 export const OutboxListInput = z.object({
-  status: z.enum(['pending', 'sending', 'sent', 'failed'], { error: 'Status must be pending, sending, sent or failed.' }).optional(),
+  status: OutboxStatus.optional(),
   limit: z.number().int().min(1).max(1000).default(200)
 })
 export const OutboxIdInput = z.object({ id: z.number({ error: 'Give the outbox message id.' }).int().positive() })

@@ -1,10 +1,11 @@
-import type { ResourceType } from './schemas'
+import type { KeyKind, KeyStatus, OutboxStatus, ResourceStatus, ResourceType, SmtpSecurity } from './schemas'
 
-/** Output shapes. These are the JSON documents the CLI prints with --json and the admin API returns. */
+/**
+ * Output shapes. These are the JSON documents the CLI prints with --json and the admin API returns.
+ * Their enums are the input schemas' (schemas.ts), re-exported here for code that only reads.
+ */
 
-export type KeyKind = 'standard' | 'admin'
-export type KeyStatus = 'active' | 'disabled' | 'expired'
-export type ResourceStatus = 'active' | 'inactive'
+export type { KeyKind, KeyStatus, OutboxStatus, ResourceStatus, ResourceType, SmtpSecurity }
 
 export interface KeyResource {
   id: string
@@ -114,7 +115,7 @@ export interface UsageRow {
 export interface SmtpSettings {
   host: string | null
   port: number | null
-  security: 'none' | 'starttls' | 'tls'
+  security: SmtpSecurity
   user: string | null
   from: string | null
   /** Whether a password is stored (never the password itself). */
@@ -127,7 +128,7 @@ export interface OutboxItem {
   id: number
   to: string
   subject: string
-  status: 'pending' | 'sending' | 'sent' | 'failed'
+  status: OutboxStatus
   attempts: number
   lastError: string | null
   createdAt: string

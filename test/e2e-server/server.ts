@@ -8,7 +8,7 @@ import type { CallContext, HostHandlers } from '../../src/main/core/operations'
 import { operationTable, type OperationTable } from '../../src/main/transport/dispatch'
 import { handleRpc, sendJson } from '../../src/main/transport/http-rpc'
 import { createNotifyHandlers } from '../../src/main/notify/handlers'
-import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/password-store'
+import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
 import { DEFAULT_APP_SETTINGS, type AppSettings } from '../../src/shared/schemas'
 
 /**

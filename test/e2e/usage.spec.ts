@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
-import { startServer } from '../../src/main/server'
+import { startServer } from '../../src/main/server/server'
 import { test, expect } from './support/fixtures'
 import { seedRegistry } from './support/seed'
 

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { desktopPaths, ELECTRON_ABI_BINDING, ELECTRON_ABI_DIR } from '../../../src/main/app-paths'
+import { desktopPaths, ELECTRON_ABI_BINDING, ELECTRON_ABI_DIR } from '../../../src/main/desktop/app-paths'
 import { resolveRegistryPath, userDataDir } from '../../../src/main/core/paths'
-import { runBeforeQuit } from '../../../src/main/lifecycle'
-import { bringToFront, claimSingleInstance, type FocusableWindow } from '../../../src/main/single-instance'
+import { runBeforeQuit } from '../../../src/main/desktop/lifecycle'
+import { bringToFront, claimSingleInstance, type FocusableWindow } from '../../../src/main/desktop/single-instance'
 import { settle } from './fakes'
 
 const base = { isPackaged: false, appPath: '/src/keyward', resourcesPath: '/unused', mainDir: '/src/keyward/out/main' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSecretClipboard } from '../../../src/main/clipboard-once'
+import { createSecretClipboard } from '../../../src/main/desktop/clipboard-once'
 import { fakeClipboard, fakeTimers } from './fakes'
 
 const SECRET = 'kw_0123456789abcdefghijABCDEFGHIJ0123456789'

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { OPERATION_NAMES } from '../../../src/shared/contract'
@@ -9,7 +9,7 @@ import type { FakeElectron } from './fake-electron'
 import { settle } from './fakes'
 
 /**
- * The composition root (src/main/index.ts) run for real, with a recording stand-in for the
+ * The composition root (src/main/desktop/main.ts) run for real, with a recording stand-in for the
  * electron module and electron-store replaced by conf (what it extends) in the test's userData.
  * The registry is a real SQLite file; better-sqlite3 gets its driver through nativeBinding from
  * <appPath>/.electron-abi/ exactly as in the app (here the plain-Node build, copied there).
@@ -37,7 +37,9 @@ let root: string
 let userData: string
 let fake: FakeElectron
 const saved = { env: { ...process.env } }
-const rendererUrl = pathToFileURL(resolve('src/renderer/index.html')).href
+// The folder main takes its sibling paths from (__dirname): src/main/desktop here, out/main in the bundle.
+const mainDir = resolve('src/main/desktop')
+const rendererUrl = pathToFileURL(join(dirname(mainDir), 'renderer', 'index.html')).href
 
 async function call(name: string, input: unknown, url = rendererUrl): Promise<IpcReply> {
   const handler = fake.ipcMain.handlers.get(channelOf(name as never))
@@ -54,7 +56,7 @@ beforeAll(async () => {
   process.env.KEYWARD_USER_DATA = userData
   delete process.env.KEYWARD_DB
   delete process.env.ELECTRON_RENDERER_URL
-  await import('../../../src/main/index')
+  await import('../../../src/main/desktop/main')
   fake = state.fake
   fake.ready()
   await settle()
@@ -75,7 +77,7 @@ describe('the desktop app, composed', () => {
     expect(fake.BrowserWindow.windows).toHaveLength(1)
     expect(window!.loadedUrl).toBe(rendererUrl)
     expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false })
-    expect(window!.options.webPreferences.preload).toBe(resolve('src/preload/index.js'))
+    expect(window!.options.webPreferences.preload).toBe(join(dirname(mainDir), 'preload', 'index.js'))
     window!.emit('ready-to-show')
     expect(window!.shown).toBe(true)
   })
@@ -126,7 +128,7 @@ describe('the desktop app, composed', () => {
   it('the local server switch forks the server utility process on the chosen port, server.status reports it running, and switched off it stops', async () => {
     expect(await call('settings.set', { serverEnabled: true, serverPort: 18787 })).toMatchObject({ ok: true })
     expect(fake.forks).toHaveLength(1)
-    expect(fake.forks[0]!.modulePath).toBe(resolve('src/main/server-process.js'))
+    expect(fake.forks[0]!.modulePath).toBe(join(mainDir, 'server-process.js'))
     expect(fake.forks[0]!.messages[0]).toMatchObject({
       type: 'start',
       dbPath: join(userData, 'registry.sqlite3'),

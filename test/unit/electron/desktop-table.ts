@@ -1,14 +1,14 @@
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { createSecretClipboard } from '../../../src/main/clipboard-once'
-import { desktopHostHandlers, withSecretOnClipboard } from '../../../src/main/host-handlers'
-import { createLocalServer } from '../../../src/main/local-server'
+import { createSecretClipboard } from '../../../src/main/desktop/clipboard-once'
+import { desktopHostHandlers, withSecretOnClipboard } from '../../../src/main/desktop/host-handlers'
+import { createLocalServer } from '../../../src/main/desktop/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
-import { memoryPreferenceStore } from '../../../src/main/preferences'
-import { createSettingsService } from '../../../src/main/settings'
+import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
+import { createSettingsService } from '../../../src/main/desktop/app-settings'
 import { operationTable } from '../../../src/main/transport/dispatch'
 import { fakeClipboard, fakeTimers, fakeUtilityProcesses, memoryPasswords } from './fakes'
 
-/** The desktop app's operation table as src/main/index.ts builds it, over a real temp registry and fakes for Electron. */
+/** The desktop app's operation table as src/main/desktop/main.ts builds it, over a real temp registry and fakes for Electron. */
 export function desktopTable(options: { clipboardText?: string } = {}) {
   const temp: TempRegistry = tempRegistry()
   const clipboard = fakeClipboard(options.clipboardText)

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 
 /**
- * A stand-in for the `electron` module, shaped like the parts src/main/index.ts uses, recording
+ * A stand-in for the `electron` module, shaped like the parts src/main/desktop/main.ts uses, recording
  * what the composition root does with them. Node cannot load the real one (no binary here).
  */
 export function createFakeElectron(options: { appPath: string }) {

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
 import { DEFAULT_APP_SETTINGS } from '../../../src/shared/schemas'
 import type { IpcReply } from '../../../src/shared/ipc'
-import type { ClipboardLike, TimerLike } from '../../../src/main/clipboard-once'
-import type { InvokeEventLike, IpcMainLike } from '../../../src/main/ipc/register'
+import type { ClipboardLike, TimerLike } from '../../../src/main/desktop/clipboard-once'
+import type { InvokeEventLike, IpcMainLike } from '../../../src/main/desktop/ipc/register'
 import type { PasswordStore } from '../../../src/main/notify/types'
-import type { UtilityProcessLike } from '../../../src/main/local-server'
+import type { UtilityProcessLike } from '../../../src/main/desktop/local-server'
 import type { ServerCommand, ServerEvent } from '../../../src/main/server/utility'
 
 type Listener = (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply>

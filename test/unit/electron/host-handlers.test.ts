@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../src/main/transport/dispatch'
-import { createSecretClipboard } from '../../../src/main/clipboard-once'
-import { withSecretOnClipboard } from '../../../src/main/host-handlers'
+import { createSecretClipboard } from '../../../src/main/desktop/clipboard-once'
+import { withSecretOnClipboard } from '../../../src/main/desktop/host-handlers'
 import { desktopTable } from './desktop-table'
 import { settle } from './fakes'
 

@@ -116,7 +116,7 @@ describe('electron-builder configuration', () => {
     expect(included('out/preload/index.js')).toBe(true)
     expect(included('out/renderer/index.html')).toBe(true)
     expect(included('package.json')).toBe(true)
-    for (const file of ['src/main/index.ts', 'test/unit/electron/installers.test.ts', 'scripts/start.cjs', '.electron-abi/better_sqlite3.node', 'out/main/index.js.map', 'README.md']) {
+    for (const file of ['src/main/desktop/main.ts', 'test/unit/electron/installers.test.ts', 'scripts/start.cjs', '.electron-abi/better_sqlite3.node', 'out/main/index.js.map', 'README.md']) {
       expect(included(file), file).toBe(false)
     }
   })
@@ -125,7 +125,7 @@ describe('electron-builder configuration', () => {
     const config = await loadConfig()
     expect(config.npmRebuild).toBe(false)
     const extra = config.extraResources as { from: string; to: string }[]
-    // src/main/app-paths.ts: join(process.resourcesPath, 'native', 'better_sqlite3.node') when packaged.
+    // src/main/desktop/app-paths.ts: join(process.resourcesPath, 'native', 'better_sqlite3.node') when packaged.
     expect(extra).toContainEqual({ from: '.electron-abi/better_sqlite3.node', to: 'native/better_sqlite3.node' })
     expect(extra).toContainEqual({ from: 'resources/icon.png', to: 'icon.png' })
   })

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { createLocalServer, type LocalServerStatus, type UtilityProcessLike } from '../../../src/main/local-server'
+import { createLocalServer, type LocalServerStatus, type UtilityProcessLike } from '../../../src/main/desktop/local-server'
 import { serveOverPort, type ParentPortLike, type ServerCommand } from '../../../src/main/server/utility'
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KeywardError } from '../../../src/shared/errors'
-import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore, type SafeStorageLike } from '../../../src/main/password-store'
+import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore, type SafeStorageLike } from '../../../src/main/desktop/password-store'
 
 /** safeStorage that "encrypts" by reversing and tagging, so a test can tell ciphertext from plaintext. */
 function fakeSafeStorage(options: { available?: boolean; backend?: string } = {}) {

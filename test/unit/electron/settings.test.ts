@@ -5,8 +5,8 @@ import Conf from 'conf'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KeywardError } from '../../../src/shared/errors'
 import { DEFAULT_APP_SETTINGS } from '../../../src/shared/schemas'
-import { memoryPreferenceStore, preferenceStoreOptions, type PreferenceStore } from '../../../src/main/preferences'
-import { createSettingsService } from '../../../src/main/settings'
+import { memoryPreferenceStore, preferenceStoreOptions, type PreferenceStore } from '../../../src/main/desktop/preferences'
+import { createSettingsService } from '../../../src/main/desktop/app-settings'
 
 const dirs: string[] = []
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { CONTENT_SECURITY_POLICY, mainWindowOptions, MIN_WINDOW_SIZE } from '../../../src/main/window-options'
+import { CONTENT_SECURITY_POLICY, mainWindowOptions, MIN_WINDOW_SIZE } from '../../../src/main/desktop/window-options'
 import {
   hardenSession,
   hardenWebContents,
@@ -11,8 +11,8 @@ import {
   withCspHeader,
   type SessionLike,
   type WebContentsLike
-} from '../../../src/main/window-security'
-import { captureWindowState, restoreWindowState } from '../../../src/main/window-state'
+} from '../../../src/main/desktop/window-security'
+import { captureWindowState, restoreWindowState } from '../../../src/main/desktop/window-state'
 
 describe('main window options', () => {
   const options = mainWindowOptions({ preloadPath: '/app/out/preload/index.js', dark: false, devTools: false })

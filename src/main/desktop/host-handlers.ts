@@ -1,10 +1,10 @@
-import type { Input, Output } from '../shared/contract'
-import type { CallContext, HostHandlers } from './core/operations'
-import type { NotifyHandlers } from './notify/handlers'
+import type { Input, Output } from '../../shared/contract'
+import type { CallContext, HostHandlers } from '../core/operations'
+import type { NotifyHandlers } from '../notify/handlers'
 import type { SecretClipboard } from './clipboard-once'
 import type { LocalServer } from './local-server'
-import type { SettingsService } from './settings'
-import type { OperationTable } from './transport/dispatch'
+import type { SettingsService } from './app-settings'
+import type { OperationTable } from '../transport/dispatch'
 
 export interface DesktopHostDeps {
   settings: SettingsService

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path'
-import { REGISTRY_FILE, resolveRegistryPath, userDataDir } from './core/paths'
+import { REGISTRY_FILE, resolveRegistryPath, userDataDir } from '../core/paths'
 import type { AppPage } from './ipc/sender'
 
 /** Where the dev build of better-sqlite3 for Electron's ABI lives (scripts/start.cjs builds it). */

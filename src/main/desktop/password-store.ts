@@ -1,5 +1,5 @@
-import { KeywardError } from '../shared/errors'
-import type { PasswordStore } from './notify/types'
+import { KeywardError } from '../../shared/errors'
+import type { PasswordStore } from '../notify/types'
 
 /** The part of Electron's safeStorage this adapter uses. */
 export interface SafeStorageLike {

@@ -1,5 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron'
-import type { AppSettings } from '../shared/schemas'
+import type { AppSettings } from '../../shared/schemas'
 
 type Theme = AppSettings['theme']
 

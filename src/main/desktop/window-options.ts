@@ -1,7 +1,7 @@
 import type { BrowserWindowConstructorOptions } from 'electron'
 import type { WindowState } from './preferences'
 
-export { CONTENT_SECURITY_POLICY } from '../shared/csp'
+export { CONTENT_SECURITY_POLICY } from '../../shared/csp'
 
 export const DEFAULT_WINDOW_SIZE = { width: 1280, height: 820 }
 export const MIN_WINDOW_SIZE = { width: 900, height: 600 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AppSettings, DEFAULT_APP_SETTINGS } from '../shared/schemas'
+import { AppSettings, DEFAULT_APP_SETTINGS } from '../../shared/schemas'
 
 /** Where and how big the window was, restored at the next start. */
 export const WindowState = z.object({

@@ -1,6 +1,6 @@
-import type { AppSettings } from '../shared/schemas'
-import type { LocalServerStatus } from '../shared/types'
-import type { ServerCommand, ServerEvent } from './server/utility'
+import type { AppSettings } from '../../shared/schemas'
+import type { LocalServerStatus } from '../../shared/types'
+import type { ServerCommand, ServerEvent } from '../server/utility'
 
 /** The part of Electron's UtilityProcess this adapter uses. */
 export interface UtilityProcessLike {

@@ -1,7 +1,7 @@
-import { OPERATION_NAMES } from '../../shared/contract'
-import { channelOf, type IpcReply } from '../../shared/ipc'
-import type { CallContext } from '../core/operations'
-import { dispatch, type OperationTable } from '../transport/dispatch'
+import { OPERATION_NAMES } from '../../../shared/contract'
+import { channelOf, type IpcReply } from '../../../shared/ipc'
+import type { CallContext } from '../../core/operations'
+import { dispatch, type OperationTable } from '../../transport/dispatch'
 
 /** The part of an `ipcMain.handle` event this module reads. */
 export interface InvokeEventLike {
