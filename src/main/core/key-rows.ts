@@ -34,12 +34,17 @@ const KEY_SELECT = `
   LEFT JOIN departments d ON d.id = k.department_id
   LEFT JOIN projects p ON p.id = k.project_id`
 
+// Whole statements as constants: the statement cache is keyed by SQL text, and a constant's hash is computed once.
+const KEY_BY_ID = `${KEY_SELECT} WHERE k.id = ?`
+const KEY_BY_PK = `${KEY_SELECT} WHERE k.pk = ?`
+const KEY_BY_NAME = `${KEY_SELECT} WHERE k.name = ? COLLATE NOCASE`
+
 /** Editable key fields in the order they are shown in audit details. */
 const DETAIL_FIELDS = ['name', 'department', 'project', 'environment', 'requestor', 'appId', 'justification', 'notes', 'notifyEmail', 'expiresAt'] as const
 
 export function findKey(core: Core, ref: string): ApiKey | undefined {
   const trimmed = ref.trim()
-  const row = (core.store.sql(`${KEY_SELECT} WHERE k.id = ?`).get(trimmed) ?? keyRowByName(core, trimmed)) as KeyRow | undefined
+  const row = (core.store.sql(KEY_BY_ID).get(trimmed) ?? keyRowByName(core, trimmed)) as KeyRow | undefined
   return row ? hydrate(core, [row])[0] : undefined
 }
 
@@ -50,7 +55,7 @@ export function resolveKey(core: Core, ref: string): ApiKey {
 }
 
 export function keyByPk(core: Core, pk: number): ApiKey {
-  return hydrate(core, [core.store.sql(`${KEY_SELECT} WHERE k.pk = ?`).get(pk) as KeyRow])[0]!
+  return hydrate(core, [core.store.sql(KEY_BY_PK).get(pk) as KeyRow])[0]!
 }
 
 export function pkOf(core: Core, id: string): number {
@@ -155,5 +160,5 @@ export function suggestions(core: Core): Suggestions {
 }
 
 function keyRowByName(core: Core, name: string): KeyRow | undefined {
-  return core.store.sql(`${KEY_SELECT} WHERE k.name = ? COLLATE NOCASE`).get(name) as KeyRow | undefined
+  return core.store.sql(KEY_BY_NAME).get(name) as KeyRow | undefined
 }

@@ -18,6 +18,9 @@ interface ResourceRow {
 const WITH_KEY_COUNT = 'SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r'
 // Resolving a reference needs no key count, which costs a scan of the resource's assignments.
 const REF_ONLY = 'SELECT id, model, type, status, tpm_limit FROM resources r'
+// Whole statements as constants: the statement cache is keyed by SQL text, and a constant's hash is computed once.
+const BY_ID = { counted: `${WITH_KEY_COUNT} WHERE r.id = ?`, ref: `${REF_ONLY} WHERE r.id = ?` }
+const BY_MODEL_TYPE = { counted: `${WITH_KEY_COUNT} WHERE r.model = ? AND r.type = ?`, ref: `${REF_ONLY} WHERE r.model = ? AND r.type = ?` }
 
 export function listResources(core: Core): { items: Resource[] } {
   const rows = core.store.sql(`${WITH_KEY_COUNT} ORDER BY r.model, r.type`).all() as ResourceRow[]
@@ -26,7 +29,7 @@ export function listResources(core: Core): { items: Resource[] } {
 
 export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: string): { resource: Resource } {
   return core.store.write(() => {
-    if (core.store.sql(`${REF_ONLY} WHERE r.model = ? AND r.type = ?`).get(v.model, v.type)) {
+    if (core.store.sql(BY_MODEL_TYPE.ref).get(v.model, v.type)) {
       throw new KeywardError('CONFLICT', `Resource ${v.model}:${v.type} already exists. Edit it instead of adding it again.`, {
         model: `${v.model} already has a ${v.type} resource.`
       })
@@ -159,20 +162,20 @@ export function resourceLabel(r: { model: string; type: string }): string {
 
 function resourceRow(core: Core, ref: string, withKeyCount: boolean): ResourceRow | undefined {
   const trimmed = ref.trim()
-  const select = withKeyCount ? WITH_KEY_COUNT : REF_ONLY
-  let row = core.store.sql(`${select} WHERE r.id = ?`).get(trimmed) as ResourceRow | undefined
+  const kind = withKeyCount ? 'counted' : 'ref'
+  let row = core.store.sql(BY_ID[kind]).get(trimmed) as ResourceRow | undefined
   if (!row) {
     const at = trimmed.lastIndexOf(':')
     if (at > 0) {
       const type = trimmed.slice(at + 1).toUpperCase()
-      row = core.store.sql(`${select} WHERE r.model = ? AND r.type = ?`).get(trimmed.slice(0, at), type) as ResourceRow | undefined
+      row = core.store.sql(BY_MODEL_TYPE[kind]).get(trimmed.slice(0, at), type) as ResourceRow | undefined
     }
   }
   return row
 }
 
 function resourceById(core: Core, id: string): Resource {
-  return toResource(core.store.sql(`${WITH_KEY_COUNT} WHERE r.id = ?`).get(id) as ResourceRow)
+  return toResource(core.store.sql(BY_ID.counted).get(id) as ResourceRow)
 }
 
 function toResource(row: ResourceRow): Resource {
