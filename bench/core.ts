@@ -259,7 +259,7 @@ export function benchCreate(sizes: SeededRegistry[], report: BenchReport): void 
     const kOne: number[] = []
     const rOne: number[] = []
     for (let round = 0; round < 3; round++) {
-      kBulk.push(timeOnce(() => s.registry.write(() => { for (let i = 0; i < batch; i++) coreCreate() })).ms / batch)
+      kBulk.push(timeOnce(() => s.db.transaction(() => { for (let i = 0; i < batch; i++) coreCreate() }).immediate()).ms / batch)
       rBulk.push(timeOnce(() => s.raw.transaction(() => { for (let i = 0; i < batch; i++) rawCreate() }).immediate()).ms / batch)
       kOne.push(timeOnce(() => { for (let i = 0; i < single; i++) coreCreate() }).ms / single)
       rOne.push(timeOnce(() => { for (let i = 0; i < single; i++) s.raw.transaction(rawCreate).immediate() }).ms / single)

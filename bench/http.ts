@@ -129,12 +129,13 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   try {
     const db = join(dir, 'registry.sqlite3')
     copyFileSync(demoRegistry(keys, log), db)
-    const registry = new Registry(openRegistryDatabase(db))
+    const handle = openRegistryDatabase(db)
+    const registry = new Registry(handle)
     const secrets: string[] = []
-    registry.write(() => {
+    handle.transaction(() => {
       registry.addResource({ model: 'bench-model', type: 'PYG' }, 'bench')
       for (let i = 0; i < ownKeys; i++) secrets.push(registry.createKey({ name: `BenchKey${i}`, resources: ['bench-model:PYG'] }, 'bench').secret)
-    })
+    }).immediate()
     registry.close()
 
     const script = (model: boolean) => {

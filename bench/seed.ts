@@ -15,6 +15,8 @@ export interface SeededRegistry {
   size: number
   path: string
   registry: Registry
+  /** The registry's own connection (the Registry keeps it private), for batching calls in one transaction. */
+  db: Database.Database
   /** A plain better-sqlite3 connection with the registry's pragmas: the baseline's own. */
   raw: Database.Database
   /** Secrets of VERIFY_KEYS standard keys holding VERIFY_MODEL (no app id). */
@@ -31,23 +33,25 @@ export interface SeededRegistry {
 export function seedRegistry(size: number, seed = 'bench'): SeededRegistry {
   const dir = mkdtempSync(join(tmpdir(), `keyward-bench-${size}-`))
   const path = join(dir, 'registry.sqlite3')
-  const registry = new Registry(openRegistryDatabase(path))
+  const db = openRegistryDatabase(path)
+  const registry = new Registry(db)
   const start = performance.now()
   seedDemo(registry, { keys: size, seed, actor: 'bench' })
   const seedMs = performance.now() - start
   const secrets: string[] = []
-  registry.write(() => {
+  db.transaction(() => {
     for (let i = 0; i < VERIFY_KEYS; i++) {
       secrets.push(registry.createKey({ name: `BenchVerify${i}`, resources: [`${VERIFY_MODEL}:PYG`] }, 'bench').secret)
     }
-  })
-  registry.db.pragma('wal_checkpoint(TRUNCATE)')
+  }).immediate()
+  db.pragma('wal_checkpoint(TRUNCATE)')
   const raw = new Database(path)
   applyPragmas(raw, 5000)
   return {
     size,
     path,
     registry,
+    db,
     raw,
     secrets,
     seedMs,

@@ -1,6 +1,8 @@
-import { userInfo } from 'node:os'
 import type { Command } from 'commander'
-import type { CoreOperationName, Input, Output } from '../shared/contract'
+import type { Input, OperationName, Output } from '../shared/contract'
+import { KeywardError } from '../shared/errors'
+import { osUserName } from '../main/core/actor'
+import type { HostHandlers } from '../main/core/operations'
 import { resolveRegistryPath } from '../main/core/paths'
 import type { Registry } from '../main/core/registry'
 import { readStdin } from './stdin'
@@ -27,8 +29,12 @@ export interface CliContext {
   readonly dbPath: string
   /** The registry at dbPath, opened on first call (once per process) and closed when the command ends. */
   registry(): Registry
-  /** A core operation by its contract name, with this actor. Input is validated by the core. */
-  call<K extends CoreOperationName>(name: K, input: Input<K>): Output<K>
+  /**
+   * An operation by its contract name, with this actor, through the same dispatch as IPC and HTTP
+   * (validated once by the contract's schema). `host` answers the operations the core does not
+   * (the notify commands pass their email handlers); the rest are refused.
+   */
+  call<K extends OperationName>(name: K, input: Input<K>, host?: Partial<HostHandlers>): Promise<Output<K>>
   /**
    * Prints a command's result: with --json, `doc` as one JSON document on stdout; otherwise the
    * text `human(doc)` returns. Call it once per command.
@@ -48,13 +54,22 @@ export interface GlobalOptions {
 
 /** The OS user name, else USER/USERNAME, else "unknown". */
 export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
-  try {
-    const name = userInfo().username
-    if (name) return name
-  } catch {
-    // No passwd entry (some containers): fall back to the environment.
+  return osUserName('unknown', env)
+}
+
+/** Operations that belong to the desktop app (its settings, local server, clipboard): not the CLI's. */
+const NOT_FROM_CLI = ['settings.get', 'settings.set', 'server.status', 'clipboard.writeSecret'] as const
+
+function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {
+  const refuse = (name: string) => () => {
+    throw new KeywardError('NOT_FOUND', `"${name}" belongs to the desktop app and is not available from the CLI.`)
   }
-  return env.USER || env.USERNAME || 'unknown'
+  const table: Record<string, unknown> = {}
+  for (const name of NOT_FROM_CLI) table[name] = refuse(name)
+  for (const name of ['notify.settings.get', 'notify.settings.set', 'notify.outbox', 'notify.retry', 'notify.discard', 'notify.flush', 'notify.test']) {
+    table[name] = refuse(name)
+  }
+  return { ...table, ...host } as HostHandlers
 }
 
 export interface ContextHandle {
@@ -86,8 +101,28 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
       }
       return registry
     },
-    call(name, input) {
-      return loadCore().callOperation(ctx.registry(), name, input, { actor: ctx.actor })
+    async call(name, input, host) {
+      const { dispatch, operationTable } = loadCore()
+      // dispatch answers INTERNAL for an unexpected failure; keep the failure itself, so main's
+      // report can say what a user can do about it (a full disk, a damaged file).
+      let unexpected: unknown
+      const table = operationTable(ctx.registry(), cliHostHandlers(host))
+      const handler = table[name] as (input: unknown, c: { actor: string }) => unknown
+      const guarded = {
+        ...table,
+        [name]: async (parsed: unknown, c: { actor: string }) => {
+          try {
+            return await handler(parsed, c)
+          } catch (error) {
+            if (!(error instanceof KeywardError)) unexpected = error
+            throw error
+          }
+        }
+      }
+      const outcome = await dispatch(guarded, name, input, { actor: ctx.actor }, () => {})
+      if (outcome.ok) return outcome.result as Output<typeof name>
+      if (unexpected !== undefined) throw unexpected
+      throw KeywardError.fromPayload(outcome.error)
     },
     print(doc, human) {
       if (ctx.json) io.stdout(`${JSON.stringify(doc, null, 2)}\n`)

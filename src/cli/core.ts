@@ -3,6 +3,6 @@
  * use: --help, --version and usage errors then start without SQLite and zod (a third of startup).
  */
 export { Registry } from '../main/core/registry'
-export { callOperation } from '../main/core/operations'
 export { seedDemo } from '../main/core/demo'
 export { openRegistryDatabase } from '../main/db/open'
+export { dispatch, operationTable } from '../main/transport/dispatch'

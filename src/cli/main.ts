@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { KeywardError, toErrorPayload, type ErrorPayload } from '../shared/errors'
+import { translateSqliteError } from '../main/core/sqlite-errors'
 import { registrars } from './commands'
 import { createContext } from './context'
 import { formatError, redactSecrets } from './output'
@@ -72,16 +73,6 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-/** SQLite failures a user can fix, said in their words. */
-const SQLITE_ADVICE: Record<string, (db: string) => string> = {
-  SQLITE_NOTADB: (db) => `${db} is not a Keyward registry (not an SQLite database). Check --db or KEYWARD_DB.`,
-  SQLITE_CORRUPT: (db) => `The registry at ${db} is damaged. Restore it from a backup.`,
-  SQLITE_CANTOPEN: (db) => `Cannot open the registry at ${db}. Check the path and its permissions.`,
-  SQLITE_READONLY: (db) => `The registry at ${db} is read-only. Check the file's permissions.`,
-  SQLITE_FULL: (db) => `The disk holding ${db} is full. Free some space and try again.`,
-  SQLITE_BUSY: () => 'The registry is busy with another change (the desktop app, another CLI or a server). Nothing was changed; try again.'
-}
-
 function report(error: unknown, { json, path, io, dbPath }: { json: boolean; path: string; io: CliIo; dbPath: string }): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK
@@ -93,16 +84,16 @@ function report(error: unknown, { json, path, io, dbPath }: { json: boolean; pat
     writeError({ code: 'VALIDATION', message: usageMessage(error, path) }, json, io)
     return EXIT.USAGE
   }
-  if (error instanceof KeywardError) {
-    const payload = forCli(error.toPayload(), path)
+  // SQLite failures a user can fix (a full disk, a damaged file), said in their words.
+  const known = translateSqliteError(error, dbPath)
+  if (known instanceof KeywardError) {
+    const payload = forCli(known.toPayload(), path)
     writeError(payload, json, io)
     return payload.code === 'VALIDATION' ? EXIT.USAGE : EXIT.FAILURE
   }
   // Unexpected: a one-line message a user can act on; the stack only on request, and never a secret.
-  const code = String((error as { code?: unknown } | null)?.code ?? '')
-  const advice = SQLITE_ADVICE[code] ?? SQLITE_ADVICE[code.replace(/_[A-Z]+$/, '')]
   const payload = toErrorPayload(error)
-  payload.message = advice ? advice(dbPath) : `${payload.message} (${describe(error)})`
+  payload.message = `${payload.message} (${describe(error)})`
   writeError(payload, json, io)
   if (io.env.KEYWARD_DEBUG === '1' && error instanceof Error && error.stack) io.stderr(`${redactSecrets(error.stack)}\n`)
   return EXIT.FAILURE

@@ -1,4 +1,5 @@
 import { KeywardError } from '../shared/errors'
+import { parseDuration } from '../main/core/duration'
 
 /**
  * Option-value parsers for commander (`.option('--limit <n>', '…', integerOption('--limit'))`).
@@ -27,17 +28,13 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value]
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
-
-/** "30m", "24h", "7d", "90s" or "0" → seconds. */
+/** "30m", "24h", "7d", "90s" or "0" → seconds (how long it may be is the operation's schema to say). */
 export function durationOption(flag: string) {
   return (value: string): number => {
-    const m = /^(\d+)\s*([smhd])?$/.exec(value.trim())
-    if (!m || (m[2] === undefined && m[1] !== '0')) {
+    const seconds = parseDuration(value)
+    if (seconds === undefined) {
       throw invalid(flag, `"${value}" is not a duration; use a number with s, m, h or d, e.g. 30m, 24h or 7d.`)
     }
-    const seconds = Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!
-    if (!Number.isSafeInteger(seconds)) throw invalid(flag, `"${value}" is too long.`)
     return seconds
   }
 }

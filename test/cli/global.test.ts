@@ -97,7 +97,8 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
     const damaged = join(t.dir, 'damaged.sqlite3')
     expect((await run(['--db', damaged, '--json', 'keys', 'list'])).code).toBe(0)
     const db = new Database(damaged)
-    db.exec('DROP TABLE audit_log')
+    // A table every key query joins: the list fails with a raw SQLite error the CLI has no words for.
+    db.exec('DROP TABLE projects')
     db.close()
     const r = await run(['--db', damaged, 'keys', 'list'])
     expect(r.code).toBe(1)
@@ -111,7 +112,7 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
     expect(JSON.parse(json.stderr).error.code).toBe('INTERNAL')
     const debug = await run(['--db', damaged, 'keys', 'list'], { env: cleanEnv({ KEYWARD_DEBUG: '1' }) })
     expect(debug.code).toBe(1)
-    expect(debug.stderr).toMatch(/no such table: audit_log\n\s+at /)
+    expect(debug.stderr).toMatch(/no such table: projects\n\s+at /)
   })
 
   it('refuses a registry written by a newer Keyward, leaving it untouched (exit 1)', async () => {

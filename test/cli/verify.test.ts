@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Registry } from '../../src/main/core/registry'
 import { generateSecret } from '../../src/main/core/secrets'
-import { recordUsage } from '../../src/main/core/usage'
 import { openRegistryDatabase } from '../../src/main/db/open'
 import { KEY_FIELDS, expectNoSecretLeaked, tempCli } from './run'
 
@@ -55,7 +54,7 @@ describe('keyward keys verify', { timeout: 90_000 }, () => {
     }
     const live = new Registry(openRegistryDatabase(t.db))
     try {
-      for (const at of [now, now + 60_000]) recordUsage(live, { key: secrets.Busy!, model: 'o3', promptTokens: 10, completionTokens: 0 }, at)
+      for (const at of [now, now + 60_000]) live.recordUsage({ key: secrets.Busy!, model: 'o3', promptTokens: 10, completionTokens: 0 }, at)
     } finally {
       live.close()
     }

@@ -2,8 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
-import { openRegistryDatabase } from '../../src/main/db/open'
-import { Registry } from '../../src/main/core/registry'
+import { TestRegistry } from '../helpers/registry'
 import type { CallContext, HostHandlers } from '../../src/main/core/operations'
 import { operationTable, type OperationTable } from '../../src/main/transport/dispatch'
 import { handleRpc, sendJson } from '../../src/main/transport/http-rpc'
@@ -46,7 +45,8 @@ export interface ClipboardWrite {
 export interface E2eServer {
   url: string
   port: number
-  registry: Registry
+  /** The registry, with the database handle it was opened with (specs tamper with rows through it). */
+  registry: TestRegistry
   clipboard: { current: string | null; writes: ClipboardWrite[] }
   close(): Promise<void>
 }
@@ -80,7 +80,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`No built renderer at ${rendererDir}. Build it first: npx electron-vite build`)
   }
-  const registry = new Registry(openRegistryDatabase(options.dbPath))
+  const registry = TestRegistry.open(options.dbPath)
   const ctx: CallContext = { actor: options.actor ?? 'e2e' }
   let settings: AppSettings = { ...DEFAULT_APP_SETTINGS, ...options.settings }
   const blobs = new Map<string, string>()

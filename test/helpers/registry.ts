@@ -1,13 +1,30 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openRegistryDatabase } from '../../src/main/db/open'
+import { openRegistryDatabase, type OpenOptions, type RegistryDatabase } from '../../src/main/db/open'
 import { Registry, type RegistryOptions } from '../../src/main/core/registry'
+
+/**
+ * A Registry that also keeps the database handle it was opened with, for tests that look at or
+ * tamper with the file's rows directly. The product's Registry keeps its handle private.
+ */
+export class TestRegistry extends Registry {
+  constructor(
+    readonly db: RegistryDatabase,
+    options: RegistryOptions = {}
+  ) {
+    super(db, options)
+  }
+
+  static open(path: string, options: RegistryOptions & { open?: OpenOptions } = {}): TestRegistry {
+    return new TestRegistry(openRegistryDatabase(path, options.open), options)
+  }
+}
 
 export interface TempRegistry {
   dir: string
   path: string
-  registry: Registry
+  registry: TestRegistry
   /** Moves the injected clock. */
   clock: { now: number; advance(ms: number): void }
   close(): void
@@ -23,7 +40,7 @@ export function tempRegistry(options: RegistryOptions & { start?: number } = {})
       this.now += ms
     }
   }
-  const registry = new Registry(openRegistryDatabase(path), { clock: () => clock.now, ...options })
+  const registry = new TestRegistry(openRegistryDatabase(path), { clock: () => clock.now, ...options })
   let closed = false
   return {
     dir,

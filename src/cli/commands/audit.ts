@@ -51,8 +51,8 @@ export const registerAudit: Registrar = (program, ctx) => {
     .option('--action <action>', 'only this action, e.g. key.create, key.edit, resource.add')
     .option('--limit <n>', 'at most this many entries (1-1000)', integerOption('--limit', { min: 1, max: 1000 }), 100)
     .option('--offset <n>', 'skip this many entries', integerOption('--offset'), 0)
-    .action((opts: { key?: string; action?: string; limit: number; offset: number }) => {
-      const page = ctx.call('audit.list', { key: opts.key, action: opts.action, limit: opts.limit, offset: opts.offset })
+    .action(async (opts: { key?: string; action?: string; limit: number; offset: number }) => {
+      const page = await ctx.call('audit.list', { key: opts.key, action: opts.action, limit: opts.limit, offset: opts.offset })
       ctx.print(page, (doc) => {
         if (doc.items.length === 0) return doc.total === 0 ? 'No audit entries.' : `No entries on this page: ${doc.total} in all.`
         const last = opts.offset + doc.items.length
@@ -63,8 +63,8 @@ export const registerAudit: Registrar = (program, ctx) => {
   audit
     .command('verify')
     .description('check the hash chain; exit 1 and name the first broken entry if it was tampered with')
-    .action(() => {
-      const result = ctx.call('audit.verify', {})
+    .action(async () => {
+      const result = await ctx.call('audit.verify', {})
       if (!result.ok) ctx.setExitCode(1)
       ctx.print(result, describeVerify)
     })

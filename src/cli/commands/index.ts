@@ -10,7 +10,9 @@ import { registerServe } from './serve'
 
 /**
  * Adds one group of commands to the program. A registrar only declares commands; its actions
- * use `ctx` at run time (ctx.registry(), ctx.call(...), ctx.print(doc, human), ctx.json, ctx.actor).
+ * use `ctx` at run time (await ctx.call(name, input): the operation through the same dispatch as IPC
+ * and HTTP, validated once; ctx.print(doc, human), ctx.json, ctx.actor; ctx.registry() for what is
+ * not a contract operation, such as verify and seed-demo).
  *
  * An action returns (or resolves) when its command is done; main then closes the registry and
  * exits with 0, or ctx.setExitCode(n). To fail, throw a KeywardError (VALIDATION → exit 2,

@@ -167,8 +167,8 @@ export const registerKeys: Registrar = (program, ctx) => {
     'create'
   )
     .option('--admin', 'an administrator key (kwa_…) for the admin API; takes no resources')
-    .action((opts: DetailOptions & { name: string; resource?: string[]; admin?: boolean }) => {
-      const result = ctx.call('keys.create', {
+    .action(async (opts: DetailOptions & { name: string; resource?: string[]; admin?: boolean }) => {
+      const result = await ctx.call('keys.create', {
         name: opts.name,
         kind: opts.admin ? 'admin' : 'standard',
         resources: opts.resource ?? [],
@@ -192,7 +192,7 @@ export const registerKeys: Registrar = (program, ctx) => {
     .option('--limit <n>', 'at most this many keys (1-1000)', integerOption('--limit', { min: 1, max: 1000 }), 50)
     .option('--offset <n>', 'skip this many keys', integerOption('--offset'), 0)
     .action(
-      (opts: {
+      async (opts: {
         department?: string[]
         project?: string[]
         environment?: string
@@ -205,7 +205,7 @@ export const registerKeys: Registrar = (program, ctx) => {
         limit: number
         offset: number
       }) => {
-        const page = ctx.call('keys.list', {
+        const page = await ctx.call('keys.list', {
           departments: opts.department,
           projects: opts.project,
           environment: opts.environment,
@@ -232,8 +232,8 @@ export const registerKeys: Registrar = (program, ctx) => {
     .command('show')
     .description("show one key's details")
     .argument('<KREF>', 'key id or name')
-    .action((ref: string) => {
-      ctx.print(ctx.call('keys.get', { key: ref }), (doc) => describeKey(doc.key))
+    .action(async (ref: string) => {
+      ctx.print(await ctx.call('keys.get', { key: ref }), (doc) => describeKey(doc.key))
     })
 
   detailOptions(
@@ -243,13 +243,13 @@ export const registerKeys: Registrar = (program, ctx) => {
       .argument('<KREF>', 'key id or name')
       .option('--name <name>', 'new name'),
     'edit'
-  ).action((ref: string, opts: DetailOptions & { name?: string }) => {
+  ).action(async (ref: string, opts: DetailOptions & { name?: string }) => {
     const changes: KeyChanges = { name: opts.name, ...detailsFrom(opts) }
     for (const field of Object.keys(changes) as (keyof KeyChanges)[]) if (changes[field] === undefined) delete changes[field]
     if (Object.keys(changes).length === 0) {
       throw new KeywardError('VALIDATION', 'Nothing to change: give at least one flag, e.g. --notes "rotated monthly". See "keyward keys edit --help".')
     }
-    ctx.print(ctx.call('keys.edit', { key: ref, changes }), (doc) => `Saved key ${doc.key.name} (${doc.key.id}).\n\n${describeKey(doc.key)}`)
+    ctx.print(await ctx.call('keys.edit', { key: ref, changes }), (doc) => `Saved key ${doc.key.name} (${doc.key.id}).\n\n${describeKey(doc.key)}`)
   })
 
   keys
@@ -257,8 +257,8 @@ export const registerKeys: Registrar = (program, ctx) => {
     .description('add resources to a key (one resource type per model)')
     .argument('<KREF>', 'key id or name')
     .option(...resourceFlag)
-    .action((ref: string, opts: { resource?: string[] }) => {
-      const result = ctx.call('keys.assign', { key: ref, resources: requireResources(opts.resource, 'assign') })
+    .action(async (ref: string, opts: { resource?: string[] }) => {
+      const result = await ctx.call('keys.assign', { key: ref, resources: requireResources(opts.resource, 'assign') })
       ctx.print(result, (doc) => `Key ${doc.key.name} now holds: ${resourceList(doc.key) || 'no resources'}.`)
     })
 
@@ -267,8 +267,8 @@ export const registerKeys: Registrar = (program, ctx) => {
     .description('remove resources from a key')
     .argument('<KREF>', 'key id or name')
     .option(...resourceFlag)
-    .action((ref: string, opts: { resource?: string[] }) => {
-      const result = ctx.call('keys.unassign', { key: ref, resources: requireResources(opts.resource, 'unassign') })
+    .action(async (ref: string, opts: { resource?: string[] }) => {
+      const result = await ctx.call('keys.unassign', { key: ref, resources: requireResources(opts.resource, 'unassign') })
       ctx.print(result, (doc) => `Key ${doc.key.name} now holds: ${resourceList(doc.key) || 'no resources'}.`)
     })
 
@@ -277,8 +277,8 @@ export const registerKeys: Registrar = (program, ctx) => {
     .description("replace a key's resources with exactly these (none: remove all)")
     .argument('<KREF>', 'key id or name')
     .option(...resourceFlag)
-    .action((ref: string, opts: { resource?: string[] }) => {
-      const result = ctx.call('keys.setResources', { key: ref, resources: opts.resource ?? [] })
+    .action(async (ref: string, opts: { resource?: string[] }) => {
+      const result = await ctx.call('keys.setResources', { key: ref, resources: opts.resource ?? [] })
       ctx.print(result, (doc) => `Key ${doc.key.name} now holds: ${resourceList(doc.key) || 'no resources'}.`)
     })
 
@@ -290,8 +290,8 @@ export const registerKeys: Registrar = (program, ctx) => {
       .command(verb)
       .description(text)
       .argument('<KREF>', 'key id or name')
-      .action((ref: string) => {
-        ctx.print(ctx.call(op, { key: ref }), (doc) => `Key ${doc.key.name} (${doc.key.id}) is ${doc.key.status}.`)
+      .action(async (ref: string) => {
+        ctx.print(await ctx.call(op, { key: ref }), (doc) => `Key ${doc.key.name} (${doc.key.id}) is ${doc.key.status}.`)
       })
   }
 
@@ -300,8 +300,8 @@ export const registerKeys: Registrar = (program, ctx) => {
     .description('give a key a new secret; the old one keeps verifying for the grace window')
     .argument('<KREF>', 'key id or name')
     .option('--grace <duration>', 'how long the old secret keeps working: 30m, 24h, 7d (default: 0, it stops now)', durationOption('--grace'), 0)
-    .action((ref: string, opts: { grace: number }) => {
-      const result = ctx.call('keys.rotate', { key: ref, graceSeconds: opts.grace })
+    .action(async (ref: string, opts: { grace: number }) => {
+      const result = await ctx.call('keys.rotate', { key: ref, graceSeconds: opts.grace })
       ctx.print(result, (doc) => {
         const old =
           opts.grace > 0
@@ -316,11 +316,11 @@ export const registerKeys: Registrar = (program, ctx) => {
     .description('delete a key for good (its secret will verify as REVOKED)')
     .argument('<KREF>', 'key id or name')
     .option('--yes', 'confirm the deletion')
-    .action((ref: string, opts: { yes?: boolean }) => {
+    .action(async (ref: string, opts: { yes?: boolean }) => {
       if (!opts.yes) {
         throw KeywardError.validation({ '--yes': `Deleting a key cannot be undone: add --yes to confirm, e.g. keyward keys delete ${ref} --yes.` })
       }
-      const result = ctx.call('keys.delete', { key: ref })
+      const result = await ctx.call('keys.delete', { key: ref })
       ctx.print(result, (doc) => `Deleted key ${doc.deleted.name} (${doc.deleted.id}). Its secret now verifies as REVOKED.`)
     })
 

@@ -9,16 +9,14 @@ import type { Registrar } from './index'
 
 type NotifyModules = typeof import('../../main/notify/handlers') &
   typeof import('../../main/notify/sender') &
-  typeof import('../../main/notify/types') &
-  typeof import('../../main/notify/settings')
+  typeof import('../../main/notify/types')
 
 /** nodemailer and the notify code are loaded only when a notify command runs. */
 function notifyModules(): NotifyModules {
   return {
     ...(require('../../main/notify/handlers') as object),
     ...(require('../../main/notify/sender') as object),
-    ...(require('../../main/notify/types') as object),
-    ...(require('../../main/notify/settings') as object)
+    ...(require('../../main/notify/types') as object)
   } as NotifyModules
 }
 
@@ -139,7 +137,7 @@ export const registerNotify: Registrar = (program, ctx) => {
     .action(async (opts: { host?: string; port?: number; security?: (typeof SMTP_SECURITY)[number]; user?: string; from?: string; passwordStdin?: boolean }) => {
       const { notify: handlers } = await handlersFor(ctx, opts.passwordStdin)
       const changing = [opts.host, opts.port, opts.security, opts.user, opts.from].some((v) => v !== undefined)
-      const current = await handlers['notify.settings.get']({}, { actor: ctx.actor })
+      const current = await ctx.call('notify.settings.get', {}, handlers)
       if (changing) {
         const missing: Record<string, string> = {}
         if (!(opts.host ?? current.host)) missing['--host'] = 'Give the SMTP server, e.g. --host smtp.example.com.'
@@ -149,7 +147,8 @@ export const registerNotify: Registrar = (program, ctx) => {
       }
       const doc = changing
         ? await run(() =>
-            handlers['notify.settings.set'](
+            ctx.call(
+              'notify.settings.set',
               {
                 host: opts.host ?? current.host ?? '',
                 port: (opts.port ?? current.port)!,
@@ -157,7 +156,7 @@ export const registerNotify: Registrar = (program, ctx) => {
                 user: opts.user !== undefined ? opts.user : current.user,
                 from: opts.from ?? current.from ?? ''
               },
-              { actor: ctx.actor }
+              handlers
             )
           )
         : current
@@ -191,7 +190,7 @@ export const registerNotify: Registrar = (program, ctx) => {
     .option('--limit <n>', 'at most this many (default 200)', integerOption('--limit', { min: 1, max: 1000 }))
     .action(async (opts: { status?: (typeof OUTBOX_STATUSES)[number]; limit?: number }) => {
       const { notify: handlers } = await handlersFor(ctx, false)
-      const { items } = await run(() => handlers['notify.outbox']({ status: opts.status, limit: opts.limit }, { actor: ctx.actor }))
+      const { items } = await run(() => ctx.call('notify.outbox', { status: opts.status, limit: opts.limit }, handlers))
       ctx.print({ items: items.map(cliItem) }, () =>
         items.length === 0
           ? 'The outbox is empty.'
@@ -214,7 +213,7 @@ export const registerNotify: Registrar = (program, ctx) => {
     .option('--password-stdin', 'read the SMTP password from stdin instead of KEYWARD_SMTP_PASSWORD')
     .action(async (opts: { to: string; passwordStdin?: boolean }) => {
       const { notify: handlers } = await handlersFor(ctx, opts.passwordStdin)
-      const result = await run(() => handlers['notify.test']({ to: opts.to }, { actor: ctx.actor }))
+      const result = await run(() => ctx.call('notify.test', { to: opts.to }, handlers))
       if (!result.ok) ctx.setExitCode(1)
       ctx.print(result, (d) => (d.ok ? `Sent. ${d.message}` : `Not sent. ${d.message}`))
     })
@@ -225,7 +224,7 @@ export const registerNotify: Registrar = (program, ctx) => {
     .argument('<ID>', 'outbox message id (see "notify outbox")', integerOption('ID', { min: 1 }))
     .action(async (id: number) => {
       const { notify: handlers } = await handlersFor(ctx, false)
-      const { item } = await run(() => handlers['notify.retry']({ id }, { actor: ctx.actor }))
+      const { item } = await run(() => ctx.call('notify.retry', { id }, handlers))
       ctx.print({ item: cliItem(item) }, (d) => `Message ${d.item.id} to ${d.item.to} is pending again; "keyward notify flush" sends it now.`)
     })
 
@@ -235,7 +234,7 @@ export const registerNotify: Registrar = (program, ctx) => {
     .argument('<ID>', 'outbox message id (see "notify outbox")', integerOption('ID', { min: 1 }))
     .action(async (id: number) => {
       const { notify: handlers } = await handlersFor(ctx, false)
-      const { discarded } = await run(() => handlers['notify.discard']({ id }, { actor: ctx.actor }))
+      const { discarded } = await run(() => ctx.call('notify.discard', { id }, handlers))
       ctx.print({ discarded: cliItem(discarded) }, (d) => `Discarded message ${d.discarded.id} to ${d.discarded.to} (${d.discarded.status}).`)
     })
 }

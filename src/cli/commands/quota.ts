@@ -32,18 +32,18 @@ export const registerQuota: Registrar = (program, ctx) => {
   quota
     .command('show')
     .description('show the TPM pool, how much TPM resources take from it and what remains')
-    .action(() => {
-      ctx.print(ctx.call('pool.get', {}), describePool)
+    .action(async () => {
+      ctx.print(await ctx.call('pool.get', {}), describePool)
     })
 
   quota
     .command('set')
     .description('set the TPM pool (refused if TPM resources already exceed it)')
     .option('--tpm <n>', 'tokens per minute, or "none" to remove the pool', tpmOrNone)
-    .action((opts: { tpm?: number | 'none' }) => {
+    .action(async (opts: { tpm?: number | 'none' }) => {
       if (opts.tpm === undefined) {
         throw KeywardError.validation({ '--tpm': 'Give the pool size, e.g. --tpm 500000, or --tpm none to remove the pool.' })
       }
-      ctx.print(ctx.call('pool.set', { tpmPool: opts.tpm === 'none' ? null : opts.tpm }), describePool)
+      ctx.print(await ctx.call('pool.set', { tpmPool: opts.tpm === 'none' ? null : opts.tpm }), describePool)
     })
 }

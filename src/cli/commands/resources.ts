@@ -25,8 +25,8 @@ export const registerResources: Registrar = (program, ctx) => {
   resources
     .command('list')
     .description('list every resource with its TPM limit and how many keys use it')
-    .action(() => {
-      ctx.print(ctx.call('resources.list', {}), (doc) => formatTable(doc.items, RESOURCE_COLUMNS, 'No resources yet. Add one with "keyward resources add".'))
+    .action(async () => {
+      ctx.print(await ctx.call('resources.list', {}), (doc) => formatTable(doc.items, RESOURCE_COLUMNS, 'No resources yet. Add one with "keyward resources add".'))
     })
 
   resources
@@ -36,8 +36,8 @@ export const registerResources: Registrar = (program, ctx) => {
     .requiredOption('--type <type>', 'TPM or PYG')
     .option('--limit <tpm>', 'tokens per minute (required for TPM, refused for PYG)', integerOption('--limit', { min: 1 }))
     .option('--inactive', 'add it as inactive (keys cannot use it until activated)')
-    .action((opts: { model: string; type: string; limit?: number; inactive?: boolean }) => {
-      const result = ctx.call('resources.add', {
+    .action(async (opts: { model: string; type: string; limit?: number; inactive?: boolean }) => {
+      const result = await ctx.call('resources.add', {
         model: opts.model,
         type: opts.type.toUpperCase() as 'TPM' | 'PYG',
         tpmLimit: opts.limit,
@@ -53,9 +53,9 @@ export const registerResources: Registrar = (program, ctx) => {
     .option('--limit <tpm>', 'new tokens per minute (TPM resources only)', integerOption('--limit', { min: 1 }))
     .addOption(new Option('--active', 'mark it active').conflicts('inactive'))
     .addOption(new Option('--inactive', 'mark it inactive: keys holding it stop verifying for that model').conflicts('active'))
-    .action((ref: string, opts: { limit?: number; active?: boolean; inactive?: boolean }) => {
+    .action(async (ref: string, opts: { limit?: number; active?: boolean; inactive?: boolean }) => {
       const status = opts.active ? 'active' : opts.inactive ? 'inactive' : undefined
-      const result = ctx.call('resources.edit', { resource: ref, tpmLimit: opts.limit, status })
+      const result = await ctx.call('resources.edit', { resource: ref, tpmLimit: opts.limit, status })
       ctx.print(result, (doc) => `Saved ${describeResource(doc.resource)}.`)
     })
 
@@ -63,8 +63,8 @@ export const registerResources: Registrar = (program, ctx) => {
     .command('remove')
     .description('remove a resource no key uses (refused while keys hold it)')
     .argument('<RREF>', 'resource id or MODEL:TYPE, e.g. gpt-4o:TPM')
-    .action((ref: string) => {
-      const result = ctx.call('resources.remove', { resource: ref })
+    .action(async (ref: string) => {
+      const result = await ctx.call('resources.remove', { resource: ref })
       ctx.print(result, (doc) => `Removed ${doc.removed.model}:${doc.removed.type} (${doc.removed.id}).`)
     })
 }

@@ -64,8 +64,8 @@ export const registerServe: Registrar = (program, ctx) => {
     .option('--key <KREF>', 'only this key (id or name); default all keys')
     .option('--department <name>', 'only keys of this department')
     .option('--project <name>', 'only keys of this project')
-    .action((opts: { start: string; end: string; interval: string; model?: string[]; key?: string; department?: string; project?: string }) => {
-      const report = ctx.call('usage.report', {
+    .action(async (opts: { start: string; end: string; interval: string; model?: string[]; key?: string; department?: string; project?: string }) => {
+      const report = await ctx.call('usage.report', {
         start: opts.start,
         end: opts.end,
         interval: opts.interval as (typeof USAGE_INTERVALS)[number],

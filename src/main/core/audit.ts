@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto'
-import type { RegistryDatabase } from '../db/open'
 import type { AuditEntry, AuditVerifyResult, Page } from '../../shared/types'
+import type { ParsedInput } from '../../shared/contract'
+import { KeywardError } from '../../shared/errors'
 import { iso } from './clock'
+import type { Core } from './context'
+import { findKey } from './key-rows'
+import type { SqliteStore } from './store'
 
 export interface AuditRecord {
   actor: string
@@ -55,20 +59,10 @@ function entryHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>):
  * so an entry exists exactly when its change does.
  */
 export class AuditLog {
-  private readonly insert
-  private readonly last
-  private readonly setHead
-
-  constructor(private readonly db: RegistryDatabase) {
-    this.insert = db.prepare(
-      'INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
-    )
-    this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')
-    this.setHead = db.prepare("INSERT INTO registry_settings (name, value) VALUES ('audit_head', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
-  }
+  constructor(private readonly store: SqliteStore) {}
 
   append(at: number, record: AuditRecord): number {
-    const last = this.last.get() as { seq: number; hash: string } | undefined
+    const last = this.store.sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined
     const seq = (last?.seq ?? 0) + 1
     const prevHash = last?.hash ?? GENESIS
     const row = {
@@ -81,9 +75,11 @@ export class AuditLog {
       details: canonicalJson(record.details)
     }
     const hash = entryHash(prevHash, row)
-    this.insert.run(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
+    this.store
+      .sql('INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
     // The head is kept apart from the rows so that cutting entries off the end is noticed too.
-    this.setHead.run(`${seq}:${hash}`)
+    this.store.sql("INSERT INTO registry_settings (name, value) VALUES ('audit_head', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(`${seq}:${hash}`)
     return seq
   }
 
@@ -99,9 +95,9 @@ export class AuditLog {
       params.push(filter.action)
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM audit_log ${clause}`).get(...params) as { n: number }).n
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+    const total = (this.store.sql(`SELECT count(*) AS n FROM audit_log ${clause}`).get(...params) as { n: number }).n
+    const rows = this.store
+      .sql(`SELECT * FROM audit_log ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       .all(...params, filter.limit, filter.offset) as AuditRow[]
     return {
       total,
@@ -122,7 +118,7 @@ export class AuditLog {
     let prevHash = GENESIS
     let expectedSeq = 1
     let entries = 0
-    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+    for (const row of this.store.sql('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
       entries++
       let intact = row.seq === expectedSeq && row.prev_hash === prevHash
       if (intact) {
@@ -136,7 +132,7 @@ export class AuditLog {
       prevHash = row.hash
       expectedSeq++
     }
-    const head = this.db.prepare("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as { value: string } | undefined
+    const head = this.store.sql("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as { value: string } | undefined
     const expectedHead = entries === 0 ? undefined : `${entries}:${prevHash}`
     if (head?.value === expectedHead) return { ok: true, entries }
     // The chain is intact but disagrees with the head: rows were added past it (the first of them is
@@ -147,6 +143,22 @@ export class AuditLog {
   }
 
   private count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n
+    return (this.store.sql('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n
   }
+}
+
+/** Audit entries, newest first; `key` may name a deleted key too (by its id or last name). */
+export function listAudit(core: Core, v: ParsedInput<'audit.list'>): Page<AuditEntry> {
+  let targetId: string | undefined
+  if (v.key !== undefined) {
+    targetId = findKey(core, v.key)?.id
+    if (!targetId) {
+      // Deleted keys are still in the audit: look for them by id or by their last name.
+      targetId = core.store
+        .pluck('SELECT key_id FROM key_tombstones WHERE key_id = ? OR name = ? COLLATE NOCASE ORDER BY deleted_at DESC LIMIT 1')
+        .get(v.key, v.key) as string | undefined
+      if (!targetId) throw new KeywardError('NOT_FOUND', `No key "${v.key}" exists or ever existed. Check the name or id.`, { key: 'No such key.' })
+    }
+  }
+  return core.audit.list({ targetId, action: v.action, limit: v.limit, offset: v.offset })
 }

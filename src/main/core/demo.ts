@@ -1,12 +1,18 @@
 import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto'
 import { KeywardError } from '../../shared/errors'
 import type { ResourceType } from '../../shared/schemas'
-import { Registry } from './registry'
+import { addResource, listResources } from './resources'
+import { createKey, setDisabled } from './keys'
+import { LastUsedBuffer, type Core } from './context'
+import { getPool } from './pool'
+import type { Registry } from './registry'
+import { validateInput } from './validate'
+import { VerifyPath } from './verify'
 
 /**
  * Deterministic demo data for trying the app and for benchmarks (`keyward seed-demo`).
  *
- * Everything goes through the Registry's public methods (so every rule, audit entry and FTS row
+ * Everything goes through the core's operations, validated as any caller's (so every rule, audit entry and FTS row
  * is exactly what a user's own actions would write), inside ONE outer transaction: each method's
  * own transaction nests as a savepoint, and a failure leaves the registry as it was.
  *
@@ -145,6 +151,11 @@ function seededBytes(seed: string): (size: number) => Buffer {
  * (and skipped when the pool is full). Secrets are discarded; nothing secret is returned.
  */
 export function seedDemo(registry: Registry, options: SeedDemoOptions): SeedDemoResult {
+  return registry.seedDemo(options)
+}
+
+/** seedDemo over the core the Registry holds (registry.ts calls this). */
+export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResult {
   const count = options.keys
   if (!Number.isInteger(count) || count < 0 || count > DEMO_MAX_KEYS) {
     throw KeywardError.validation({ keys: `Give a whole number of keys from 0 to ${DEMO_MAX_KEYS}.` })
@@ -156,35 +167,37 @@ export function seedDemo(registry: Registry, options: SeedDemoOptions): SeedDemo
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
   const chance = (p: number) => random() < p
 
-  const db = registry.db
   // Where the registry stands decides the id stream, so seeding twice never reuses an id.
-  const head = (db.prepare("SELECT value FROM registry_settings WHERE name = 'audit_head'").pluck().get() as string | undefined) ?? ''
+  const head = (core.store.pluck("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as string | undefined) ?? ''
   const idBytes = seededBytes(`${seed}:${head}`)
   let clockNow = now - 400 * DAY_MS
-  const demo = new Registry(db, {
-    clock: () => clockNow,
+  const clock = () => clockNow
+  const demo: Core = {
+    ...core,
+    clock,
     // Ids (12 bytes) from the seeded stream; secrets (32 bytes) from the system CSPRNG, then dropped.
     randomBytes: (size) => (size === 32 ? cryptoRandomBytes(size) : idBytes(size)),
-    lastUsedFlushMs: Number.MAX_SAFE_INTEGER
-  })
+    lastUsed: new LastUsedBuffer(core.store, clock, Number.MAX_SAFE_INTEGER)
+  }
+  const verifier = new VerifyPath(demo)
 
-  const run = db.transaction((): SeedDemoResult => {
+  return core.store.write((): SeedDemoResult => {
     // ── Resources ──
     const byModel = new Map<string, { id: string; type: ResourceType }[]>()
-    const existing = new Map(registry.listResources().items.map((r) => [`${r.model}:${r.type}`, r]))
+    const existing = new Map(listResources(core).items.map((r) => [`${r.model}:${r.type}`, r]))
     let resources = 0
     for (const spec of DEMO_RESOURCES) {
       let resource = existing.get(`${spec.model}:${spec.type}`)
       if (!resource) {
         let tpmLimit = spec.tpmLimit
         if (spec.type === 'TPM') {
-          const remaining = demo.getPool().remaining
+          const remaining = getPool(demo).remaining
           if (remaining != null) {
             if (remaining <= 0) continue
             tpmLimit = Math.min(tpmLimit!, remaining)
           }
         }
-        resource = demo.addResource({ model: spec.model, type: spec.type, tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined }, actor).resource
+        resource = addResource(demo, validateInput('resources.add', { model: spec.model, type: spec.type, tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined }), actor).resource
       }
       resources++
       const list = byModel.get(spec.model) ?? []
@@ -237,7 +250,7 @@ export function seedDemo(registry: Registry, options: SeedDemoOptions): SeedDemo
       let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
       for (let attempt = 1; ; attempt++) {
         try {
-          created_ = demo.createKey(attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }, actor)
+          created_ = createKey(demo, validateInput('keys.create', attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }), actor)
           break
         } catch (error) {
           // A name already taken by an earlier seeding: try the next suffix.
@@ -253,15 +266,14 @@ export function seedDemo(registry: Registry, options: SeedDemoOptions): SeedDemo
       if (chance(0.75)) {
         const usedUntil = Math.min(now - DAY_MS, expires ?? now)
         clockNow = createdAt + Math.floor(random() * (usedUntil - createdAt))
-        demo.verifyHit(created_.secret, undefined, appId)
+        verifier.hit(created_.secret, undefined, appId)
       }
       if (chance(0.05)) toDisable.push(key.id)
     }
     // Disabled last, so the audit log's times stay in order.
     clockNow = now - DAY_MS / 2
-    for (const id of toDisable) demo.disableKey({ key: id }, actor)
-    demo.flushLastUsed()
+    for (const id of toDisable) setDisabled(demo, { key: id }, actor, true)
+    demo.lastUsed.flush()
     return { resources, keys: created, departments: departments.size, projects: projects.size }
   })
-  return run.immediate()
 }

@@ -1,54 +1,52 @@
-import type { CoreOperationName, Input, OperationName, Output } from '../../shared/contract'
-import type { Registry } from './registry'
+import type { CoreOperationName, OperationName, Output, ParsedInput } from '../../shared/contract'
+import { assignResources, setResources, unassignResources } from './assignments'
+import { listAudit } from './audit'
+import type { Core } from './context'
+import { seedDemoInto } from './demo'
+import { suggestions } from './key-rows'
+import { createKey, deleteKey, editKey, getKey, listKeys, rotateKey, setDisabled } from './keys'
+import { getPool, setPool } from './pool'
+import { addResource, editResource, listResources, removeResource } from './resources'
 import { usageReport } from './usage'
-import { seedDemo } from './demo'
-import { DemoLoadInput } from '../../shared/schemas'
-import { parseInput } from './registry'
 
 export interface CallContext {
   /** Who is acting, for the audit log: the OS user, --actor, or the admin key's name. */
   actor: string
 }
 
-export type Handler<K extends OperationName> = (registry: Registry, input: Input<K>, ctx: CallContext) => Output<K>
+/** A core operation: its input already validated with the contract's schema (see validate.ts). */
+export type Handler<K extends OperationName> = (core: Core, input: ParsedInput<K>, ctx: CallContext) => Output<K>
 export type Handlers = { [K in CoreOperationName]: Handler<K> }
 
 /** A host's handler: may be async (SMTP, settings files). Hosts combine these with registryHandlers. */
-export type HostHandler<K extends OperationName> = (input: Input<K>, ctx: CallContext) => Output<K> | Promise<Output<K>>
+export type HostHandler<K extends OperationName> = (input: ParsedInput<K>, ctx: CallContext) => Output<K> | Promise<Output<K>>
 export type HostHandlers = { [K in Exclude<OperationName, CoreOperationName>]: HostHandler<K> }
 
 /**
- * Every contract operation bound to the registry core. Transports (IPC, the HTTP test server,
- * the admin API) validate and route by name, then call through this table.
+ * Every core operation of the contract, by name, over the core's modules. Inputs arrive parsed:
+ * the entry that received them (transport/dispatch.ts, or a Registry method) validated them once.
  */
 export const registryHandlers: Handlers = {
-  'keys.list': (r, input) => r.listKeys(input),
-  'keys.get': (r, input) => r.getKey(input),
-  'keys.create': (r, input, ctx) => r.createKey(input, ctx.actor),
-  'keys.edit': (r, input, ctx) => r.editKey(input, ctx.actor),
-  'keys.assign': (r, input, ctx) => r.assignResources(input, ctx.actor),
-  'keys.unassign': (r, input, ctx) => r.unassignResources(input, ctx.actor),
-  'keys.setResources': (r, input, ctx) => r.setResources(input, ctx.actor),
-  'keys.disable': (r, input, ctx) => r.disableKey(input, ctx.actor),
-  'keys.enable': (r, input, ctx) => r.enableKey(input, ctx.actor),
-  'keys.rotate': (r, input, ctx) => r.rotateKey(input, ctx.actor),
-  'keys.delete': (r, input, ctx) => r.deleteKey(input, ctx.actor),
-  'resources.list': (r) => r.listResources(),
-  'resources.add': (r, input, ctx) => r.addResource(input, ctx.actor),
-  'resources.edit': (r, input, ctx) => r.editResource(input, ctx.actor),
-  'resources.remove': (r, input, ctx) => r.removeResource(input, ctx.actor),
-  'pool.get': (r) => r.getPool(),
-  'pool.set': (r, input, ctx) => r.setPool(input, ctx.actor),
-  'suggestions.get': (r) => r.suggestions(),
-  'audit.list': (r, input) => r.listAudit(input),
-  'audit.verify': (r) => r.verifyAudit(),
-  'usage.report': (r, input) => usageReport(r, input),
-  'demo.load': (r, input, ctx) => {
-    const v = parseInput(DemoLoadInput, input)
-    return seedDemo(r, { keys: v.keys, seed: v.seed ?? 'keyward-demo', actor: ctx.actor })
-  }
-}
-
-export function callOperation<K extends CoreOperationName>(registry: Registry, name: K, input: Input<K>, ctx: CallContext): Output<K> {
-  return (registryHandlers[name] as Handler<K>)(registry, input, ctx)
+  'keys.list': (core, input) => listKeys(core, input),
+  'keys.get': (core, input) => getKey(core, input),
+  'keys.create': (core, input, ctx) => createKey(core, input, ctx.actor),
+  'keys.edit': (core, input, ctx) => editKey(core, input, ctx.actor),
+  'keys.assign': (core, input, ctx) => assignResources(core, input, ctx.actor),
+  'keys.unassign': (core, input, ctx) => unassignResources(core, input, ctx.actor),
+  'keys.setResources': (core, input, ctx) => setResources(core, input, ctx.actor),
+  'keys.disable': (core, input, ctx) => setDisabled(core, input, ctx.actor, true),
+  'keys.enable': (core, input, ctx) => setDisabled(core, input, ctx.actor, false),
+  'keys.rotate': (core, input, ctx) => rotateKey(core, input, ctx.actor),
+  'keys.delete': (core, input, ctx) => deleteKey(core, input, ctx.actor),
+  'resources.list': (core) => listResources(core),
+  'resources.add': (core, input, ctx) => addResource(core, input, ctx.actor),
+  'resources.edit': (core, input, ctx) => editResource(core, input, ctx.actor),
+  'resources.remove': (core, input, ctx) => removeResource(core, input, ctx.actor),
+  'pool.get': (core) => getPool(core),
+  'pool.set': (core, input, ctx) => setPool(core, input, ctx.actor),
+  'suggestions.get': (core) => suggestions(core),
+  'audit.list': (core, input) => listAudit(core, input),
+  'audit.verify': (core) => core.audit.verify(),
+  'usage.report': (core, input) => usageReport(core, input),
+  'demo.load': (core, input, ctx) => seedDemoInto(core, { keys: input.keys, seed: input.seed ?? 'keyward-demo', actor: ctx.actor })
 }

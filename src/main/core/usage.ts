@@ -1,10 +1,12 @@
 import { z } from 'zod'
-import type { Input, Output } from '../../shared/contract'
+import type { Output, ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
-import { Model, Secret, UsageReportInput } from '../../shared/schemas'
+import { Model, Secret } from '../../shared/schemas'
 import type { UsageRow, VerifyCode } from '../../shared/types'
 import { iso } from './clock'
-import { parseInput, type Registry } from './registry'
+import type { Core } from './context'
+import { resolveKey } from './key-rows'
+import type { VerifyPath } from './verify'
 
 /**
  * Usage and TPM windows. A gateway reports what each request used; tokens are kept per key,
@@ -68,62 +70,39 @@ export class UsageRefused extends KeywardError {
   }
 }
 
-interface Statements {
-  keyId: { get(pk: number): unknown }
-  assignment: { get(pk: number, model: string): unknown }
-  addKeyUsage: { run(...params: unknown[]): unknown }
-  addResourceUsage: { get(...params: unknown[]): unknown }
-}
-
-const statements = new WeakMap<Registry, Statements>()
-
-function prepared(registry: Registry): Statements {
-  let s = statements.get(registry)
-  if (!s) {
-    const db = registry.db
-    s = {
-      keyId: db.prepare('SELECT id FROM api_keys WHERE pk = ?').pluck(),
-      assignment: db.prepare(
-        'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
-      ),
-      addKeyUsage: db.prepare(
-        `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
-         ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + 1,
-           prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
-      ),
-      addResourceUsage: db
-        .prepare(
-          `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
-           ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
-        )
-        .pluck()
-    }
-    statements.set(registry, s)
-  }
-  return s
-}
-
 /**
  * Records one request's tokens. The key authenticates the report: it must verify for the model
  * (a key that is RATE_LIMITED still reports, since the request it made was allowed and used tokens).
  */
-export function recordUsage(registry: Registry, input: UsageRecordInput, now: number): UsageRecorded {
-  const v = parseInput(UsageRecordInput, input)
-  const hit = registry.verifyHit(v.key, v.model, v.appName)
+export function recordUsage(core: Core, verifier: VerifyPath, v: z.output<typeof UsageRecordInput>, now: number): UsageRecorded {
+  const hit = verifier.hit(v.key, v.model, v.appName)
   if (hit.code !== 'VALID' && hit.code !== 'RATE_LIMITED') throw new UsageRefused(hit.code)
   const pk = hit.pk!
   const minute = Math.floor(now / MINUTE_MS)
-  const s = prepared(registry)
-  return registry.write(() => {
-    const keyId = s.keyId.get(pk) as string | undefined
-    const assignment = s.assignment.get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
+  const { store } = core
+  return store.write(() => {
+    const keyId = store.pluck('SELECT id FROM api_keys WHERE pk = ?').get(pk) as string | undefined
+    const assignment = store
+      .sql('SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?')
+      .get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
     // Deleted or unassigned by another process between the check and this transaction.
     if (!keyId) throw new UsageRefused('REVOKED')
     if (!assignment) throw new UsageRefused('MODEL_NOT_ASSIGNED')
-    s.addKeyUsage.run(pk, v.model, minute, v.promptTokens, v.completionTokens)
+    store
+      .sql(
+        `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + 1,
+           prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
+      )
+      .run(pk, v.model, minute, v.promptTokens, v.completionTokens)
     let tpm: TpmWindow | null = null
     if (assignment.tpm_limit != null) {
-      const used = s.addResourceUsage.get(assignment.id, minute, v.promptTokens + v.completionTokens) as number
+      const used = store
+        .pluck(
+          `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
+           ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
+        )
+        .get(assignment.id, minute, v.promptTokens + v.completionTokens) as number
       tpm = {
         resourceId: assignment.id,
         limit: assignment.tpm_limit,
@@ -152,8 +131,7 @@ function boundary(value: string, asEnd: boolean): number {
  * ids, one key (id or name), department and project, between start (inclusive) and end (exclusive
  * for a date-time, inclusive for a bare date).
  */
-export function usageReport(registry: Registry, input: Input<'usage.report'>): Output<'usage.report'> {
-  const v = parseInput(UsageReportInput, input)
+export function usageReport(core: Core, v: ParsedInput<'usage.report'>): Output<'usage.report'> {
   const startMs = boundary(v.start, false)
   const endMs = boundary(v.end, true)
   if (endMs <= startMs) {
@@ -163,7 +141,7 @@ export function usageReport(registry: Registry, input: Input<'usage.report'>): O
   const where = ['u.minute >= @from', 'u.minute < @to']
   const params: Record<string, unknown> = { from: Math.ceil(startMs / MINUTE_MS), to: Math.ceil(endMs / MINUTE_MS) }
   if (v.key !== undefined) {
-    const key = registry.resolveKey(v.key)
+    const key = resolveKey(core, v.key)
     where.push('k.id = @keyId')
     params.keyId = key.id
   }
@@ -179,8 +157,8 @@ export function usageReport(registry: Registry, input: Input<'usage.report'>): O
     where.push('k.project_id = (SELECT id FROM projects WHERE name = @project)')
     params.project = v.project
   }
-  const rows = registry.db
-    .prepare(
+  const rows = core.store
+    .sql(
       // size is one of three integer constants, inlined: a bound JS number would divide as a REAL.
       `SELECT (u.minute / ${size}) * ${size} AS bucket, k.id AS keyId, k.name AS keyName, u.model AS model,
               sum(u.requests) AS requests, sum(u.prompt_tokens) AS promptTokens, sum(u.completion_tokens) AS completionTokens

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { KeywardError } from '../../shared/errors'
+import { translateSqliteError } from '../core/sqlite-errors'
 import { MIGRATIONS, type Migration } from './migrations'
 
 export type RegistryDatabase = Database.Database
@@ -33,12 +34,9 @@ export function openRegistryDatabase(path: string, options: OpenOptions = {}): R
     migrate(db, options.migrations ?? MIGRATIONS)
   } catch (error) {
     db.close()
-    if (error instanceof KeywardError) throw error
-    const { code, message } = error as { code?: string; message?: string }
-    if (code === 'SQLITE_NOTADB') {
-      throw new KeywardError('INTERNAL', `${path} is not a Keyward registry (it is not an SQLite database). It was left untouched; check --db or KEYWARD_DB.`)
-    }
-    throw new KeywardError('INTERNAL', `Cannot use the registry at ${path}: ${message}. Check the path and its permissions.`)
+    const known = translateSqliteError(error, path)
+    if (known instanceof KeywardError) throw known
+    throw new KeywardError('INTERNAL', `Cannot use the registry at ${path}: ${(error as Error)?.message}. Check the path and its permissions.`)
   }
   return db
 }

@@ -1,5 +1,5 @@
 import { AppSettings, AppSettingsPatch, DEFAULT_APP_SETTINGS } from '../../shared/schemas'
-import { parseInput } from '../core/registry'
+import { parseInput } from '../core/validate'
 import type { PreferenceStore } from './preferences'
 
 export type SettingsListener = (next: AppSettings, previous: AppSettings) => void

@@ -1,4 +1,4 @@
-import type { Input, Output } from '../../shared/contract'
+import type { Output, ParsedInput } from '../../shared/contract'
 import type { CallContext, HostHandlers } from '../core/operations'
 import type { NotifyHandlers } from '../notify/handlers'
 import type { SecretClipboard } from './clipboard-once'
@@ -43,7 +43,7 @@ export function withSecretOnClipboard(table: OperationTable, clipboard: SecretCl
   const rotate = table['keys.rotate']
   return {
     ...table,
-    'keys.create': async (input: Input<'keys.create'>, ctx: CallContext): Promise<Output<'keys.create'>> => copy(await create(input, ctx), 'keys.create'),
-    'keys.rotate': async (input: Input<'keys.rotate'>, ctx: CallContext): Promise<Output<'keys.rotate'>> => copy(await rotate(input, ctx), 'keys.rotate')
+    'keys.create': async (input: ParsedInput<'keys.create'>, ctx: CallContext): Promise<Output<'keys.create'>> => copy(await create(input, ctx), 'keys.create'),
+    'keys.rotate': async (input: ParsedInput<'keys.rotate'>, ctx: CallContext): Promise<Output<'keys.rotate'>> => copy(await rotate(input, ctx), 'keys.rotate')
   }
 }

@@ -4,7 +4,6 @@
  * tested with fakes; this file passes the real ones in and owns the order of start and quit.
  */
 import { existsSync } from 'node:fs'
-import { userInfo } from 'node:os'
 import {
   app,
   BrowserWindow,
@@ -22,6 +21,7 @@ import {
 import Store from 'electron-store'
 import { MENU_CHANNEL, type MenuCommand } from '../../shared/ipc'
 import type { AppSettings } from '../../shared/schemas'
+import { osUserName } from '../core/actor'
 import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
 import { createNotifyHandlers } from '../notify/handlers'
@@ -107,7 +107,7 @@ function start(): void {
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() })
   })
   const table = withSecretOnClipboard(operationTable(registry, host), secretClipboard)
-  const actor = osUserName()
+  const actor = osUserName('desktop')
   registerOperations(ipcMain as unknown as IpcMainLike, { table, isTrustedSender: isAppPage(paths.page), context: () => ({ actor }) })
 
   hardenSession(session.defaultSession, { sendCspHeader: !isDev })
@@ -178,16 +178,6 @@ function start(): void {
     await outbox.stop()
     registry.close()
   })
-}
-
-function osUserName(): string {
-  try {
-    const name = userInfo().username
-    if (name) return name
-  } catch {
-    // No passwd entry: fall back to the environment.
-  }
-  return process.env.USER || process.env.USERNAME || 'desktop'
 }
 
 function fatal(title: string, error: unknown): void {

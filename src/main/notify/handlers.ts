@@ -1,11 +1,9 @@
 import type { FlushResult } from '../../shared/types'
-import { TestEmailInput } from '../../shared/schemas'
 import { systemClock, type Clock } from '../core/clock'
 import type { HostHandlers } from '../core/operations'
-import { parseInput, type Registry } from '../core/registry'
-import { discardMessage, listOutbox, retryMessage } from './outbox'
+import type { Registry } from '../core/registry'
 import { flushOutbox, sendTestEmail, type SenderOptions } from './sender'
-import { readSmtpConfig, saveSmtpSettings, smtpSettingsView } from './settings'
+import { saveSmtpSettings, smtpSettingsView } from './smtp-settings'
 import type { SmtpConnectOptions } from './smtp'
 import type { PasswordStore } from './types'
 
@@ -39,16 +37,16 @@ export interface NotifyHandlerDeps {
 export function createNotifyHandlers({ registry, passwords, clock = systemClock, smtp, flush, sender }: NotifyHandlerDeps): NotifyHandlers {
   const senderOptions: SenderOptions = { ...sender, registry, passwords, clock, smtp }
   return {
-    'notify.settings.get': () => smtpSettingsView(readSmtpConfig(registry), passwords),
+    'notify.settings.get': () => smtpSettingsView(registry.smtpConfig.read(), passwords),
     'notify.settings.set': (input, ctx) => saveSmtpSettings(registry, passwords, input, ctx.actor, clock),
-    'notify.outbox': (input) => listOutbox(registry, input, clock()),
-    'notify.retry': (input, ctx) => retryMessage(registry, input, ctx.actor, clock()),
-    'notify.discard': (input, ctx) => discardMessage(registry, input, ctx.actor, clock()),
+    'notify.outbox': (input) => registry.outbox.list(input, clock()),
+    'notify.retry': (input, ctx) => registry.outbox.retry(input, ctx.actor, clock()),
+    'notify.discard': (input, ctx) => registry.outbox.discard(input, ctx.actor, clock()),
     'notify.flush': async () => {
       if (flush) return flush()
       const { sent, failed, pending } = await flushOutbox(senderOptions, { ignoreSchedule: true })
       return { sent, failed, pending }
     },
-    'notify.test': (input) => sendTestEmail(senderOptions, parseInput(TestEmailInput, input).to)
+    'notify.test': (input) => sendTestEmail(senderOptions, input.to)
   }
 }

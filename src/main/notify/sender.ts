@@ -1,8 +1,8 @@
 import type { FlushResult, TestEmailResult } from '../../shared/types'
 import { systemClock, type Clock } from '../core/clock'
+import type { Claim } from '../core/outbox'
 import type { Registry } from '../core/registry'
-import { claimNext, countUndelivered, markAttemptFailed, markSent, noteBlocked, renewClaim, type Claim } from './outbox'
-import { readSmtpConfig, type SmtpConfig } from './settings'
+import type { SmtpConfig } from '../core/smtp-config'
 import { createSmtpTransport, describeSmtpError, describeSmtpSuccess, type SmtpConnectOptions, type SmtpTransporter } from './smtp'
 import type { PasswordStore } from './types'
 
@@ -64,11 +64,11 @@ export async function flushOutbox(options: SenderOptions, flushOptions: { ignore
   const { registry, passwords } = options
   const clock = options.clock ?? systemClock
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
-  const config = readSmtpConfig(registry)
+  const config = registry.smtpConfig.read()
   const blocked = notReadyReason(config, passwords)
   if (blocked || !config) {
-    const pending = countUndelivered(registry)
-    if (pending > 0) noteBlocked(registry, blocked!)
+    const pending = registry.outbox.countUndelivered()
+    if (pending > 0) registry.outbox.noteBlocked(blocked!)
     return { sent: 0, failed: 0, pending, blocked: blocked! }
   }
   const password = passwords.get()
@@ -79,7 +79,7 @@ export async function flushOutbox(options: SenderOptions, flushOptions: { ignore
   let lastError: string | undefined
   try {
     while (tried.length < BATCH_LIMIT) {
-      const claim = claimNext(registry, clock(), leaseMs, { ignoreSchedule: flushOptions.ignoreSchedule ?? false, skip: tried })
+      const claim = registry.outbox.claimNext(clock(), leaseMs, { ignoreSchedule: flushOptions.ignoreSchedule ?? false, skip: tried })
       if (!claim) break
       tried.push(claim.row.id)
       const outcome = await deliver(transport, claim, config, password, options, clock)
@@ -96,8 +96,8 @@ export async function flushOutbox(options: SenderOptions, flushOptions: { ignore
     transport.close()
   }
   return lastError === undefined
-    ? { sent, failed, pending: countUndelivered(registry) }
-    : { sent, failed, pending: countUndelivered(registry), lastError }
+    ? { sent, failed, pending: registry.outbox.countUndelivered() }
+    : { sent, failed, pending: registry.outbox.countUndelivered(), lastError }
 }
 
 async function deliver(
@@ -113,7 +113,7 @@ async function deliver(
   // Keep the lease alive while this process works, so a slow server never looks like a dead sender.
   const heartbeat = setInterval(() => {
     try {
-      renewClaim(registry, claim, clock() + leaseMs)
+      registry.outbox.renewClaim(claim, clock() + leaseMs)
     } catch {
       // The file is busy: the next beat tries again, and the lease has room for several misses.
     }
@@ -145,7 +145,7 @@ async function deliver(
   const givesUp = failure.permanent && claim.attempt >= (options.maxPermanentAttempts ?? DEFAULT_MAX_PERMANENT_ATTEMPTS)
   const nextAttemptAt = clock() + backoffDelay(claim.attempt, options.backoffBaseMs, options.backoffCapMs)
   const message = givesUp ? `${failure.message} Gave up after ${claim.attempt} attempts; use Retry once it is fixed.` : failure.message
-  markAttemptFailed(registry, claim, { error: message, failed: givesUp, nextAttemptAt })
+  registry.outbox.markAttemptFailed(claim, { error: message, failed: givesUp, nextAttemptAt })
   return { message, failed: givesUp, serverWide: failure.serverWide }
 }
 
@@ -156,17 +156,17 @@ async function deliver(
 async function markSentPatiently(registry: Registry, claim: Claim, clock: Clock): Promise<boolean> {
   for (const pauseMs of [100, 200, 400]) {
     try {
-      return markSent(registry, claim, clock())
+      return registry.outbox.markSent(claim, clock())
     } catch {
       await new Promise((resolve) => setTimeout(resolve, pauseMs))
     }
   }
-  return markSent(registry, claim, clock())
+  return registry.outbox.markSent(claim, clock())
 }
 
 /** "Send test email": straight through the relay (not the outbox), reporting the server's answer. */
 export async function sendTestEmail(options: SenderOptions, to: string): Promise<TestEmailResult> {
-  const config = readSmtpConfig(options.registry)
+  const config = options.registry.smtpConfig.read()
   const blocked = notReadyReason(config, options.passwords)
   if (blocked || !config) return { ok: false, message: blocked! }
   const password = options.passwords.get()

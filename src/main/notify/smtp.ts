@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import nodemailer from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport'
-import type { SmtpConfig } from './settings'
+import type { SmtpConfig } from '../core/smtp-config'
 
 /** Knobs a host (or a test) may add to the SMTP connection; never part of the stored settings. */
 export interface SmtpConnectOptions {

@@ -4,7 +4,7 @@ import { KeywardError, type ErrorPayload } from '../../shared/errors'
 import type { Registry } from '../core/registry'
 import { dispatch, HTTP_STATUS, isOperationName, type OperationTable } from '../transport/dispatch'
 import { handleRpc, MAX_BODY_BYTES } from '../transport/http-rpc'
-import { parseDuration } from './duration'
+import { parseDuration } from '../core/duration'
 import { bearerToken, clientAddress, headerValue, isPlainObject, readBody, sendError, sendJson } from './http'
 import type { AuthThrottle } from './throttle'
 
@@ -68,16 +68,12 @@ export const ADMIN_ROUTES: readonly Route[] = [
  * `Authorization: Bearer` gets in; failed sign-ins are throttled per client address.
  */
 export class AdminApi {
-  private readonly keyKind
-
   constructor(
     private readonly registry: Registry,
     private readonly table: OperationTable,
     private readonly throttle: AuthThrottle,
     private readonly log: (line: string) => void
-  ) {
-    this.keyKind = registry.db.prepare('SELECT kind, name FROM api_keys WHERE pk = ?')
-  }
+  ) {}
 
   /** `sub` is the path after /v1/admin, e.g. "/keys/k_123/rotate". */
   async handle(req: IncomingMessage, res: ServerResponse, sub: string, url: URL): Promise<void> {
@@ -155,27 +151,26 @@ export class AdminApi {
         error: { code: 'UNAUTHORIZED', message: 'Sign in with an administrator key: send the header "Authorization: Bearer kwa_…".' }
       }
     }
-    const hit = this.registry.verifyHit(token, undefined, headerValue(req, 'x-app-name'))
-    if (hit.code !== 'VALID') {
+    const signIn = this.registry.adminSignIn(token, headerValue(req, 'x-app-name'))
+    if (signIn.ok) return { ok: true, actor: `admin-key:${signIn.name}` }
+    if (signIn.reason === 'INVALID') {
       return {
         ok: false,
         status: 401,
-        error: { code: 'UNAUTHORIZED', message: `That key cannot sign in (${hit.code}). Use a current administrator key (kwa_…).` }
+        error: { code: 'UNAUTHORIZED', message: `That key cannot sign in (${signIn.code}). Use a current administrator key (kwa_…).` }
       }
     }
-    const key = this.keyKind.get(hit.pk) as { kind: string; name: string } | undefined
-    if (!key) return { ok: false, status: 401, error: { code: 'UNAUTHORIZED', message: 'That key was just deleted. Use a current administrator key (kwa_…).' } }
-    if (key.kind !== 'admin') {
-      return {
-        ok: false,
-        status: 403,
-        error: {
-          code: 'FORBIDDEN',
-          message: 'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).'
-        }
+    if (signIn.reason === 'GONE') {
+      return { ok: false, status: 401, error: { code: 'UNAUTHORIZED', message: 'That key was just deleted. Use a current administrator key (kwa_…).' } }
+    }
+    return {
+      ok: false,
+      status: 403,
+      error: {
+        code: 'FORBIDDEN',
+        message: 'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).'
       }
     }
-    return { ok: true, actor: `admin-key:${key.name}` }
   }
 }
 

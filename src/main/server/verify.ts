@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KeywardError } from '../../shared/errors'
 import type { KeyResource, VerifyCode } from '../../shared/types'
 import type { Registry } from '../core/registry'
-import { recordUsage, UsageRefused } from '../core/usage'
+import { UsageRefused } from '../core/usage'
 import { HTTP_STATUS } from '../transport/dispatch'
 import { bearerToken, headerSafe, headerValue, isPlainObject, readBody, sendError, sendJson, SMALL_BODY_BYTES } from './http'
 
@@ -34,37 +34,13 @@ export interface VerifyAnswer {
   retryAfter?: number
 }
 
-/** id, name, department, project, environment, resources (a JSON array built by SQLite). */
-type KeySummary = [string, string, string | null, string | null, string | null, string]
-
 /**
- * The verifier: the core decides (Registry.verifyHit, which reads the file on every call, so a
- * change made by any process is seen on the next request), then one prepared lookup fills the answer.
+ * The verifier: the core decides and reads the key's summary (Registry.verifyAnswer, which reads the
+ * file on every call, so a change made by any process is seen on the next request); this composes
+ * the HTTP answer.
  */
 export class Verifier {
-  private readonly summary
-
-  constructor(private readonly registry: Registry) {
-    // Resources in (key_pk, model) index order: the model is unique per key, so no sort is needed.
-    this.summary = registry.db
-      .prepare(
-        `SELECT k.id, k.name, d.name, p.name, k.environment,
-                (SELECT json_group_array(json_object('id', r.id, 'model', r.model, 'type', r.type, 'status', r.status))
-                 FROM (SELECT kr.resource_id FROM key_resources kr WHERE kr.key_pk = k.pk ORDER BY kr.model) AS x
-                 JOIN resources r ON r.id = x.resource_id)
-         FROM api_keys k LEFT JOIN departments d ON d.id = k.department_id LEFT JOIN projects p ON p.id = k.project_id
-         WHERE k.pk = ?`
-      )
-      .raw()
-  }
-
-  /** The core's decision, and the key it concerns when the secret belongs to one. */
-  private decide(secret: string | undefined, model: string | undefined, appName: string | undefined) {
-    const hit: { code: VerifyCode; pk?: number; retryAfter?: number } =
-      secret === undefined ? { code: 'MALFORMED' } : this.registry.verifyHit(secret, model, appName)
-    const key = hit.pk === undefined ? undefined : (this.summary.get(hit.pk) as KeySummary | undefined)
-    return { hit, key }
-  }
+  constructor(private readonly registry: Registry) {}
 
   /**
    * GET or POST /v1/keys/verify. GET, the gateway's hot path, is answered synchronously; POST
@@ -89,7 +65,7 @@ export class Verifier {
     const secret = bearerToken(req) ?? headerValue(req, 'api-key') ?? stringOr(body?.key)
     const model = headerValue(req, 'x-model') ?? (query ? new URLSearchParams(query).get('model') : null) ?? stringOr(body?.model)
     const appName = headerValue(req, 'x-app-name') ?? stringOr(body?.appName)
-    const { hit, key } = this.decide(secret, model ?? undefined, appName)
+    const { hit, key } = this.registry.verifyAnswer(secret, model ?? undefined, appName)
     const status = VERIFY_STATUS[hit.code]
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
@@ -139,7 +115,7 @@ export async function handleUsage(req: IncomingMessage, res: ServerResponse, reg
     appName: headerValue(req, 'x-app-name') ?? parsed.appName
   }
   try {
-    sendJson(res, 200, { recorded: recordUsage(registry, input as Parameters<typeof recordUsage>[1], clock()) })
+    sendJson(res, 200, { recorded: registry.recordUsage(input, clock()) })
   } catch (error) {
     if (error instanceof UsageRefused) {
       sendJson(res, error.code === 'UNAUTHORIZED' ? 401 : 403, { error: error.toPayload(), verifyCode: error.verifyCode })

@@ -3,7 +3,7 @@ import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
 import { processPasswordStore, type PasswordStore } from '../../../src/main/notify/types'
 import { backoffDelay, flushOutbox, startOutboxSender, type SenderOptions } from '../../../src/main/notify/sender'
-import { claimNext, type OutboxRow } from '../../../src/main/notify/outbox'
+import type { OutboxRow } from '../../../src/main/core/outbox'
 import { openRegistryDatabase } from '../../../src/main/db/open'
 import { Registry } from '../../../src/main/core/registry'
 import { freePort, startLoopbackSmtp, until, type LoopbackSmtp } from './smtp-fixture'
@@ -201,16 +201,16 @@ describe('outbox delivery against a real SMTP server', () => {
     await configure(smtp.port)
     t.registry.createKey({ name: 'Orphan', notifyEmail: 'a@example.com' }, 'alice')
     // A sender claims the message and dies before sending anything.
-    const claim = claimNext(t.registry, t.clock.now, 60_000, { ignoreSchedule: true, skip: [] })
+    const claim = t.registry.outbox.claimNext(t.clock.now, 60_000, { ignoreSchedule: true, skip: [] })
     expect(claim?.attempt).toBe(1)
 
     expect(await flushOutbox(sender(), { ignoreSchedule: true })).toEqual({ sent: 0, failed: 0, pending: 1 })
     const notify = createNotifyHandlers({ registry: t.registry, passwords, clock: () => t.clock.now })
-    expect((await notify['notify.outbox']({}, ctx)).items[0]).toMatchObject({ status: 'sending' })
+    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({ status: 'sending' })
     await expect(Promise.resolve().then(() => notify['notify.discard']({ id: 1 }, ctx))).rejects.toThrow(/being sent right now/)
 
     t.clock.advance(60_000)
-    expect((await notify['notify.outbox']({}, ctx)).items[0]).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/interrupted/) })
+    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/interrupted/) })
     expect(await flushOutbox(sender())).toEqual({ sent: 1, failed: 0, pending: 0 })
     expect(row(t)).toMatchObject({ status: 'sent', attempts: 2 })
     expect(smtp.received).toHaveLength(1)
@@ -249,7 +249,7 @@ describe('outbox delivery against a real SMTP server', () => {
     const notify = createNotifyHandlers({ registry: t.registry, passwords, clock: () => t.clock.now })
     const { discarded } = await notify['notify.discard']({ id: 1 }, ctx)
     expect(discarded).toMatchObject({ id: 1, to: 'a@example.com', status: 'pending' })
-    expect((await notify['notify.outbox']({}, ctx)).items).toEqual([])
+    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items).toEqual([])
     await expect(Promise.resolve().then(() => notify['notify.discard']({ id: 1 }, ctx))).rejects.toMatchObject({ code: 'NOT_FOUND' })
     const audit = t.registry.listAudit({ action: 'notify.discard' }).items
     expect(audit[0]).toMatchObject({ actor: 'alice', targetId: '1', details: { to: 'a@example.com', status: 'pending' } })

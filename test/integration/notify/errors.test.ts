@@ -4,7 +4,7 @@ import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
 import { processPasswordStore } from '../../../src/main/notify/types'
 import { describeSmtpError } from '../../../src/main/notify/smtp'
-import type { SmtpConfig } from '../../../src/main/notify/settings'
+import type { SmtpConfig } from '../../../src/main/core/smtp-config'
 import { startLoopbackSmtp, type LoopbackSmtp } from './smtp-fixture'
 
 const ctx = { actor: 'alice' }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { recordUsage, usageReport, USAGE_REPORT_MAX_ROWS, UsageRefused } from '../../../src/main/core/usage'
+import { USAGE_REPORT_MAX_ROWS, UsageRefused } from '../../../src/main/core/usage'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 
 /** The usage core without HTTP: what the CLI (`keys verify`, `usage`) and the IPC bridge get. */
@@ -17,7 +17,7 @@ afterEach(() => t.close())
 
 it('Registry.verify answers RATE_LIMITED with the key and retryAfter once the window is used up', () => {
   t.clock.now = T0 + 45_500
-  recordUsage(t.registry, { key: secret, model: 'gpt-4o', promptTokens: 60, completionTokens: 40 }, t.clock.now)
+  t.registry.recordUsage({ key: secret, model: 'gpt-4o', promptTokens: 60, completionTokens: 40 }, t.clock.now)
   const limited = t.registry.verify({ secret, model: 'gpt-4o' })
   expect(limited).toMatchObject({ valid: false, code: 'RATE_LIMITED', retryAfter: 15, key: { name: 'Alpha' } })
   expect(t.registry.verify({ secret })).toMatchObject({ valid: true, code: 'VALID' })
@@ -29,7 +29,7 @@ it('recordUsage refuses keys that do not verify with UsageRefused carrying the c
   t.registry.disableKey({ key: 'Alpha' }, ACTOR)
   let error: unknown
   try {
-    recordUsage(t.registry, { key: secret, model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }, t.clock.now)
+    t.registry.recordUsage({ key: secret, model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }, t.clock.now)
   } catch (e) {
     error = e
   }
@@ -44,7 +44,7 @@ it('usageReport refuses a report that would be too large, naming what to narrow'
   t.registry.db.transaction(() => {
     for (let i = 0; i <= USAGE_REPORT_MAX_ROWS; i++) insert.run(pk, 'gpt-4o', T0 / 60_000 - i)
   })()
-  expect(() => usageReport(t.registry, { start: '2026-04-01', end: '2026-06-01', interval: 'per_minute' })).toThrow(/more than 50000 rows/)
-  const perDay = usageReport(t.registry, { start: '2026-04-01', end: '2026-06-01', interval: 'per_day' })
+  expect(() => t.registry.usageReport({ start: '2026-04-01', end: '2026-06-01', interval: 'per_minute' })).toThrow(/more than 50000 rows/)
+  const perDay = t.registry.usageReport({ start: '2026-04-01', end: '2026-06-01', interval: 'per_day' })
   expect(perDay.items.reduce((n, r) => n + r.requests, 0)).toBe(USAGE_REPORT_MAX_ROWS + 1)
 })

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openRegistryDatabase } from '../../../src/main/db/open'
-import { Registry } from '../../../src/main/core/registry'
-import { tempRegistry, type TempRegistry } from '../../helpers/registry'
+import { TestRegistry, tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { ACTOR } from './support'
 
 let t: TempRegistry
@@ -67,7 +65,7 @@ describe('secrets at rest', () => {
   it('stores each secret only as its SHA-256 and a hint', () => {
     t = tempRegistry()
     const { secret, key } = t.registry.createKey({ name: 'a' }, ACTOR)
-    const reg = new Registry(openRegistryDatabase(t.path))
+    const reg = TestRegistry.open(t.path)
     try {
       const row = reg.db.prepare('SELECT secret_hash, hint FROM key_secrets').get() as { secret_hash: Buffer; hint: string }
       expect(row.hint).toBe(key.hint)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import { KeywardError, type ErrorCode } from '../../../src/shared/errors'
-import type { Registry } from '../../../src/main/core/registry'
+import type { TestRegistry } from '../../helpers/registry'
 
 export const ACTOR = 'tester'
 
@@ -40,7 +40,7 @@ export function fileState(path: string): string {
 }
 
 /** Every row of every table (FTS shadow tables included), read through SQL: the logical content. */
-export function logicalState(registry: Registry): string {
+export function logicalState(registry: TestRegistry): string {
   const db = registry.db
   const tables = db
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
@@ -57,7 +57,7 @@ export function logicalState(registry: Registry): string {
 }
 
 /** fn must be refused with `code` and leave the files on disk and the logical content as they were. */
-export function expectRefusedUnchanged(registry: Registry, path: string, fn: () => unknown, code: ErrorCode, fields: string[] = []): KeywardError {
+export function expectRefusedUnchanged(registry: TestRegistry, path: string, fn: () => unknown, code: ErrorCode, fields: string[] = []): KeywardError {
   const bytes = fileState(path)
   const logical = logicalState(registry)
   const error = expectRefused(fn, code, fields)

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { Registry } from '../../../src/main/core/registry'
 import { openRegistryDatabase } from '../../../src/main/db/open'
 import { KeywardError } from '../../../src/shared/errors'
-import { tempRegistry, type TempRegistry } from '../../helpers/registry'
+import { TestRegistry, tempRegistry, type TempRegistry } from '../../helpers/registry'
 
 const ROOT = resolve(__dirname, '../../..')
 const WRITER = resolve(__dirname, 'concurrent-writer.ts')
@@ -124,7 +124,7 @@ describe('a write lock held longer than the busy timeout', () => {
   it('closing while another process holds the lock still closes, without an error', () => {
     t = tempRegistry()
     const { secret } = t.registry.createKey({ name: 'a' }, 'setup')
-    const impatient = new Registry(openRegistryDatabase(t.path, { busyTimeoutMs: 50 }), { lastUsedFlushMs: 60_000 })
+    const impatient = TestRegistry.open(t.path, { open: { busyTimeoutMs: 50 }, lastUsedFlushMs: 60_000 })
     const holder = new Database(t.path)
     try {
       impatient.flushLastUsed()

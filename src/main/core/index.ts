@@ -1,6 +1,0 @@
-export { Registry, parseInput, type RegistryOptions } from './registry'
-export { registryHandlers, callOperation, type CallContext, type Handlers } from './operations'
-export { openRegistryDatabase, migrate, latestSchemaVersion, type RegistryDatabase } from '../db/open'
-export { resolveRegistryPath, userDataDir } from './paths'
-export { generateSecret, hashSecret, isWellFormedSecret, secretHint, SECRET_PATTERN } from './secrets'
-export { systemClock, type Clock } from './clock'

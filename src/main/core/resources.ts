@@ -1,0 +1,189 @@
+import type { ParsedInput } from '../../shared/contract'
+import { KeywardError } from '../../shared/errors'
+import type { KeyResource, Resource } from '../../shared/types'
+import { newId, type Core } from './context'
+import { assignedTpm, checkPool } from './pool'
+
+/** Resources (a model under TPM or PYG) and how keys name them: by id or as MODEL:TYPE. */
+
+interface ResourceRow {
+  id: string
+  model: string
+  type: 'TPM' | 'PYG'
+  status: 'active' | 'inactive'
+  tpm_limit: number | null
+  key_count?: number
+}
+
+const WITH_KEY_COUNT = 'SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r'
+// Resolving a reference needs no key count, which costs a scan of the resource's assignments.
+const REF_ONLY = 'SELECT id, model, type, status, tpm_limit FROM resources r'
+// Whole statements as constants: the statement cache is keyed by SQL text, and a constant's hash is computed once.
+const BY_ID = { counted: `${WITH_KEY_COUNT} WHERE r.id = ?`, ref: `${REF_ONLY} WHERE r.id = ?` }
+const BY_MODEL_TYPE = { counted: `${WITH_KEY_COUNT} WHERE r.model = ? AND r.type = ?`, ref: `${REF_ONLY} WHERE r.model = ? AND r.type = ?` }
+
+export function listResources(core: Core): { items: Resource[] } {
+  const rows = core.store.sql(`${WITH_KEY_COUNT} ORDER BY r.model, r.type`).all() as ResourceRow[]
+  return { items: rows.map(toResource) }
+}
+
+export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: string): { resource: Resource } {
+  return core.store.write(() => {
+    if (core.store.sql(BY_MODEL_TYPE.ref).get(v.model, v.type)) {
+      throw new KeywardError('CONFLICT', `Resource ${v.model}:${v.type} already exists. Edit it instead of adding it again.`, {
+        model: `${v.model} already has a ${v.type} resource.`
+      })
+    }
+    if (v.type === 'TPM') checkPool(core, assignedTpm(core) + v.tpmLimit!, 'tpmLimit')
+    const now = core.clock()
+    const id = newId(core, 'r_')
+    core.store
+      .sql('INSERT INTO resources (id, model, type, status, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, v.model, v.type, v.status, v.type === 'TPM' ? v.tpmLimit : null, now, now)
+    const resource = resourceById(core, id)
+    core.audit.append(now, {
+      actor,
+      action: 'resource.add',
+      targetId: id,
+      targetName: `${v.model}:${v.type}`,
+      details: { model: v.model, type: v.type, status: v.status, tpmLimit: resource.tpmLimit }
+    })
+    return { resource }
+  })
+}
+
+export function editResource(core: Core, v: ParsedInput<'resources.edit'>, actor: string): { resource: Resource } {
+  return core.store.write(() => {
+    const before = resolveResource(core, v.resource)
+    const changes: Record<string, { from: unknown; to: unknown }> = {}
+    if (v.tpmLimit !== undefined) {
+      if (before.type !== 'TPM') {
+        throw KeywardError.validation({ tpmLimit: 'A PYG (pay-as-you-go) resource takes no TPM limit.' })
+      }
+      if (v.tpmLimit !== before.tpmLimit) {
+        checkPool(core, assignedTpm(core) - before.tpmLimit! + v.tpmLimit, 'tpmLimit')
+        changes.tpmLimit = { from: before.tpmLimit, to: v.tpmLimit }
+      }
+    }
+    if (v.status !== undefined && v.status !== before.status) changes.status = { from: before.status, to: v.status }
+    if (Object.keys(changes).length === 0) return { resource: before }
+    const now = core.clock()
+    core.store
+      .sql('UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), updated_at = ? WHERE id = ?')
+      .run(v.tpmLimit ?? null, v.status ?? null, now, before.id)
+    core.audit.append(now, {
+      actor,
+      action: 'resource.edit',
+      targetId: before.id,
+      targetName: `${before.model}:${before.type}`,
+      details: { changes }
+    })
+    return { resource: resourceById(core, before.id) }
+  })
+}
+
+export function removeResource(core: Core, v: ParsedInput<'resources.remove'>, actor: string): { removed: Resource } {
+  return core.store.write(() => {
+    const resource = resolveResource(core, v.resource)
+    if (resource.keyCount > 0) {
+      throw new KeywardError(
+        'CONFLICT',
+        `Resource ${resource.model}:${resource.type} is assigned to ${resource.keyCount} key${resource.keyCount === 1 ? '' : 's'}. ` +
+          'Unassign it from them first, or mark it inactive instead.'
+      )
+    }
+    core.store.sql('DELETE FROM resources WHERE id = ?').run(resource.id)
+    core.audit.append(core.clock(), {
+      actor,
+      action: 'resource.remove',
+      targetId: resource.id,
+      targetName: `${resource.model}:${resource.type}`,
+      details: { model: resource.model, type: resource.type, tpmLimit: resource.tpmLimit, status: resource.status }
+    })
+    return { removed: resource }
+  })
+}
+
+export function findResource(core: Core, ref: string): Resource | undefined {
+  const row = resourceRow(core, ref, true)
+  return row ? toResource(row) : undefined
+}
+
+export function resolveResource(core: Core, ref: string): Resource {
+  const found = findResource(core, ref)
+  if (!found) throw resourceNotFound(ref)
+  return found
+}
+
+/** The resource's id, or undefined when no resource answers to `ref` (no key count: constant cost). */
+export function findResourceId(core: Core, ref: string): string | undefined {
+  return resourceRow(core, ref, false)?.id
+}
+
+/** Like resolveResource without the key count: what assignments and filters need, at constant cost. */
+export function resolveResourceRef(core: Core, ref: string): KeyResource {
+  const row = resourceRow(core, ref, false)
+  if (!row) throw resourceNotFound(ref)
+  return { id: row.id, model: row.model, type: row.type, status: row.status }
+}
+
+/** Refs → distinct resources, checked against the one-type-per-model rule. */
+export function resolveResourceSet(core: Core, refs: readonly string[]): KeyResource[] {
+  const byId = new Map<string, KeyResource>()
+  for (const ref of refs) {
+    const r = resolveResourceRef(core, ref)
+    byId.set(r.id, r)
+  }
+  const set = [...byId.values()]
+  checkOneTypePerModel(set)
+  return set
+}
+
+/** The seed's rule: one key, one resource type per model (TPM or PYG, never both). */
+export function checkOneTypePerModel(resources: readonly KeyResource[], keyName?: string): void {
+  const byModel = new Map<string, KeyResource>()
+  for (const r of resources) {
+    const other = byModel.get(r.model)
+    if (other && other.id !== r.id) {
+      throw new KeywardError(
+        'RULE_VIOLATION',
+        `${keyName ? `Key ${keyName}` : 'A key'} cannot hold ${r.model} under both ${other.type} and ${r.type}: ` +
+          `a key may use a model under one resource type only. Keep ${r.model}:${other.type} or ${r.model}:${r.type}, not both.`,
+        { resources: `${r.model} is already chosen under ${other.type}.` }
+      )
+    }
+    byModel.set(r.model, r)
+  }
+}
+
+export function resourceLabel(r: { model: string; type: string }): string {
+  return `${r.model}:${r.type}`
+}
+
+function resourceRow(core: Core, ref: string, withKeyCount: boolean): ResourceRow | undefined {
+  const trimmed = ref.trim()
+  const kind = withKeyCount ? 'counted' : 'ref'
+  let row = core.store.sql(BY_ID[kind]).get(trimmed) as ResourceRow | undefined
+  if (!row) {
+    const at = trimmed.lastIndexOf(':')
+    if (at > 0) {
+      const type = trimmed.slice(at + 1).toUpperCase()
+      row = core.store.sql(BY_MODEL_TYPE[kind]).get(trimmed.slice(0, at), type) as ResourceRow | undefined
+    }
+  }
+  return row
+}
+
+function resourceById(core: Core, id: string): Resource {
+  return toResource(core.store.sql(BY_ID.counted).get(id) as ResourceRow)
+}
+
+function toResource(row: ResourceRow): Resource {
+  return { id: row.id, model: row.model, type: row.type, status: row.status, tpmLimit: row.tpm_limit, keyCount: row.key_count ?? 0 }
+}
+
+function resourceNotFound(ref: string): KeywardError {
+  return new KeywardError('NOT_FOUND', `No resource "${ref}". Name it by its id or as MODEL:TYPE (e.g. gpt-4o:TPM); list them with "resources list".`, {
+    resources: `No resource "${ref}".`
+  })
+}

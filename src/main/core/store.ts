@@ -1,0 +1,73 @@
+import type { Statement } from 'better-sqlite3'
+import type { RegistryDatabase } from '../db/open'
+import { translateSqliteError } from './sqlite-errors'
+
+/**
+ * The SQLite engine under the registry: the one place statements are prepared and transactions
+ * run. Every core module reads and writes through a store; nothing outside the core holds the
+ * database handle. Statements are cached by SQL text (and row mode): preparing costs more than
+ * running most of them, so each is prepared once per connection.
+ *
+ * Everything here is synchronous, as better-sqlite3 is; see registry.ts for where an asynchronous
+ * engine would sit.
+ */
+export class SqliteStore {
+  private readonly statements = new Map<string, Statement>()
+
+  constructor(private readonly db: RegistryDatabase) {}
+
+  /** The registry file's path (":memory:" for an in-memory registry), for messages. */
+  get path(): string {
+    return this.db.name
+  }
+
+  /** Rows as objects. */
+  sql(source: string): Statement {
+    return this.prepared('o', source)
+  }
+
+  /** The first column of each row only. */
+  pluck(source: string): Statement {
+    return this.prepared('p', source)
+  }
+
+  /** Rows as arrays, in column order. */
+  raw(source: string): Statement {
+    return this.prepared('r', source)
+  }
+
+  /**
+   * Runs fn in an IMMEDIATE transaction: the write lock is taken up front, so reads and writes
+   * agree, and a refused change leaves nothing behind. SQLite failures become KeywardErrors.
+   * Nested calls become savepoints of the outer transaction.
+   */
+  write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate()
+    } catch (error) {
+      throw translateSqliteError(error, this.path)
+    }
+  }
+
+  /** Runs fn in a plain (DEFERRED) transaction, errors untranslated: for best-effort batches. */
+  batch(fn: () => void): void {
+    this.db.transaction(fn)()
+  }
+
+  close(): void {
+    this.statements.clear()
+    this.db.close()
+  }
+
+  private prepared(mode: 'o' | 'p' | 'r', source: string): Statement {
+    const cacheKey = mode + source
+    let statement = this.statements.get(cacheKey)
+    if (!statement) {
+      statement = this.db.prepare(source)
+      if (mode === 'p') statement.pluck()
+      else if (mode === 'r') statement.raw()
+      this.statements.set(cacheKey, statement)
+    }
+    return statement
+  }
+}

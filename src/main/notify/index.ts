@@ -1,5 +1,0 @@
-export { createNotifyHandlers, type NotifyHandlers, type NotifyHandlerDeps, type NotifyOperationName } from './handlers'
-export { startOutboxSender, flushOutbox, sendTestEmail, backoffDelay, type OutboxSender, type SenderOptions, type FlushReport } from './sender'
-export { readSmtpConfig, saveSmtpSettings, smtpSettingsView, type SmtpConfig } from './settings'
-export { describeSmtpError, type SmtpConnectOptions } from './smtp'
-export { processPasswordStore, type PasswordStore } from './types'
