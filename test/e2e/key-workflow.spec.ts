@@ -66,7 +66,7 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
     secret = (await once.getByTestId('secret').textContent())!.trim()
     expect(secret).toMatch(/^kw_[A-Za-z0-9]{20,}$/)
     await expect(once.getByTestId('secret')).toHaveCSS('font-family', /mono/i)
-    await expect(once.getByTestId('clipboard-status')).toContainText(/Copied to clipboard · clears in \d+ s/)
+    await expect(once.getByTestId('clipboard-status')).toContainText(/Copied; the clipboard is cleared in \d+ s/)
     await expect(once).toContainText('You can view this API key only once')
     await expect(once).toContainText('It cannot be viewed again after you close this dialog.')
 
