@@ -6,6 +6,8 @@ import { test, expect } from './support/fixtures'
  * edit resources, edit the name, filter by department and project, remove, and the audit trail.
  */
 test('the whole key workflow, from an empty registry to the audit log', async ({ app, page }) => {
+  // A long walkthrough: on a CPU shared with other jobs it nears the default 60 s budget.
+  test.slow()
   await app.open('keys')
 
   await test.step('an empty registry guides the user', async () => {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { test, expect } from './support/fixtures'
 import { seedRegistry } from './support/seed'
 
@@ -34,8 +36,10 @@ test('rotate with a grace window: the new secret is shown once, copied once, and
   await expect(page.getByTestId('audit-table').locator('tbody tr').first()).toContainText('Old secret valid for 7 day(s)')
 })
 
+const SHOTS = join(__dirname, '../../test-results/screenshots')
+
 test.describe('when the system clipboard refuses the new key', () => {
-  test.use({ serverOptions: { clipboardRefusals: 1 } })
+  test.use({ serverOptions: { clipboardRefusals: 1 }, viewport: { width: 1440, height: 900 }, colorScheme: 'light' })
 
   test('the dialog says it was not copied; Copy asks main to copy the secret it holds; once closed, main holds it no more', async ({ app, page, server }) => {
     await app.open('keys')
@@ -44,6 +48,9 @@ test.describe('when the system clipboard refuses the new key', () => {
     await app.dialog('Create API key').getByRole('button', { name: 'Create', exact: true }).click()
     const once = app.dialog('API key created')
     await expect(once.getByTestId('clipboard-status')).toHaveText('Not copied: the system clipboard could not be written. Use Copy.')
+    // For a person to look at, beside screenshots.spec.ts's shots.
+    mkdirSync(join(SHOTS, 'light'), { recursive: true })
+    await page.screenshot({ path: join(SHOTS, 'light', '21-show-once-not-copied.png'), animations: 'disabled' })
     const secret = (await once.getByTestId('secret').textContent())!.trim()
     expect((await app.clipboard()).current).toBeNull()
 

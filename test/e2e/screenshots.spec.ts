@@ -30,6 +30,8 @@ for (const theme of ['light', 'dark'] as const) {
     })
 
     test(`screens and dialogs (${theme})`, async ({ app, page, server }) => {
+      // A long walkthrough: on a CPU shared with other jobs it nears the default 60 s budget.
+      test.slow()
       seedRegistry(server.registry)
       await server.call('settings.set', { theme })
       await app.open('keys')
