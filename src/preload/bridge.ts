@@ -1,6 +1,6 @@
-import { OPERATION_NAMES, type KeywardClient } from '../shared/contract'
-import { channelOf, isMenuCommand, MENU_CHANNEL, toBridgeError, type DesktopBridge, type IpcReply, type MenuCommand } from '../shared/ipc'
+import { contract, type OperationName, type Reply } from '../shared/contract'
 import { isErrorPayload } from '../shared/errors'
+import { channelOf, isMenuCommand, MENU_CHANNEL, type DesktopBridge, type MenuCommand } from '../shared/ipc'
 
 /** The part of Electron's ipcRenderer the bridge uses. Never handed to the page itself. */
 export interface IpcRendererLike {
@@ -16,21 +16,46 @@ export interface ContextBridgeLike {
 /** The one name the page sees: `window.keyward`. */
 export const BRIDGE_KEY = 'keyward'
 
-const BROKEN_REPLY = { code: 'INTERNAL', message: 'Keyward sent an answer the window could not read. Restart the app; report it if it persists.' } as const
+const BROKEN_REPLY: Reply = {
+  ok: false,
+  error: { code: 'INTERNAL', message: 'Keyward sent an answer the window could not read. Restart the app; report it if it persists.' }
+}
+
+const UNREACHABLE_REPLY: Reply = {
+  ok: false,
+  error: { code: 'INTERNAL', message: 'The window could not reach Keyward. Restart the app; report it if it persists.' }
+}
+
+function isOperation(name: unknown): name is OperationName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+/** Only `{ok, result}` or `{ok, error: {code, message, fields?}}` crosses to the page: nothing else main might add. */
+function narrowReply(reply: unknown): Reply {
+  const r = reply as Partial<{ ok: unknown; result: unknown; error: unknown }> | null | undefined
+  if (r?.ok === true) return { ok: true, result: r.result }
+  if (r?.ok === false && isErrorPayload(r.error)) {
+    const { code, message, fields } = r.error
+    return { ok: false, error: fields ? { code, message, fields } : { code, message } }
+  }
+  return BROKEN_REPLY
+}
 
 /**
- * The desktop client: one function per contract operation (built by looping over the contract,
- * so adding an operation needs nothing here), each taking one input object and resolving with the
- * result, or rejecting with `{name: 'KeywardError', code, message, fields?}`; plus `onMenu`.
+ * The desktop transport the page gets: `call(operation, input)` reaches only a contract
+ * operation's own channel, with one input object, and resolves with the reply (never rejects
+ * for an error the host answered); `onMenu` subscribes to the native menu.
  */
 export function buildDesktopBridge(ipcRenderer: IpcRendererLike): DesktopBridge {
-  const client = {} as Record<string, (input?: unknown) => Promise<unknown>>
-  for (const name of OPERATION_NAMES) {
-    const channel = channelOf(name)
-    client[name] = async (input?: unknown) => {
-      const reply = (await ipcRenderer.invoke(channel, input ?? {})) as IpcReply | undefined
-      if (reply && reply.ok === true) return reply.result
-      throw toBridgeError(reply && reply.ok === false && isErrorPayload(reply.error) ? reply.error : BROKEN_REPLY)
+  const call = async (operation: unknown, input?: unknown): Promise<Reply> => {
+    if (!isOperation(operation)) {
+      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown operation "${String(operation).slice(0, 64)}".` } }
+    }
+    try {
+      return narrowReply(await ipcRenderer.invoke(channelOf(operation), input ?? {}))
+    } catch {
+      // No handler answered (main not ready, or a main without this operation).
+      return UNREACHABLE_REPLY
     }
   }
   const onMenu = (listener: (command: MenuCommand) => void): (() => void) => {
@@ -44,7 +69,7 @@ export function buildDesktopBridge(ipcRenderer: IpcRendererLike): DesktopBridge 
       ipcRenderer.removeListener(MENU_CHANNEL, wrapped)
     }
   }
-  return Object.freeze({ ...(client as KeywardClient), onMenu })
+  return Object.freeze({ call, onMenu })
 }
 
 /** Exposes the bridge, and nothing else, to the page. */

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { ShowOnceKeyInput, type ClipboardOutcome } from './clipboard'
+import type { ErrorPayload } from './errors'
 import * as s from './schemas'
 import type {
   ApiKey,
@@ -35,17 +37,20 @@ function op<O>() {
   return <I extends z.ZodType>(input: I, opts: { mutates: boolean; secret?: boolean }): OperationSpec<I, O> => ({ input, ...opts })
 }
 
+/** A new key's secret, shown once. `clipboard` is filled by the desktop host only (see ./clipboard). */
+export type NewSecret = { key: ApiKey; secret: string; clipboard?: ClipboardOutcome }
+
 export const contract = {
   'keys.list': op<Page<ApiKey>>()(s.KeyListInput, { mutates: false }),
   'keys.get': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: false }),
-  'keys.create': op<{ key: ApiKey; secret: string }>()(s.KeyCreateInput, { mutates: true, secret: true }),
+  'keys.create': op<NewSecret>()(s.KeyCreateInput, { mutates: true, secret: true }),
   'keys.edit': op<{ key: ApiKey }>()(s.KeyEditInput, { mutates: true }),
   'keys.assign': op<{ key: ApiKey }>()(s.KeyResourcesInput, { mutates: true }),
   'keys.unassign': op<{ key: ApiKey }>()(s.KeyResourcesInput, { mutates: true }),
   'keys.setResources': op<{ key: ApiKey }>()(s.KeyResourcesInput, { mutates: true }),
   'keys.disable': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: true }),
   'keys.enable': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: true }),
-  'keys.rotate': op<{ key: ApiKey; secret: string }>()(s.KeyRotateInput, { mutates: true, secret: true }),
+  'keys.rotate': op<NewSecret>()(s.KeyRotateInput, { mutates: true, secret: true }),
   'keys.delete': op<{ deleted: { id: string; name: string } }>()(s.KeyRefInput, { mutates: true }),
   'resources.list': op<{ items: Resource[] }>()(s.Empty, { mutates: false }),
   'resources.add': op<{ resource: Resource }>()(s.ResourceAddInput, { mutates: true }),
@@ -69,8 +74,10 @@ export const contract = {
   'notify.discard': op<{ discarded: OutboxItem }>()(s.OutboxIdInput, { mutates: true }),
   'notify.flush': op<FlushResult>()(s.Empty, { mutates: true }),
   'notify.test': op<TestEmailResult>()(s.TestEmailInput, { mutates: false }),
-  /** The show-once dialog's Copy button: the host writes the secret to the system clipboard and schedules its clearing. */
-  'clipboard.writeSecret': op<{ clearsInSeconds: number }>()(s.ClipboardSecretInput, { mutates: false })
+  /** The show-once dialog's Copy button: the desktop host copies the secret it still holds for that key (it never travels back). */
+  'clipboard.copySecret': op<ClipboardOutcome>()(ShowOnceKeyInput, { mutates: false }),
+  /** The show-once dialog closed: the desktop host forgets the secret it held for that key. */
+  'clipboard.release': op<{ released: boolean }>()(ShowOnceKeyInput, { mutates: false })
 } as const
 
 export type Contract = typeof contract
@@ -90,3 +97,9 @@ export type CoreOperationName = (typeof CORE_OPERATIONS)[number]
 
 /** A client of the whole contract, as the renderer sees it (IPC in the app, HTTP in the browser). */
 export type KeywardClient = { [K in OperationName]: (input: Input<K>) => Promise<Output<K>> }
+
+/** What one call answers on every wire (IPC, HTTP, dispatch): plain data, so it survives structured cloning. */
+export type Reply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload }
+
+/** A way to reach a host: sends one operation with its input and resolves with the reply; never rejects on an error reply. */
+export type Transport = (operation: OperationName, input: unknown) => Promise<Reply>

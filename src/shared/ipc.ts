@@ -1,5 +1,4 @@
-import type { KeywardClient, OperationName } from './contract'
-import { isErrorPayload, KeywardError, type ErrorPayload } from './errors'
+import type { OperationName, Reply, Transport } from './contract'
 
 /**
  * The desktop bridge's wire: channel names derived from the contract, the reply shape, and the
@@ -25,30 +24,17 @@ export function isMenuCommand(value: unknown): value is MenuCommand {
   return typeof value === 'string' && (MENU_COMMANDS as readonly string[]).includes(value)
 }
 
-/** What every `ipcMain.handle` answers: plain data, so it survives structured cloning. */
-export type IpcReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload }
+/** What every `ipcMain.handle` answers (the contract's Reply). */
+export type IpcReply = Reply
 
 /**
- * `window.keyward` in the desktop app: the contract's client plus the menu subscription.
- * A failed call rejects with `{name: 'KeywardError', code, message, fields?}` as plain data,
- * because contextBridge copies only the message of an Error object; `toKeywardError` rebuilds it.
+ * `window.keyward` in the desktop app: a transport, not a client. `call` sends one contract
+ * operation over its own channel and resolves with the reply as plain data, errors included
+ * (contextBridge would keep only the message of a thrown Error). The renderer builds its one
+ * client over it (src/renderer/src/api). Plus the native menu's subscription.
  */
-export type DesktopBridge = KeywardClient & {
+export interface DesktopBridge {
+  call: Transport
   /** Calls `listener` with each menu command; returns the unsubscribe function. */
   onMenu(listener: (command: MenuCommand) => void): () => void
-}
-
-/** The rejection value that crosses contextBridge: a payload that names its class. */
-export type BridgeError = ErrorPayload & { name: 'KeywardError' }
-
-export function toBridgeError(payload: ErrorPayload): BridgeError {
-  const error = KeywardError.fromPayload(payload)
-  return { name: 'KeywardError', ...error.toPayload() }
-}
-
-/** Any rejection from `window.keyward` (or elsewhere) → a KeywardError with its code and fields. */
-export function toKeywardError(reason: unknown): KeywardError {
-  if (reason instanceof KeywardError) return reason
-  if (isErrorPayload(reason)) return KeywardError.fromPayload(reason)
-  return new KeywardError('INTERNAL', 'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.')
 }

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { KeywardError } from '@shared/errors'
-import { createHttpClient } from '@renderer/api/http-client'
-import { detectMode } from '@renderer/api/mode'
+import { isDesktop } from '@renderer/api'
+import { createClient } from '@renderer/api/client'
+import { httpTransport } from '@renderer/api/http'
+import { buildDesktopBridge } from '../../src/preload/bridge'
 import { emptyKeyFilter, FILTER_STORAGE_KEY, loadKeyFilter, saveKeyFilter } from '@renderer/lib/filter-storage'
 import { groupByModel, resourceChoices } from '@renderer/lib/resource-rules'
-import { resource } from './helpers'
+import { fakeClient, fakeWebConsole, resource } from './helpers'
 
 function fakeFetch(status: number, body: unknown) {
   const requests: { url: string; init: RequestInit }[] = []
@@ -20,12 +22,14 @@ afterEach(() => {
   localStorage.clear()
 })
 
-describe('HTTP transport', () => {
+const overHttp = (options: Parameters<typeof httpTransport>[0]) => createClient(httpTransport(options))
+
+describe('the one client over the HTTP transport', () => {
   it('POSTs the input as JSON to <base>/<operation> and answers the result', async () => {
     const { fetch, requests } = fakeFetch(200, { result: { items: [], total: 0 } })
-    const client = createHttpClient({ base: '/rpc/', fetch, headers: () => ({ authorization: 'Bearer kwa_x' }) })
+    const client = overHttp({ base: '/v1/admin/rpc/', fetch, headers: () => ({ authorization: 'Bearer kwa_x' }) })
     await expect(client['keys.list']({ search: 'bot' })).resolves.toEqual({ items: [], total: 0 })
-    expect(requests[0]!.url).toBe('/rpc/keys.list')
+    expect(requests[0]!.url).toBe('/v1/admin/rpc/keys.list')
     expect(requests[0]!.init.method).toBe('POST')
     expect(JSON.parse(String(requests[0]!.init.body))).toEqual({ search: 'bot' })
     expect((requests[0]!.init.headers as Record<string, string>).authorization).toBe('Bearer kwa_x')
@@ -33,41 +37,60 @@ describe('HTTP transport', () => {
 
   it('rebuilds the error payload as a KeywardError with its fields', async () => {
     const { fetch } = fakeFetch(400, { error: { code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } } })
-    const client = createHttpClient({ base: '/rpc', fetch })
-    const error = await client['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
+    const error = await overHttp({ base: '/v1/admin/rpc', fetch })['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KeywardError)
     expect(error).toMatchObject({ code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } })
   })
 
-  it('tells the app about a 401 so the web console can ask for the admin key again', async () => {
-    const { fetch } = fakeFetch(401, { error: { code: 'UNAUTHORIZED', message: 'Sign in with an administrator key.' } })
-    const seen: string[] = []
-    const client = createHttpClient({ base: '/v1/admin/rpc', fetch, onUnauthorized: (e) => seen.push(e.message) })
-    await expect(client['resources.list']({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
-    expect(seen).toEqual(['Sign in with an administrator key.'])
-  })
-
-  it('turns a dead server or a non-JSON answer into a message a user can act on', async () => {
-    const dead = createHttpClient({ base: '/rpc', fetch: (async () => { throw new TypeError('Failed to fetch') }) as typeof fetch })
+  it('turns a dead server, a non-JSON answer or a body without result or error into a message a user can act on', async () => {
+    const dead = overHttp({ base: '/v1/admin/rpc', fetch: (async () => { throw new TypeError('Failed to fetch') }) as typeof fetch })
     await expect(dead['keys.list']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('Cannot reach the Keyward server') })
-    const html = createHttpClient({ base: '/rpc', fetch: fakeFetch(502, '<html>Bad gateway</html>').fetch })
+    const html = overHttp({ base: '/v1/admin/rpc', fetch: fakeFetch(502, '<html>Bad gateway</html>').fetch })
     await expect(html['keys.list']({})).rejects.toMatchObject({ message: expect.stringContaining('not JSON (HTTP 502)') })
+    const odd = overHttp({ base: '/v1/admin/rpc', fetch: fakeFetch(503, { status: 'down' }).fetch })
+    await expect(odd['keys.list']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('refused the request (HTTP 503)') })
   })
 })
 
-describe('mode detection', () => {
-  it('is "http" at /rpc by default, "web-console" at the admin API when the server says so', () => {
-    expect(detectMode(window)).toEqual({ mode: 'http', rpcBase: '/rpc' })
-    const meta = document.createElement('meta')
-    meta.name = 'keyward-mode'
-    meta.content = 'web-console'
-    document.head.append(meta)
-    expect(detectMode(window)).toEqual({ mode: 'web-console', rpcBase: '/v1/admin/rpc' })
+describe('the one client over the desktop bridge (the real preload code)', () => {
+  it('passes results through, and rebuilds error payloads as KeywardError', async () => {
+    const bridge = buildDesktopBridge({
+      invoke: async (channel) =>
+        channel === 'keyward:keys.get'
+          ? { ok: true, result: { key: { name: 'A' } } }
+          : { ok: false, error: { code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } } },
+      on: () => undefined,
+      removeListener: () => undefined
+    })
+    const client = createClient(bridge.call)
+    await expect(client['keys.get']({ key: 'A' })).resolves.toEqual({ key: { name: 'A' } })
+    const error = await client['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KeywardError)
+    expect(error).toMatchObject({ code: 'VALIDATION', fields: { name: 'bad' } })
   })
 
-  it('is "desktop" when the preload exposed window.keyward', () => {
-    const win = { keyward: {}, location: window.location } as unknown as Window
-    expect(detectMode(win).mode).toBe('desktop')
+  it('main not answering fails in words, not with "is not a function" or undefined', async () => {
+    const bridge = buildDesktopBridge({
+      invoke: async () => {
+        throw new Error("No handler registered for 'keyward:audit.verify'")
+      },
+      on: () => undefined,
+      removeListener: () => undefined
+    })
+    await expect(createClient(bridge.call)['audit.verify']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('could not reach Keyward') })
+  })
+})
+
+describe('which host the page runs in', () => {
+  afterEach(() => {
+    delete (window as { keyward?: unknown }).keyward
+  })
+
+  it('is the desktop app when the preload exposed window.keyward, else the web console', () => {
+    fakeWebConsole({})
+    expect(isDesktop()).toBe(false)
+    fakeClient({})
+    expect(isDesktop()).toBe(true)
   })
 })
 
@@ -94,22 +117,5 @@ describe('resource rule for pickers', () => {
       ['claude', ['PYG:false']],
       ['gpt-4o', ['TPM:true', 'PYG:false']]
     ])
-  })
-})
-
-describe('desktop transport', () => {
-  it('rebuilds the preload’s plain error payloads as KeywardError, and passes results through', async () => {
-    const { desktopClient } = await import('@renderer/api')
-    const bridge = {
-      'keys.get': async () => ({ key: { name: 'A' } }),
-      'keys.create': async () => Promise.reject({ name: 'KeywardError', code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } })
-    }
-    const client = desktopClient(bridge as never)
-    await expect(client['keys.get']({ key: 'A' })).resolves.toEqual({ key: { name: 'A' } })
-    const error = await client['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(KeywardError)
-    expect(error).toMatchObject({ code: 'VALIDATION', fields: { name: 'bad' } })
-    // An operation this preload does not offer fails in words, not with "is not a function".
-    await expect(client['audit.verify']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('cannot do audit.verify') })
   })
 })

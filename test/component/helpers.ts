@@ -2,10 +2,10 @@ import { defineComponent, h, nextTick, reactive, type Component } from 'vue'
 import { mount, flushPromises } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { NConfigProvider, NDialogProvider, NMessageProvider } from 'naive-ui'
-import type { KeywardClient } from '@shared/contract'
-import { KeywardError } from '@shared/errors'
+import type { KeywardClient, OperationName, Reply } from '@shared/contract'
+import { KeywardError, toErrorPayload } from '@shared/errors'
 import type { ApiKey, Resource } from '@shared/types'
-import { useClient } from '@renderer/api'
+import { buildDesktopBridge } from '../../src/preload/bridge'
 
 /**
  * Mounts a dialog inside the providers the app gives it (theme, messages, dialogs) with a fresh
@@ -69,22 +69,56 @@ export interface Call {
   input: unknown
 }
 
-/**
- * A client of the contract answering from a tiny in-memory registry, recording every call. Ops a
- * test does not expect fail loudly, so a dialog calling something unplanned is caught.
- */
-export function fakeClient(handlers: Partial<{ [K in keyof KeywardClient]: (input: Parameters<KeywardClient[K]>[0]) => unknown }>) {
+type Handlers = Partial<{ [K in keyof KeywardClient]: (input: Parameters<KeywardClient[K]>[0]) => unknown }>
+
+/** Runs the test's handler for an operation as a host would: a reply, errors as their payload. */
+async function answer(handlers: Handlers, calls: Call[], op: string, input: unknown): Promise<Reply> {
+  calls.push({ op, input })
+  const handler = (handlers as Record<string, (input: unknown) => unknown>)[op]
+  try {
+    if (!handler) throw new KeywardError('INTERNAL', `Test did not expect ${op}`)
+    return { ok: true, result: structuredClone(await handler(input)) }
+  } catch (error) {
+    return { ok: false, error: toErrorPayload(error) }
+  }
+}
+
+function recorder(handlers: Handlers) {
   const calls: Call[] = []
-  const client = new Proxy({} as KeywardClient, {
-    get(_t, op: string) {
-      return async (input: unknown) => {
-        calls.push({ op, input })
-        const handler = (handlers as Record<string, (input: unknown) => unknown>)[op]
-        if (!handler) throw new KeywardError('INTERNAL', `Test did not expect ${op}`)
-        return handler(input)
-      }
-    }
+  return { calls, callsTo: (op: string) => calls.filter((c) => c.op === op), answer: (op: string, input: unknown) => answer(handlers, calls, op, input) }
+}
+
+/**
+ * The desktop app in miniature: `window.keyward` is the real preload bridge (src/preload/bridge.ts)
+ * over a stand-in ipcRenderer whose main answers from the test's handlers, recording every call.
+ * Ops a test does not expect fail loudly, so a dialog calling something unplanned is caught.
+ */
+export function fakeClient(handlers: Handlers) {
+  const recorded = recorder(handlers)
+  const bridge = buildDesktopBridge({
+    invoke: (channel, input) => recorded.answer(channel.slice(channel.indexOf(':') + 1), input),
+    on: () => undefined,
+    removeListener: () => undefined
   })
-  useClient(client)
-  return { client, calls, callsTo: (op: string) => calls.filter((c) => c.op === op) }
+  Object.defineProperty(window, 'keyward', { value: bridge, configurable: true, writable: true })
+  return { calls: recorded.calls, callsTo: recorded.callsTo }
+}
+
+/**
+ * The web console in miniature: no `window.keyward`, and `fetch` answers the admin API
+ * (`POST /v1/admin/rpc/<operation>`) from the test's handlers, as `keyward serve` would.
+ */
+export function fakeWebConsole(handlers: Handlers) {
+  const recorded = recorder(handlers)
+  const requests: { url: string; headers: Record<string, string> }[] = []
+  delete (window as { keyward?: unknown }).keyward
+  const fetch = async (url: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    requests.push({ url: String(url), headers: (init?.headers ?? {}) as Record<string, string> })
+    const op = String(url).replace(/^.*\/v1\/admin\/rpc\//, '') as OperationName
+    const reply = await recorded.answer(op, JSON.parse(String(init?.body ?? '{}')))
+    const status = reply.ok ? 200 : reply.error.code === 'UNAUTHORIZED' ? 401 : 400
+    return new Response(JSON.stringify(reply.ok ? { result: reply.result } : { error: reply.error }), { status, headers: { 'content-type': 'application/json' } })
+  }
+  globalThis.fetch = fetch as typeof globalThis.fetch
+  return { calls: recorded.calls, callsTo: recorded.callsTo, requests }
 }

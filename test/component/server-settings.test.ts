@@ -4,7 +4,7 @@ import { DEFAULT_APP_SETTINGS, type AppSettings } from '@shared/schemas'
 import type { LocalServerStatus } from '@shared/types'
 import ServerSettingsSection from '@renderer/components/ServerSettingsSection.vue'
 import { useSettingsStore } from '@renderer/stores/settings'
-import { fakeClient, mountInApp, screenText, settle } from './helpers'
+import { fakeClient, fakeWebConsole, mountInApp, screenText, settle } from './helpers'
 
 async function typePort(value: string): Promise<void> {
   const el = document.getElementById('server-port') as HTMLInputElement
@@ -63,7 +63,7 @@ describe('Settings → Local server: what the server is doing', () => {
   it('shows each state main reports beside the switch: running on its URL, starting, failed with the reason, off', async () => {
     const server: { current: LocalServerStatus } = { current: { state: 'running', url: 'http://127.0.0.1:8787', port: 8787 } }
     desktopHost({ serverEnabled: true }, server)
-    mountSection({ mode: 'desktop' })
+    mountSection({})
     await useSettingsStore().load()
     await settle()
     expect(statusText()).toBe('Running on http://127.0.0.1:8787')
@@ -89,7 +89,7 @@ describe('Settings → Local server: what the server is doing', () => {
   it('after saving it asks again, then checks every 2 s while starting and every 10 s once settled', async () => {
     const server: { current: LocalServerStatus } = { current: { state: 'off' } }
     const api = desktopHost({}, server)
-    mountSection({ mode: 'desktop' })
+    mountSection({})
     await useSettingsStore().load()
     await settle()
     expect(statusText()).toBe('Off')
@@ -118,7 +118,7 @@ describe('Settings → Local server: what the server is doing', () => {
 
   it('leaving Settings stops the checks', async () => {
     const api = desktopHost({}, { current: { state: 'starting', port: 8787 } })
-    mountSection({ mode: 'desktop' })
+    mountSection({})
     await useSettingsStore().load()
     await settle()
     const asked = api.callsTo('server.status').length
@@ -137,7 +137,7 @@ describe('Settings → Local server: what the server is doing', () => {
         throw new KeywardError('NOT_FOUND', 'Unknown operation "server.status".')
       }
     })
-    mountSection({ mode: 'desktop' })
+    mountSection({})
     await useSettingsStore().load()
     await settle()
     expect(document.querySelector('[role="switch"]')).not.toBeNull()
@@ -152,7 +152,7 @@ describe('Settings → Local server: what the server is doing', () => {
 describe('Settings → Local server', () => {
   it('on the desktop: the switch saves serverEnabled, and the URL gateways use is shown for the saved port', async () => {
     const api = desktopHost()
-    mountSection({ mode: 'desktop' })
+    mountSection({})
     await useSettingsStore().load()
     await settle()
     const toggle = document.querySelector('[role="switch"]') as HTMLElement
@@ -171,7 +171,7 @@ describe('Settings → Local server', () => {
 
   it('checks the port with the shared settings schema while typing; Save sends only a valid port, and the URL follows it', async () => {
     const api = desktopHost({ serverEnabled: true })
-    mountSection({ mode: 'desktop' })
+    mountSection({})
     await useSettingsStore().load()
     await settle()
     expect(saveButton().disabled).toBe(true)
@@ -202,12 +202,12 @@ describe('Settings → Local server', () => {
   })
 
   it('in the web console: no switch; it says where this console’s own server verifies keys', async () => {
-    const api = fakeClient({
+    const api = fakeWebConsole({
       'settings.get': () => {
         throw new KeywardError('NOT_FOUND', '"settings.get" belongs to the desktop app on its own machine and is not available over HTTP.')
       }
     })
-    mountSection({ mode: 'web-console', origin: 'http://127.0.0.1:8787' })
+    mountSection({ origin: 'http://127.0.0.1:8787' })
     await useSettingsStore().load()
     await settle()
     expect(document.querySelector('[role="switch"]')).toBeNull()
@@ -219,28 +219,5 @@ describe('Settings → Local server', () => {
     await pollFor(20_000)
     expect(api.callsTo('server.status')).toHaveLength(0)
     expect(statusLine()).toBeNull()
-  })
-
-  it('in a browser whose host keeps no settings: disabled with the reason', async () => {
-    fakeClient({
-      'settings.get': () => {
-        throw new KeywardError('NOT_FOUND', 'No settings here.')
-      }
-    })
-    mountSection({ mode: 'http' })
-    await useSettingsStore().load()
-    await settle()
-    expect(document.querySelector('[role="switch"]')).toBeNull()
-    expect(document.querySelector('[data-testid="server-unavailable"]')!.textContent).toContain('cannot be switched on here')
-  })
-
-  it('in the browser preview (the test server keeps settings), the controls work and say that only the desktop app starts a server', async () => {
-    desktopHost()
-    mountSection({ mode: 'http' })
-    await useSettingsStore().load()
-    await settle()
-    expect(document.querySelector('[role="switch"]')).not.toBeNull()
-    expect(document.querySelector('[data-testid="server-preview-note"]')!.textContent).toContain('starts no server; the desktop app does')
-    expect(statusText()).toBe('Off')
   })
 })

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { KeywardError } from '@shared/errors'
-import { signedIn, signOut } from '@renderer/api'
+import { api, signedIn, signOut, signOutReason } from '@renderer/api'
 import SignInView from '@renderer/views/SignInView.vue'
-import { fakeClient, mountInApp, screenText, settle } from './helpers'
+import { fakeWebConsole, mountInApp, screenText, settle } from './helpers'
 
 async function submit(key: string): Promise<void> {
   const input = document.getElementById('admin-key') as HTMLInputElement
@@ -19,8 +19,30 @@ afterEach(() => {
 })
 
 describe('Web console sign-in', () => {
+  it('starts signed out in the web console (no desktop bridge)', () => {
+    fakeWebConsole({})
+    signOut(null)
+    expect(signedIn.value).toBe(false)
+  })
+
+  it('a 401 later signs the console out, with the server\'s reason', async () => {
+    fakeWebConsole({
+      'resources.list': () => ({ items: [] }),
+      'keys.list': () => {
+        throw new KeywardError('UNAUTHORIZED', 'That administrator key was deleted. Sign in with another one.')
+      }
+    })
+    signedIn.value = false
+    mountInApp(SignInView)
+    await submit('kwa_soon_gone')
+    expect(signedIn.value).toBe(true)
+    await expect(api['keys.list']({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    expect(signedIn.value).toBe(false)
+    expect(signOutReason.value).toBe('That administrator key was deleted. Sign in with another one.')
+  })
+
   it('a refused key never opens the console: one check, and its reason stays on screen', async () => {
-    const api = fakeClient({
+    const api = fakeWebConsole({
       'resources.list': () => {
         throw new KeywardError('FORBIDDEN', 'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).')
       }
@@ -35,11 +57,12 @@ describe('Web console sign-in', () => {
   })
 
   it('a key the server takes signs in, and the field is emptied', async () => {
-    fakeClient({ 'resources.list': () => ({ items: [] }) })
+    const api = fakeWebConsole({ 'resources.list': () => ({ items: [] }) })
     signedIn.value = false
     mountInApp(SignInView)
     await submit('kwa_good')
     expect(signedIn.value).toBe(true)
+    expect(api.requests).toEqual([{ url: '/v1/admin/rpc/resources.list', headers: expect.objectContaining({ authorization: 'Bearer kwa_good' }) }])
     expect((document.getElementById('admin-key') as HTMLInputElement | null)?.value ?? '').toBe('')
   })
 })

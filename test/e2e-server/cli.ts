@@ -14,12 +14,12 @@ async function main(): Promise<void> {
       db: { type: 'string' },
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
-      renderer: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
   if (values.help) {
-    console.log('Usage: npm run e2e:server -- [--db FILE] [--port N] [--host 127.0.0.1] [--renderer out/renderer]')
+    console.log('Usage: npm run e2e:server -- [--db FILE] [--port N] [--host 127.0.0.1] [--out out]')
     return
   }
   const port = Number(values.port)
@@ -34,10 +34,12 @@ async function main(): Promise<void> {
   } catch {
     // No user name (some containers): keep "e2e".
   }
-  const server = await startE2eServer({ dbPath, port, host: values.host, rendererDir: values.renderer, actor })
+  const server = await startE2eServer({ dbPath, port, host: values.host, outDir: values.out, actor })
   console.log(`Keyward e2e server: ${server.url}`)
   console.log(`Registry: ${dbPath}`)
-  console.log('Recorded clipboard: GET /__test/clipboard · Ctrl+C stops')
+  console.log(`As the desktop app (the built preload's bridge over HTTP): ${server.url}`)
+  console.log(`As the web console (sign-in screen only; this server has no admin API): ${server.url}?host=web-console`)
+  console.log('Recorded clipboard: GET /__e2e/clipboard · Ctrl+C stops')
   const stop = () => void server.close().then(() => process.exit(0))
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -71,8 +71,7 @@ test.describe('desktop app in Electron', () => {
         ipc: 'ipcRenderer' in page
       }
     })
-    expect(exposed.keys).toContain('keys.create')
-    expect(exposed.keys).toContain('onMenu')
+    expect(exposed.keys).toEqual(['call', 'onMenu'])
     expect(exposed).toMatchObject({ require: 'undefined', process: 'undefined', ipc: false })
   })
 
@@ -101,6 +100,7 @@ test.describe('desktop app in Electron', () => {
       await expect(once).toContainText('cannot be viewed again')
       const onClipboard = await app.evaluate(async ({ clipboard }) => await clipboard.readText())
       expect(onClipboard).toBe(secret)
+      await expect(once.getByTestId('clipboard-status')).toContainText(/Copied; the clipboard is cleared in \d+ s/)
       await once.getByRole('button', { name: 'I have stored it' }).click()
       await expect(once).toBeHidden()
       expect(await page.content()).not.toContain(secret)
@@ -199,13 +199,21 @@ const drive = async () => {
   const url = pathToFileURL(path.join(process.env.FAKE_OUT, 'renderer', 'index.html')).href
   const call = (op, input, from = url) => handlers.get('keyward:' + op)({ senderFrame: { url: from, parent: null } }, input)
   const created = await call('keys.create', { name: 'BundleSmoke' })
+  const createCopied = created.ok && clip.text === created.result.secret
+  clip.text = 'the user copied something'
+  const copied = await call('clipboard.copySecret', { keyId: created.result.key.id })
+  const copiedAgain = clip.text === created.result.secret
+  const released = await call('clipboard.release', { keyId: created.result.key.id })
   const list = await call('keys.list', {})
   const foreign = await call('keys.list', {}, 'https://evil.example.com/')
   const settings = await call('settings.set', { theme: 'dark' })
   report({
     channels: handlers.size,
     created: created.ok,
-    secretOnClipboard: created.ok && clip.text === created.result.secret,
+    secretOnClipboard: createCopied && copiedAgain,
+    clipboard: created.result.clipboard,
+    copy: copied.result,
+    released: released.result,
     total: list.ok ? list.result.total : null,
     foreign: foreign.ok ? 'accepted' : foreign.error.code,
     theme: settings.ok ? settings.result.theme : null,
@@ -266,6 +274,9 @@ test.describe('the built main bundle', () => {
         channels: expect.any(Number),
         created: true,
         secretOnClipboard: true,
+        clipboard: { copied: true, clearsInSeconds: 30 },
+        copy: { copied: true, clearsInSeconds: 30 },
+        released: { released: true },
         total: 1,
         foreign: 'FORBIDDEN',
         theme: 'dark',

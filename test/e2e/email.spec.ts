@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
 import { startLoopbackSmtp, type LoopbackSmtp, type ReceivedMail } from '../integration/notify/smtp-fixture'
 import { test, expect } from './support/fixtures'
+import type { OperationName } from '../../src/shared/contract'
 import type { KeywardApp } from './support/keyward-app'
 
 /**
@@ -241,10 +242,10 @@ for (const theme of ['light', 'dark'] as const) {
     test.use({ viewport: { width: 1440, height: 900 }, colorScheme: theme, serverOptions: { passwordStorage: 'basic_text' } })
 
     test(`Settings → Email and the Outbox (${theme})`, async ({ app, page, server }) => {
-      const rpc = async (op: string, data: unknown) => {
-        const response = await page.request.post(`${server.url}rpc/${op}`, { data })
-        expect(response.ok(), `${op}: ${await response.text()}`).toBe(true)
-        return (await response.json()).result
+      const rpc = async (op: OperationName, data: unknown) => {
+        const reply = await server.call(op, data)
+        expect(reply.ok, `${op}: ${JSON.stringify(reply)}`).toBe(true)
+        return reply.ok ? reply.result : undefined
       }
       await rpc('settings.set', { theme })
       const settings = { host: '127.0.0.1', port: smtp.port, security: 'none', user: LOGIN.user, from: 'keyward@example.com' }

@@ -10,7 +10,8 @@ test('pages and sorts on the server and never holds the whole registry', async (
   }
   const listCalls: unknown[] = []
   page.on('request', (r) => {
-    if (r.url().endsWith('/rpc/keys.list')) listCalls.push(r.postDataJSON())
+    const call = r.url().endsWith('/__e2e/ipc') ? (r.postDataJSON() as { channel: string; args: unknown[] }) : null
+    if (call?.channel === 'keyward:keys.list') listCalls.push(call.args[0])
   })
   await app.open('keys')
   await expect(app.table.getByText('130 keys', { exact: true })).toBeVisible()

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { test, expect } from './support/fixtures'
 import { seedRegistry } from './support/seed'
 
@@ -20,7 +22,7 @@ test('rotate with a grace window: the new secret is shown once, copied once, and
   await once.getByRole('button', { name: 'Copy' }).click()
   await expect.poll(async () => (await app.clipboard()).writes.filter((w) => w.secret === secret).length).toBe(2)
   clipboard = await app.clipboard()
-  expect(clipboard.writes.at(-1)).toMatchObject({ source: 'clipboard.writeSecret', secret })
+  expect(clipboard.writes.at(-1)).toMatchObject({ source: 'clipboard.copySecret', secret })
   await once.getByRole('button', { name: 'I have stored it' }).click()
   await expect(once).toBeHidden()
   expect(await page.content()).not.toContain(secret)
@@ -32,6 +34,45 @@ test('rotate with a grace window: the new secret is shown once, copied once, and
   await app.nav('Audit log').click()
   await expect(page.getByTestId('audit-table').locator('tbody tr').first()).toContainText('Key rotated')
   await expect(page.getByTestId('audit-table').locator('tbody tr').first()).toContainText('Old secret valid for 7 day(s)')
+})
+
+const SHOTS = join(__dirname, '../../test-results/screenshots')
+
+test.describe('when the system clipboard refuses the new key', () => {
+  test.use({ serverOptions: { clipboardRefusals: 1 }, viewport: { width: 1440, height: 900 }, colorScheme: 'light' })
+
+  test('the dialog says it was not copied; Copy asks main to copy the secret it holds; once closed, main holds it no more', async ({ app, page, server }) => {
+    await app.open('keys')
+    await page.getByTestId('create-key').click()
+    await app.fillCreateForm({ name: 'ClipboardBusy' })
+    await app.dialog('Create API key').getByRole('button', { name: 'Create', exact: true }).click()
+    const once = app.dialog('API key created')
+    await expect(once.getByTestId('clipboard-status')).toHaveText('Not copied: the system clipboard could not be written. Use Copy.')
+    // For a person to look at, beside screenshots.spec.ts's shots.
+    mkdirSync(join(SHOTS, 'light'), { recursive: true })
+    await page.screenshot({ path: join(SHOTS, 'light', '21-show-once-not-copied.png'), animations: 'disabled' })
+    const secret = (await once.getByTestId('secret').textContent())!.trim()
+    expect((await app.clipboard()).current).toBeNull()
+
+    const copyCalls: unknown[] = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/__e2e/ipc')) copyCalls.push(r.postDataJSON())
+    })
+    await once.getByRole('button', { name: 'Copy' }).click()
+    await expect(once.getByTestId('clipboard-status')).toContainText(/Copied; the clipboard is cleared in \d+ s/)
+    const clipboard = await app.clipboard()
+    expect(clipboard.current).toBe(secret)
+    expect(clipboard.writes).toEqual([expect.objectContaining({ secret, source: 'clipboard.copySecret' })])
+    // The page named the key; the secret never went back to main.
+    expect(JSON.stringify(copyCalls)).not.toContain(secret)
+
+    await once.getByRole('button', { name: 'I have stored it' }).click()
+    await expect(once).toBeHidden()
+    const got = await server.call('keys.get', { key: 'ClipboardBusy' })
+    const keyId = got.ok ? (got.result as { key: { id: string } }).key.id : ''
+    await expect.poll(async () => server.call('clipboard.copySecret', { keyId })).toMatchObject({ ok: true, result: { copied: false } })
+    expect((await app.clipboard()).writes).toHaveLength(1)
+  })
 })
 
 test('disable and enable a key from its menu', async ({ app, page, server }) => {
@@ -62,11 +103,16 @@ test('errors are shown in words on the field they concern, and nothing changes',
 })
 
 test('a failed load says what happened and offers to try again', async ({ app, page }) => {
-  await page.route('**/rpc/keys.list', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'INTERNAL', message: 'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.' } }) }))
+  // Main answers keys.list with INTERNAL, as its dispatch does for an unexpected failure.
+  await page.route('**/__e2e/ipc', (route) =>
+    route.request().postDataJSON()?.channel === 'keyward:keys.list'
+      ? route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: 'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.' } }) })
+      : route.continue()
+  )
   await app.open('keys')
   const alert = page.getByRole('alert').filter({ hasText: 'Unexpected error' })
   await expect(alert).toContainText('Something went wrong inside Keyward.')
-  await page.unroute('**/rpc/keys.list')
+  await page.unroute('**/__e2e/ipc')
   await alert.getByRole('button', { name: 'Try again' }).click()
   await expect(alert).toBeHidden()
   await expect(page.getByTestId('first-run')).toBeVisible()

@@ -20,18 +20,20 @@ for (const theme of ['light', 'dark'] as const) {
     }
 
     test(`first run and sign-in (${theme})`, async ({ app, page, server }) => {
-      await page.request.post(`${server.url}rpc/settings.set`, { data: { theme } })
+      await server.call('settings.set', { theme })
       await app.open('keys')
       await expect(page.getByTestId('first-run')).toBeVisible()
       await shot(page, '01-first-run')
-      await page.goto(`${server.url}?mode=web-console`)
+      await page.goto(`${server.url}?host=web-console`)
       await expect(page.getByTestId('sign-in')).toBeVisible()
       await shot(page, '19-web-console-sign-in')
     })
 
     test(`screens and dialogs (${theme})`, async ({ app, page, server }) => {
+      // A long walkthrough: on a CPU shared with other jobs it nears the default 60 s budget.
+      test.slow()
       seedRegistry(server.registry)
-      await page.request.post(`${server.url}rpc/settings.set`, { data: { theme } })
+      await server.call('settings.set', { theme })
       await app.open('keys')
       await expect(app.keyRow('SupportChatbot')).toBeVisible()
       await shot(page, '02-keys')
@@ -74,7 +76,7 @@ for (const theme of ['light', 'dark'] as const) {
       await app.fillCreateForm({ name: 'BillingBot01', department: 'Finance', project: 'Billing', environment: 'Production', requestor: 'Omar Haddad', notifyEmail: '' })
       await create.getByRole('button', { name: 'Create', exact: true }).click()
       const once = app.dialog('API key created')
-      await expect(once.getByTestId('clipboard-status')).toContainText('Copied to clipboard')
+      await expect(once.getByTestId('clipboard-status')).toContainText(/Copied; the clipboard is cleared in \d+ s/)
       await expect(create).toBeHidden()
       await shot(page, '09-show-once')
       await once.getByRole('button', { name: 'I have stored it' }).click()

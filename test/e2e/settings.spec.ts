@@ -25,7 +25,7 @@ test('theme follows the OS until one is chosen; clipboard clearing is a setting 
   await app.page.getByRole('button', { name: 'Create', exact: true }).click()
   await app.fillCreateForm({ name: 'NeverCleared' })
   await app.dialog('Create API key').getByRole('button', { name: 'Create', exact: true }).click()
-  await expect(app.dialog('API key created').getByTestId('clipboard-status')).toContainText('It stays there until you copy something else')
+  await expect(app.dialog('API key created').getByTestId('clipboard-status')).toContainText('Copied. It stays on the clipboard until you copy something else.')
 })
 
 test('the Keys count on the Resources screen opens the keys that use that resource', async ({ app, page, server }) => {

@@ -136,7 +136,7 @@ test('Settings → Local server: the switch and the port are saved as app settin
   await expect(toggle).toHaveAttribute('aria-checked', 'false')
   await expect(section.getByTestId('server-verify-url')).toHaveText('http://127.0.0.1:8787/v1/keys/verify')
   await expect(section).toContainText('It binds to 127.0.0.1 (loopback) only')
-  // What the host reports its server is doing (server.status): the browser preview starts none.
+  // What the host reports its server is doing (server.status): the e2e host starts none.
   await expect(section.getByRole('status')).toHaveText('Off')
 
   await toggle.click()
@@ -154,8 +154,8 @@ test('Settings → Local server: the switch and the port are saved as app settin
   await expect(section.getByTestId('server-verify-url')).toHaveText('http://127.0.0.1:9123/v1/keys/verify')
 
   // What the host keeps: exactly the two settings, checked by the same schema main uses.
-  const saved = await (await page.request.post(`${server.url}rpc/settings.get`, { data: {} })).json()
-  expect(saved.result).toMatchObject({ serverEnabled: true, serverPort: 9123 })
+  const saved = await server.call('settings.get')
+  expect(saved.ok && saved.result).toMatchObject({ serverEnabled: true, serverPort: 9123 })
   await page.reload()
   await expect(page.getByTestId('server-settings').getByRole('switch', { name: 'Run the verification server on this computer' })).toHaveAttribute('aria-checked', 'true')
   await expect(page.getByTestId('server-verify-url')).toHaveText('http://127.0.0.1:9123/v1/keys/verify')

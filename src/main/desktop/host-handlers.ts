@@ -1,4 +1,3 @@
-import type { Output, ParsedInput } from '../../shared/contract'
 import type { CallContext, HostHandlers } from '../core/operations'
 import type { NotifyHandlers } from '../notify/handlers'
 import type { SecretClipboard } from './clipboard-once'
@@ -14,36 +13,42 @@ export interface DesktopHostDeps {
   localServer: Pick<LocalServer, 'status'>
 }
 
-/** The operations the desktop app answers itself: preferences, the local server's state, the show-once Copy button, email. */
+/** The operations the desktop app answers itself: preferences, the local server's state, the show-once dialog's clipboard, email. */
 export function desktopHostHandlers({ settings, clipboard, notify, localServer }: DesktopHostDeps): HostHandlers {
   return {
     'settings.get': () => settings.get(),
     'settings.set': (input) => settings.set(input),
     'server.status': () => localServer.status(),
-    'clipboard.writeSecret': (input) => clipboard.write(input.secret),
+    'clipboard.copySecret': (input) => clipboard.copy(input.keyId),
+    'clipboard.release': (input) => ({ released: clipboard.release(input.keyId) }),
     ...notify
   }
 }
 
 /**
- * keys.create and keys.rotate, with the new secret written to the system clipboard once before
- * the result (which carries it to the show-once dialog) is returned. A clipboard failure never
- * fails the operation: the key exists, and the dialog still shows the secret and its Copy button.
+ * keys.create and keys.rotate, with the new secret held for its show-once dialog and written to
+ * the system clipboard once; the result says how that went (`clipboard`). A clipboard failure
+ * never fails the operation: the key exists, and the dialog shows the secret, the reason and its
+ * Copy button. keys.delete forgets a held secret of the deleted key.
  */
-export function withSecretOnClipboard(table: OperationTable, clipboard: SecretClipboard, log: (line: string) => void = (l) => console.error(l)): OperationTable {
-  const copy = async <T extends { secret: string }>(result: T, operation: string): Promise<T> => {
-    try {
-      await clipboard.write(result.secret)
-    } catch (error) {
-      log(`keyward: ${operation}: the new key could not be copied to the clipboard (${(error as Error)?.name ?? 'Error'})`)
-    }
-    return result
-  }
+export function withSecretOnClipboard(table: OperationTable, clipboard: SecretClipboard): OperationTable {
   const create = table['keys.create']
   const rotate = table['keys.rotate']
+  const remove = table['keys.delete']
   return {
     ...table,
-    'keys.create': async (input: ParsedInput<'keys.create'>, ctx: CallContext): Promise<Output<'keys.create'>> => copy(await create(input, ctx), 'keys.create'),
-    'keys.rotate': async (input: ParsedInput<'keys.rotate'>, ctx: CallContext): Promise<Output<'keys.rotate'>> => copy(await rotate(input, ctx), 'keys.rotate')
+    'keys.create': async (input, ctx: CallContext) => {
+      const created = await create(input, ctx)
+      return { ...created, clipboard: await clipboard.offer(created.key.id, created.secret) }
+    },
+    'keys.rotate': async (input, ctx: CallContext) => {
+      const rotated = await rotate(input, ctx)
+      return { ...rotated, clipboard: await clipboard.offer(rotated.key.id, rotated.secret) }
+    },
+    'keys.delete': async (input, ctx: CallContext) => {
+      const deleted = await remove(input, ctx)
+      clipboard.release(deleted.deleted.id)
+      return deleted
+    }
   }
 }

@@ -18,7 +18,8 @@ export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
     'settings.get': refuse('settings.get'),
     'settings.set': refuse('settings.set'),
     'server.status': refuse('server.status'),
-    'clipboard.writeSecret': refuse('clipboard.writeSecret'),
+    'clipboard.copySecret': refuse('clipboard.copySecret'),
+    'clipboard.release': refuse('clipboard.release'),
     ...notify
   }
 }

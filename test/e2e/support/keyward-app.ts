@@ -112,7 +112,7 @@ export class KeywardApp {
   }
 
   async clipboard(): Promise<{ current: string | null; writes: ClipboardWrite[] }> {
-    const response = await this.page.request.get(`${this.server.url}__test/clipboard`)
+    const response = await this.page.request.get(`${this.server.url}__e2e/clipboard`)
     return response.json()
   }
 

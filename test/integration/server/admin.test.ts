@@ -232,7 +232,7 @@ describe('admin API: POST /v1/admin/rpc/<operation>', () => {
     const invalid = await rpc('keys.create', { name: '' })
     expect(invalid.status).toBe(400)
     expect(invalid.body.error.fields.name).toMatch(/required/)
-    for (const op of ['settings.get', 'settings.set', 'server.status', 'clipboard.writeSecret']) {
+    for (const op of ['settings.get', 'settings.set', 'server.status', 'clipboard.copySecret', 'clipboard.release']) {
       const refused = await rpc(op, {})
       expect(refused.status).toBe(404)
       expect(refused.body.error.message).toMatch(/desktop app/)

@@ -15,7 +15,7 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
   const timers = fakeTimers()
   const preferences = memoryPreferenceStore()
   const settings = createSettingsService(preferences)
-  const secretClipboard = createSecretClipboard({ clipboard, timers, clearAfterSeconds: () => settings.get().clipboardClearSeconds })
+  const secretClipboard = createSecretClipboard({ clipboard, timers, clearAfterSeconds: () => settings.get().clipboardClearSeconds, log: () => undefined })
   const utility = fakeUtilityProcesses()
   const localServer = createLocalServer({ fork: utility.fork, dbPath: temp.path, timers, log: () => undefined })
   localServer.apply(settings.get())
@@ -28,6 +28,6 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() })
   })
-  const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard, () => undefined)
+  const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard)
   return { temp, registry: temp.registry, clipboard, timers, preferences, settings, secretClipboard, utility, localServer, table, close: () => temp.close() }
 }

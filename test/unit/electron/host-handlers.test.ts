@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../src/main/transport/dispatch'
-import { createSecretClipboard } from '../../../src/main/desktop/clipboard-once'
+import { CLIPBOARD_FAILED, createSecretClipboard, NO_LONGER_HELD } from '../../../src/main/desktop/clipboard-once'
 import { withSecretOnClipboard } from '../../../src/main/desktop/host-handlers'
 import { desktopTable } from './desktop-table'
 import { settle } from './fakes'
@@ -13,12 +13,13 @@ afterEach(() => {
 })
 
 describe('desktop host operations', () => {
-  it('keys.create writes the new secret to the clipboard once and returns it to the dialog', async () => {
+  it('keys.create writes the new secret to the clipboard once and answers how that went, with the secret for the dialog', async () => {
     current = desktopTable({ clipboardText: 'before' })
     const out = await dispatch(current.table, 'keys.create', { name: 'Reporting' }, ctx)
     expect(out.ok).toBe(true)
-    const { secret, key } = (out as { result: { secret: string; key: { hint: string } } }).result
+    const { secret, key, clipboard } = (out as { result: { secret: string; key: { hint: string }; clipboard: unknown } }).result
     expect(secret).toMatch(/^kw_/)
+    expect(clipboard).toEqual({ copied: true, clearsInSeconds: 30 })
     expect(current.clipboard.writes).toEqual([secret])
     // The registry verifies the very secret that went to the clipboard.
     expect(current.registry.verify({ secret }).code).toBe('VALID')
@@ -29,10 +30,12 @@ describe('desktop host operations', () => {
 
   it('keys.rotate copies the new secret the same way', async () => {
     current = desktopTable()
+    await dispatch(current.table, 'settings.set', { clipboardClearSeconds: 0 }, ctx)
     const { secret: first } = current.registry.createKey({ name: 'Rotating' }, 'test')
     const out = await dispatch(current.table, 'keys.rotate', { key: 'Rotating' }, ctx)
-    const { secret } = (out as { result: { secret: string } }).result
+    const { secret, clipboard } = (out as { result: { secret: string; clipboard: unknown } }).result
     expect(secret).not.toBe(first)
+    expect(clipboard).toEqual({ copied: true, clearsInSeconds: 0 })
     expect(current.clipboard.writes).toEqual([secret])
   })
 
@@ -44,30 +47,64 @@ describe('desktop host operations', () => {
     expect(current.clipboard.text).toBe('before')
   })
 
-  it('a clipboard failure does not fail the create: the dialog still gets the secret', async () => {
+  it('a clipboard failure does not fail the create: the dialog gets the secret and the reason', async () => {
     current = desktopTable()
+    const logged: string[] = []
     const broken = createSecretClipboard({
       clipboard: { readText: () => '', writeText: () => Promise.reject(new Error('clipboard busy')), clear: () => undefined },
       timers: current.timers,
-      clearAfterSeconds: () => 30
+      clearAfterSeconds: () => 30,
+      log: (l) => logged.push(l)
     })
-    const logged: string[] = []
-    const table = withSecretOnClipboard(current.table, broken, (l) => logged.push(l))
+    const table = withSecretOnClipboard(current.table, broken)
     const out = await dispatch(table, 'keys.create', { name: 'StillMade' }, ctx)
     expect(out.ok).toBe(true)
-    expect((out as { result: { secret: string } }).result.secret).toMatch(/^kw_/)
+    const result = (out as { result: { secret: string; clipboard: unknown } }).result
+    expect(result.secret).toMatch(/^kw_/)
+    expect(result.clipboard).toEqual({ copied: false, reason: CLIPBOARD_FAILED })
     expect(logged.join('\n')).toMatch(/could not be copied/)
     expect(logged.join('\n')).not.toMatch(/kw_/)
   })
 
-  it('clipboard.writeSecret (the dialog Copy button) writes and reports the countdown', async () => {
+  it('clipboard.copySecret (the dialog Copy button) copies the secret main holds for that key, by id only', async () => {
     current = desktopTable()
     await dispatch(current.table, 'settings.set', { clipboardClearSeconds: 12 }, ctx)
-    const out = await dispatch(current.table, 'clipboard.writeSecret', { secret: 'kw_copied' }, ctx)
-    expect(out).toEqual({ ok: true, result: { clearsInSeconds: 12 } })
-    expect(current.clipboard.text).toBe('kw_copied')
+    const created = (await dispatch(current.table, 'keys.create', { name: 'Copied' }, ctx)) as { ok: true; result: { key: { id: string }; secret: string } }
+    await current.clipboard.writeText('the user copied something')
+    const out = await dispatch(current.table, 'clipboard.copySecret', { keyId: created.result.key.id }, ctx)
+    expect(out).toEqual({ ok: true, result: { copied: true, clearsInSeconds: 12 } })
+    expect(current.clipboard.text).toBe(created.result.secret)
     await current.timers.advance(12_000)
     expect(current.clipboard.text).toBe('')
+    // The secret never comes from the page: an input carrying one is refused, nothing is written.
+    const writes = current.clipboard.writes.length
+    const sent = await dispatch(current.table, 'clipboard.copySecret', { keyId: created.result.key.id, secret: 'kw_fromthepage' }, ctx)
+    expect(sent).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await dispatch(current.table, 'clipboard.copySecret', {}, ctx)).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { keyId: expect.any(String) } } })
+    expect(current.clipboard.writes).toHaveLength(writes)
+  })
+
+  it('clipboard.release forgets the secret: Copy afterwards says why it cannot, and writes nothing', async () => {
+    current = desktopTable()
+    const created = (await dispatch(current.table, 'keys.create', { name: 'Released' }, ctx)) as { ok: true; result: { key: { id: string } } }
+    const keyId = created.result.key.id
+    expect(await dispatch(current.table, 'clipboard.release', { keyId }, ctx)).toEqual({ ok: true, result: { released: true } })
+    expect(await dispatch(current.table, 'clipboard.release', { keyId }, ctx)).toEqual({ ok: true, result: { released: false } })
+    const writes = current.clipboard.writes.length
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)).toEqual({ ok: true, result: { copied: false, reason: NO_LONGER_HELD } })
+    expect(current.clipboard.writes).toHaveLength(writes)
+  })
+
+  it('deleting the key forgets its held secret; rotating it again holds the new one instead', async () => {
+    current = desktopTable()
+    const created = (await dispatch(current.table, 'keys.create', { name: 'Gone' }, ctx)) as { ok: true; result: { key: { id: string } } }
+    const keyId = created.result.key.id
+    const rotated = (await dispatch(current.table, 'keys.rotate', { key: keyId }, ctx)) as { ok: true; result: { secret: string } }
+    await current.clipboard.writeText('mine')
+    await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)
+    expect(current.clipboard.text).toBe(rotated.result.secret)
+    expect((await dispatch(current.table, 'keys.delete', { key: keyId }, ctx)).ok).toBe(true)
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)).toEqual({ ok: true, result: { copied: false, reason: NO_LONGER_HELD } })
   })
 
   it('settings.get answers the defaults; settings.set validates, stores and answers the whole settings', async () => {

@@ -1,32 +1,62 @@
 import { shallowRef } from 'vue'
-import { OPERATION_NAMES, type KeywardClient, type OperationName } from '@shared/contract'
-import type { KeywardError } from '@shared/errors'
-import { toKeywardError, type DesktopBridge } from '@shared/ipc'
-import { createHttpClient } from './http-client'
-import { detectMode, type ModeInfo } from './mode'
+import type { ClipboardOutcome } from '@shared/clipboard'
+import type { Transport } from '@shared/contract'
+import type { DesktopBridge } from '@shared/ipc'
+import { createClient } from './client'
+import { httpTransport } from './http'
 
 declare global {
   interface Window {
-    /** The Electron preload's client (src/preload/bridge.ts); absent in a browser. */
-    keyward?: Partial<DesktopBridge>
+    /** The Electron preload's transport (src/preload/bridge.ts); absent in the web console. */
+    keyward?: DesktopBridge
   }
 }
 
+/** Where `keyward serve --ui` answers the contract for an administrator key. */
+export const WEB_CONSOLE_RPC_BASE = '/v1/admin/rpc'
+
+function desktopBridge(): DesktopBridge | undefined {
+  return typeof window === 'undefined' ? undefined : window.keyward
+}
+
 /**
- * The renderer's one way to reach Keyward. Views and stores import `api` and nothing else:
- * never `window.keyward`, never `fetch`.
+ * The page runs in one of two hosts: the desktop app (the preload exposed `window.keyward`
+ * before any page script ran) or the web console (`keyward serve --ui`, over HTTP with an
+ * administrator key).
  */
-export const modeInfo: ModeInfo = typeof window === 'undefined' ? { mode: 'http', rpcBase: '/rpc' } : detectMode()
+export function isDesktop(): boolean {
+  return desktopBridge() !== undefined
+}
 
 /**
  * The web console's admin key: this tab's memory only (a module variable, not Pinia, not
  * storage), so a reload or a closed tab signs the user out.
  */
 let adminKey: string | null = null
-/** Whether the web console has a key to send; reactive for the sign-in screen. */
-export const signedIn = shallowRef(modeInfo.mode !== 'web-console')
+/** Whether the web console has a key to send; reactive for the sign-in screen. Always true on the desktop. */
+export const signedIn = shallowRef(isDesktop())
 /** The reason the user was signed out (a 401 from the server), shown on the sign-in screen. */
 export const signOutReason = shallowRef<string | null>(null)
+
+const webConsole = httpTransport({
+  base: WEB_CONSOLE_RPC_BASE,
+  headers: (): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {})
+})
+
+/** The desktop bridge when there is one, else the admin API; a 401 there signs the console out. */
+const transport: Transport = async (operation, input) => {
+  const bridge = desktopBridge()
+  if (bridge) return bridge.call(operation, input)
+  const reply = await webConsole(operation, input)
+  if (!reply.ok && reply.error.code === 'UNAUTHORIZED') signOut(reply.error.message)
+  return reply
+}
+
+/**
+ * The renderer's one way to reach Keyward. Stores and views import `api` and nothing else:
+ * never `window.keyward`, never `fetch`. Failures reject with a KeywardError.
+ */
+export const api = createClient(transport)
 
 /**
  * Signs the web console in, once one harmless read shows the server takes the key. The screens
@@ -48,74 +78,33 @@ export async function signIn(key: string): Promise<void> {
 export function signOut(reason: string | null = null): void {
   adminKey = null
   signOutReason.value = reason
-  signedIn.value = modeInfo.mode !== 'web-console'
+  signedIn.value = isDesktop()
 }
 
-/**
- * The preload's client, with each rejection rebuilt as a KeywardError: contextBridge delivers
- * `{name, code, message, fields}` as plain data, and the views expect the same errors as over HTTP.
- */
-export function desktopClient(bridge: Partial<DesktopBridge>): KeywardClient {
-  const client = {} as Record<OperationName, (input: unknown) => Promise<unknown>>
-  for (const name of OPERATION_NAMES) {
-    client[name] = async (input: unknown) => {
-      const call = bridge[name] as ((input: unknown) => Promise<unknown>) | undefined
-      if (!call) throw toKeywardError({ code: 'INTERNAL', message: `This version of the app cannot do ${name}. Update Keyward.` })
-      try {
-        return await call(input)
-      } catch (error) {
-        throw toKeywardError(error)
-      }
-    }
-  }
-  return client as unknown as KeywardClient
-}
-
-function buildClient(): KeywardClient {
-  if (modeInfo.mode === 'desktop') return desktopClient(window.keyward!)
-  return createHttpClient({
-    base: modeInfo.rpcBase,
-    headers: (): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {}),
-    onUnauthorized: (error: KeywardError) => {
-      if (modeInfo.mode === 'web-console') signOut(error.message)
-    }
-  })
-}
-
-let client: KeywardClient | null = null
-
-/** Replaces the transport (component tests hand in a fake client). */
-export function useClient(next: KeywardClient | null): void {
-  client = next
-}
-
-/** The contract client. A Proxy so tests can swap the transport after modules imported `api`. */
-export const api: KeywardClient = new Proxy({} as KeywardClient, {
-  get(_target, name: string) {
-    client ??= buildClient()
-    return (client as unknown as Record<string, unknown>)[name]
-  }
-})
-
-/** Subscribes to the native menu (desktop only); a no-op elsewhere. */
+/** Subscribes to the native menu (desktop only); a no-op in the web console. */
 export function onMenuCommand(callback: (command: string) => void): () => void {
-  if (typeof window === 'undefined') return () => {}
-  const onMenu = window.keyward?.onMenu
-  if (typeof onMenu !== 'function') return () => {}
-  const off = onMenu((command) => callback(String(command)))
+  const bridge = desktopBridge()
+  if (!bridge) return () => {}
+  const off = bridge.onMenu((command) => callback(String(command)))
   return typeof off === 'function' ? off : () => {}
 }
 
 /**
- * Whether the host puts a new secret on the clipboard itself (desktop, and the test server that
- * stands in for it). In the web console the server cannot reach this computer's clipboard, so the
- * browser's clipboard is used when the user clicks Copy.
+ * The show-once dialog's Copy button. On the desktop, main copies the secret it still holds for
+ * that key (the secret never travels back); the web console's server cannot reach this
+ * computer's clipboard, so the browser's is used, and nothing clears it later.
  */
-export const hostClipboard = modeInfo.mode !== 'web-console'
+export async function copyShownSecret(keyId: string, secret: string): Promise<ClipboardOutcome> {
+  if (isDesktop()) return api['clipboard.copySecret']({ keyId })
+  try {
+    await navigator.clipboard.writeText(secret)
+    return { copied: true, clearsInSeconds: 0 }
+  } catch {
+    return { copied: false, reason: 'this browser did not allow the page to write to the clipboard' }
+  }
+}
 
-/** Copies a secret: through the host (it clears it later), or the browser's clipboard in the web console. */
-export async function copySecret(secret: string): Promise<{ clearsInSeconds: number }> {
-  if (hostClipboard) return api['clipboard.writeSecret']({ secret })
-  await navigator.clipboard.writeText(secret)
-  return { clearsInSeconds: 0 }
+/** The show-once dialog closed: the desktop host forgets the secret it held for that key. */
+export function releaseShownSecret(keyId: string): void {
+  if (isDesktop()) void api['clipboard.release']({ keyId }).catch(() => undefined)
 }

@@ -1,6 +1,5 @@
 import { ref } from 'vue'
-import type { ErrorPayload } from '@shared/errors'
-import { asErrorPayload } from '../lib/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 
 /**
  * The state every form's submit button shares: `saving` while the operation runs, and `failure`,
@@ -18,7 +17,7 @@ export function useSubmission() {
       await action()
       return true
     } catch (e) {
-      const payload = asErrorPayload(e)
+      const payload = toErrorPayload(e)
       onFailure?.(payload)
       failure.value = payload
       return false

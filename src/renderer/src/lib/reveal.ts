@@ -1,3 +1,4 @@
+import type { ClipboardOutcome } from '@shared/clipboard'
 import type { ApiKey } from '@shared/types'
 
 /** What the show-once dialog displays. Lives in a component ref only, never in a store. */
@@ -5,8 +6,8 @@ export interface Reveal {
   key: ApiKey
   secret: string
   origin: 'create' | 'rotate'
-  /** Seconds until the host clears the clipboard (0 = never), or null when nothing was copied yet. */
-  clearsInSeconds: number | null
+  /** What the desktop host did with the secret and the clipboard; null when it did not try (the web console). */
+  clipboard: ClipboardOutcome | null
   /** Rotation: when the previous secret stops verifying (ISO), or null for "now". */
   previousRetiresAt?: string | null
 }

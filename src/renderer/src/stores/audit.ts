@@ -1,9 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ErrorPayload } from '@shared/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import type { AuditEntry, AuditVerifyResult } from '@shared/types'
 import { api } from '../api'
-import { asErrorPayload } from '../lib/errors'
 
 export interface AuditFilter {
   /** A key's name or id (also a deleted key's). */
@@ -42,7 +41,7 @@ export const useAuditStore = defineStore('audit', () => {
       error.value = null
     } catch (e) {
       if (ticket !== latest) return
-      error.value = asErrorPayload(e)
+      error.value = toErrorPayload(e)
       items.value = []
       total.value = 0
     } finally {
@@ -55,7 +54,7 @@ export const useAuditStore = defineStore('audit', () => {
       chain.value = await api['audit.verify']({})
       chainError.value = null
     } catch (e) {
-      chainError.value = asErrorPayload(e)
+      chainError.value = toErrorPayload(e)
     }
   }
 

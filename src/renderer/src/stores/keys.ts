@@ -1,19 +1,23 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
+import type { ClipboardOutcome } from '@shared/clipboard'
 import type { Input } from '@shared/contract'
-import type { ErrorPayload } from '@shared/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import type { KEY_SORTS, KeyChanges } from '@shared/schemas'
 import type { ApiKey } from '@shared/types'
 import { api } from '../api'
-import { asErrorPayload } from '../lib/errors'
 import { emptyKeyFilter, isFilterActive, loadKeyFilter, saveKeyFilter, type KeyFilter } from '../lib/filter-storage'
 
 export type KeySort = (typeof KEY_SORTS)[number]
 
-/** What create and rotate hand back to the caller. The secret is passed through, never kept here. */
+/**
+ * What create and rotate hand back to the caller. The secret is passed through, never kept here;
+ * `clipboard` says what the desktop host did with it (absent in the web console).
+ */
 export interface RevealedSecret {
   key: ApiKey
   secret: string
+  clipboard: ClipboardOutcome | null
 }
 
 /**
@@ -75,7 +79,7 @@ export const useKeysStore = defineStore('keys', () => {
       loaded.value = true
     } catch (e) {
       if (ticket !== latest) return
-      error.value = asErrorPayload(e)
+      error.value = toErrorPayload(e)
     } finally {
       if (ticket === latest) loading.value = false
     }
@@ -123,8 +127,8 @@ export const useKeysStore = defineStore('keys', () => {
   }
 
   async function create(input: Input<'keys.create'>): Promise<RevealedSecret> {
-    const { key, secret } = await change(null, () => api['keys.create'](input))
-    return { key, secret }
+    const { key, secret, clipboard } = await change(null, () => api['keys.create'](input))
+    return { key, secret, clipboard: clipboard ?? null }
   }
 
   function save(key: ApiKey, changes: KeyChanges): Promise<ApiKey> {
@@ -140,8 +144,8 @@ export const useKeysStore = defineStore('keys', () => {
   }
 
   async function rotate(key: ApiKey, graceSeconds: number): Promise<RevealedSecret> {
-    const { key: after, secret } = await change(key.id, () => api['keys.rotate']({ key: key.id, graceSeconds }))
-    return { key: after, secret }
+    const { key: after, secret, clipboard } = await change(key.id, () => api['keys.rotate']({ key: key.id, graceSeconds }))
+    return { key: after, secret, clipboard: clipboard ?? null }
   }
 
   function remove(key: ApiKey): Promise<{ id: string; name: string }> {

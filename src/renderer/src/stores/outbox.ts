@@ -1,9 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ErrorPayload } from '@shared/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import type { FlushResult, OutboxItem } from '@shared/types'
 import { api } from '../api'
-import { asErrorPayload } from '../lib/errors'
 
 export type OutboxStatus = OutboxItem['status']
 
@@ -50,7 +49,7 @@ export const useOutboxStore = defineStore('outbox', () => {
       loaded.value = true
     } catch (e) {
       if (ticket !== latest) return
-      error.value = asErrorPayload(e)
+      error.value = toErrorPayload(e)
       items.value = []
     } finally {
       if (ticket === latest) loading.value = false

@@ -1,10 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { Input } from '@shared/contract'
-import type { ErrorPayload } from '@shared/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import type { Resource, TpmPool } from '@shared/types'
 import { api } from '../api'
-import { asErrorPayload } from '../lib/errors'
 
 /** The Resources table (all of them: a registry has tens, not thousands) and the TPM pool. */
 export const useResourcesStore = defineStore('resources', () => {
@@ -33,7 +32,7 @@ export const useResourcesStore = defineStore('resources', () => {
       error.value = null
       loaded.value = true
     } catch (e) {
-      if (ticket === latest) error.value = asErrorPayload(e)
+      if (ticket === latest) error.value = toErrorPayload(e)
     } finally {
       if (ticket === latest) loading.value = false
     }

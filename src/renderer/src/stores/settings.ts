@@ -1,9 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ErrorPayload } from '@shared/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import { DEFAULT_APP_SETTINGS, type AppSettings } from '@shared/schemas'
 import { api } from '../api'
-import { asErrorPayload } from '../lib/errors'
 
 /**
  * The app's preferences (theme, clipboard clearing, local server). Preferences only: nothing
@@ -26,7 +25,7 @@ export const useSettingsStore = defineStore('settings', () => {
       persisted.value = true
       error.value = null
     } catch (e) {
-      const payload = asErrorPayload(e)
+      const payload = toErrorPayload(e)
       if (payload.code === 'NOT_FOUND' || payload.code === 'FORBIDDEN') persisted.value = false
       else error.value = payload
     } finally {

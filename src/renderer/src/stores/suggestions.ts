@@ -1,9 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ErrorPayload } from '@shared/errors'
+import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import type { Suggestions } from '@shared/types'
 import { api } from '../api'
-import { asErrorPayload } from '../lib/errors'
 
 /** Names already in use (departments, projects, environments) for filters and form suggestions. */
 export const useSuggestionsStore = defineStore('suggestions', () => {
@@ -19,7 +18,7 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
       items.value = await api['suggestions.get']({})
       error.value = null
     } catch (e) {
-      error.value = asErrorPayload(e)
+      error.value = toErrorPayload(e)
     } finally {
       loading.value = false
     }
