@@ -60,7 +60,8 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv): number {
   const start = performance.now()
   const result = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   const ms = performance.now() - start
-  if (result.status !== 0 || !result.stdout.trim()) throw new Error(`${args.join(' ')} failed (exit ${result.status}): ${result.stderr.trim()}`)
+  if (result.status !== 0 || !result.stdout.trim())
+    throw new Error(`${args.join(' ')} failed (exit ${result.status}): ${result.stderr.trim()}`)
   return ms
 }
 
@@ -89,7 +90,11 @@ export function runCliBench(options: CliBenchOptions = {}): CliBenchResult {
       'keyward --version': { args: [BIN, '--version'], env, runs: samples }
     }
     if (options.source) {
-      contenders['keyward keys list, sources via tsx (dev)'] = { args: [BIN, '--db', db, 'keys', 'list'], env: { ...env, KEYWARD_CLI_SOURCE: '1' }, runs: 3 }
+      contenders['keyward keys list, sources via tsx (dev)'] = {
+        args: [BIN, '--db', db, 'keys', 'list'],
+        env: { ...env, KEYWARD_CLI_SOURCE: '1' },
+        runs: 3
+      }
     }
     const taken: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]))
     // One warm-up each (file cache), then turns.
@@ -107,7 +112,9 @@ export function runCliBench(options: CliBenchOptions = {}): CliBenchResult {
     )) {
       log(`  ${line}`)
     }
-    log(`  keyward keys list is ${formatRatio(ratio)} the bare script (target ≤ ${CLI_TARGET_RATIO}x): ${ratio <= CLI_TARGET_RATIO ? 'met' : 'NOT met'}`)
+    log(
+      `  keyward keys list is ${formatRatio(ratio)} the bare script (target ≤ ${CLI_TARGET_RATIO}x): ${ratio <= CLI_TARGET_RATIO ? 'met' : 'NOT met'}`
+    )
     return { keys, bareMs, cliMs, ratio }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -141,7 +148,11 @@ function argValue(name: string): number | undefined {
 
 if (require.main === module) {
   try {
-    runCliBench({ keys: argValue('--keys'), samples: argValue('--samples'), source: !process.argv.includes('--no-source') })
+    runCliBench({
+      keys: argValue('--keys'),
+      samples: argValue('--samples'),
+      source: !process.argv.includes('--no-source')
+    })
   } catch (error) {
     console.error(`CLI benchmark could not run: ${(error as Error).message}`)
     process.exitCode = 1

@@ -14,12 +14,14 @@ export const VERIFY_TARGET = 1.3
 
 const KEY_COLUMNS = `k.pk, k.id, k.name, k.kind, k.hint, k.disabled, d.name AS department, p.name AS project, k.environment,
   k.requestor, k.app_id, k.justification, k.notes, k.notify_email, k.created_at, k.updated_at, k.expires_at, k.last_used_at`
-const KEY_FROM = 'api_keys k LEFT JOIN departments d ON d.id = k.department_id LEFT JOIN projects p ON p.id = k.project_id'
+const KEY_FROM =
+  'api_keys k LEFT JOIN departments d ON d.id = k.department_id LEFT JOIN projects p ON p.id = k.project_id'
 const PAGE_RESOURCES = `SELECT kr.key_pk, r.id, r.model, r.type, r.status FROM key_resources kr JOIN resources r ON r.id = kr.resource_id
   WHERE kr.key_pk IN (SELECT value FROM json_each(?)) ORDER BY r.model, r.type`
 const SECRET_LOOKUP = `SELECT s.retires_at, k.pk, k.disabled, k.expires_at, k.app_id FROM key_secrets s JOIN api_keys k ON k.pk = s.key_pk
   WHERE s.secret_hash = ?`
-const MODEL_ASSIGNMENT = 'SELECT r.status, r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
+const MODEL_ASSIGNMENT =
+  'SELECT r.status, r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
 
 const ORDER: Record<string, string> = {
   name: 'k.name COLLATE NOCASE',
@@ -37,7 +39,11 @@ interface ListCase {
   params?: (s: SeededRegistry, now: number) => Record<string, unknown>
 }
 
-const id = (s: SeededRegistry, sql: string, ...args: unknown[]) => s.raw.prepare(sql).pluck().get(...args)
+const id = (s: SeededRegistry, sql: string, ...args: unknown[]) =>
+  s.raw
+    .prepare(sql)
+    .pluck()
+    .get(...args)
 
 const LIST_CASES: ListCase[] = [
   { label: 'first page, name ↑', input: {} },
@@ -64,7 +70,8 @@ const LIST_CASES: ListCase[] = [
   {
     label: 'department + environment + active',
     input: { departments: ['Finance'], environment: 'prod', status: 'active' },
-    where: "k.department_id = @department AND k.environment = 'prod' AND k.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > @now)",
+    where:
+      "k.department_id = @department AND k.environment = 'prod' AND k.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > @now)",
     params: (s, now) => ({ department: id(s, "SELECT id FROM departments WHERE name = 'Finance'"), now })
   },
   {
@@ -93,12 +100,12 @@ const LIST_CASES: ListCase[] = [
   {
     label: 'search "Aisha Haddad" (FTS)',
     input: { search: 'Aisha Haddad' },
-    where: "k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH '\"Aisha Haddad\"')"
+    where: 'k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH \'"Aisha Haddad"\')'
   },
   {
     label: 'search "atlas" (FTS)',
     input: { search: 'atlas' },
-    where: "k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH '\"atlas\"')"
+    where: 'k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH \'"atlas"\')'
   },
   {
     label: 'search "zq" (2 chars: LIKE scan)',
@@ -114,7 +121,9 @@ function rawList(s: SeededRegistry, c: ListCase, now: number): () => unknown {
   const dir = c.input.desc ? 'DESC' : 'ASC'
   const params = c.params?.(s, now) ?? {}
   const count = s.raw.prepare(`SELECT count(*) FROM api_keys k ${where}`).pluck()
-  const page = s.raw.prepare(`SELECT ${KEY_COLUMNS} FROM ${KEY_FROM} ${where} ORDER BY ${ORDER[sort]} ${dir}, k.pk ${dir} LIMIT 50 OFFSET ${c.input.offset ?? 0}`)
+  const page = s.raw.prepare(
+    `SELECT ${KEY_COLUMNS} FROM ${KEY_FROM} ${where} ORDER BY ${ORDER[sort]} ${dir}, k.pk ${dir} LIMIT 50 OFFSET ${c.input.offset ?? 0}`
+  )
   const resources = s.raw.prepare(PAGE_RESOURCES)
   return () => {
     const total = count.get(params)
@@ -128,7 +137,9 @@ export function benchLists(sizes: SeededRegistry[], report: BenchReport): void {
   const small = sizes[0]!
   const large = sizes[sizes.length - 1]!
   const now = Date.now()
-  report.log(`List pages (limit 50; total counted every time): keyward listKeys vs raw SQL, at ${sizes.map((s) => s.size).join(' and ')} keys`)
+  report.log(
+    `List pages (limit 50; total counted every time): keyward listKeys vs raw SQL, at ${sizes.map((s) => s.size).join(' and ')} keys`
+  )
   const rows: string[][] = []
   const growth: { label: string; ratio: number }[] = []
   for (const c of LIST_CASES) {
@@ -140,7 +151,12 @@ export function benchLists(sizes: SeededRegistry[], report: BenchReport): void {
     // Both sizes' contenders take turns, so machine load hits the comparison evenly.
     const ms = measureInTurns(contenders)
     const row = [c.label]
-    for (const s of sizes) row.push(formatMs(ms[`k${s.size}`]!), formatMs(ms[`r${s.size}`]!), formatRatio(ms[`k${s.size}`]! / ms[`r${s.size}`]!))
+    for (const s of sizes)
+      row.push(
+        formatMs(ms[`k${s.size}`]!),
+        formatMs(ms[`r${s.size}`]!),
+        formatRatio(ms[`k${s.size}`]! / ms[`r${s.size}`]!)
+      )
     const g = ms[`k${large.size}`]! / ms[`k${small.size}`]!
     row.push(formatRatio(g), formatRatio(ms[`r${large.size}`]! / ms[`r${small.size}`]!))
     rows.push(row)
@@ -193,7 +209,12 @@ export function benchVerify(sizes: SeededRegistry[], report: BenchReport): void 
     )
     const line = (label: string, k: number, r: number, target?: number) => {
       rows.push([`${s.size} keys: ${label}`, formatMs(k), formatMs(r), formatRatio(k / r)])
-      if (target) report.target({ goal: `verify within ${target}x of raw hash + prepared lookup (${s.size} keys, ${label})`, measured: formatRatio(k / r), met: k / r <= target })
+      if (target)
+        report.target({
+          goal: `verify within ${target}x of raw hash + prepared lookup (${s.size} keys, ${label})`,
+          measured: formatRatio(k / r),
+          met: k / r <= target
+        })
     }
     line('verifyHit(secret)', ms.hit!, ms.rawHit!, VERIFY_TARGET)
     line(`verifyHit(secret, model)`, ms.hitModel!, ms.rawHitModel!, VERIFY_TARGET)
@@ -204,11 +225,15 @@ export function benchVerify(sizes: SeededRegistry[], report: BenchReport): void 
 
 /** Key creation, as the demo seeder and scripts do it (many in one transaction) and as a user does (one per transaction). */
 export function benchCreate(sizes: SeededRegistry[], report: BenchReport): void {
-  report.log('Key creation: keyward createKey vs raw INSERTs of the same rows (secret, hash, key, resources, audit entry)')
+  report.log(
+    'Key creation: keyward createKey vs raw INSERTs of the same rows (secret, hash, key, resources, audit entry)'
+  )
   const rows: string[][] = []
   let serial = 0
   for (const s of sizes) {
-    const resources = s.raw.prepare("SELECT id, model FROM resources WHERE (model, type) IN (VALUES ('gpt-4o-mini', 'PYG'), ('o3', 'TPM'))").all() as { id: string; model: string }[]
+    const resources = s.raw
+      .prepare("SELECT id, model FROM resources WHERE (model, type) IN (VALUES ('gpt-4o-mini', 'PYG'), ('o3', 'TPM'))")
+      .all() as { id: string; model: string }[]
     const department = s.raw.prepare("SELECT id FROM departments WHERE name = 'Engineering'").pluck().get() as number
     const ins = {
       key: s.raw.prepare(
@@ -218,7 +243,9 @@ export function benchCreate(sizes: SeededRegistry[], report: BenchReport): void 
       secret: s.raw.prepare('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)'),
       assignment: s.raw.prepare('INSERT INTO key_resources (key_pk, resource_id, model) VALUES (?, ?, ?)'),
       last: s.raw.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1'),
-      audit: s.raw.prepare('INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      audit: s.raw.prepare(
+        'INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      ),
       head: s.raw.prepare("UPDATE registry_settings SET value = ? WHERE name = 'audit_head'")
     }
     const rawCreate = () => {
@@ -259,14 +286,48 @@ export function benchCreate(sizes: SeededRegistry[], report: BenchReport): void 
     const kOne: number[] = []
     const rOne: number[] = []
     for (let round = 0; round < 3; round++) {
-      kBulk.push(timeOnce(() => s.db.transaction(() => { for (let i = 0; i < batch; i++) coreCreate() }).immediate()).ms / batch)
-      rBulk.push(timeOnce(() => s.raw.transaction(() => { for (let i = 0; i < batch; i++) rawCreate() }).immediate()).ms / batch)
-      kOne.push(timeOnce(() => { for (let i = 0; i < single; i++) coreCreate() }).ms / single)
-      rOne.push(timeOnce(() => { for (let i = 0; i < single; i++) s.raw.transaction(rawCreate).immediate() }).ms / single)
+      kBulk.push(
+        timeOnce(() =>
+          s.db
+            .transaction(() => {
+              for (let i = 0; i < batch; i++) coreCreate()
+            })
+            .immediate()
+        ).ms / batch
+      )
+      rBulk.push(
+        timeOnce(() =>
+          s.raw
+            .transaction(() => {
+              for (let i = 0; i < batch; i++) rawCreate()
+            })
+            .immediate()
+        ).ms / batch
+      )
+      kOne.push(
+        timeOnce(() => {
+          for (let i = 0; i < single; i++) coreCreate()
+        }).ms / single
+      )
+      rOne.push(
+        timeOnce(() => {
+          for (let i = 0; i < single; i++) s.raw.transaction(rawCreate).immediate()
+        }).ms / single
+      )
     }
     const med = (v: number[]) => [...v].sort((a, b) => a - b)[1]!
-    rows.push([`${s.size} keys: ${batch} keys in one transaction (per key)`, formatMs(med(kBulk)), formatMs(med(rBulk)), formatRatio(med(kBulk) / med(rBulk))])
-    rows.push([`${s.size} keys: one key per transaction, synchronous=FULL`, formatMs(med(kOne)), formatMs(med(rOne)), formatRatio(med(kOne) / med(rOne))])
+    rows.push([
+      `${s.size} keys: ${batch} keys in one transaction (per key)`,
+      formatMs(med(kBulk)),
+      formatMs(med(rBulk)),
+      formatRatio(med(kBulk) / med(rBulk))
+    ])
+    rows.push([
+      `${s.size} keys: one key per transaction, synchronous=FULL`,
+      formatMs(med(kOne)),
+      formatMs(med(rOne)),
+      formatRatio(med(kOne) / med(rOne))
+    ])
   }
   for (const l of table(['operation', 'keyward', 'raw', 'ratio'], rows)) report.log(`  ${l}`)
 }

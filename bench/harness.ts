@@ -31,7 +31,10 @@ function median(values: number[]): number {
  * Measures several contenders in turns: warm each up, size its sample to ~sampleMs, then take
  * one sample of each in rotation until each has `samples`. Returns median ms per operation.
  */
-export function measureInTurns(contenders: Record<string, () => unknown>, options: MeasureOptions = {}): Record<string, number> {
+export function measureInTurns(
+  contenders: Record<string, () => unknown>,
+  options: MeasureOptions = {}
+): Record<string, number> {
   const warmupMs = options.warmupMs ?? 40
   const sampleMs = options.sampleMs ?? 30
   const samples = options.samples ?? 7
@@ -80,7 +83,8 @@ export function formatRatio(ratio: number): string {
 /** A fixed-width table: the first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)]
 }
 

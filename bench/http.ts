@@ -100,7 +100,10 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function wrk(url: string, script: string, seconds: number, connections: number): number {
-  const run = spawnSync(WRK!, ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', script, url], { encoding: 'utf8', timeout: (seconds + 30) * 1000 })
+  const run = spawnSync(WRK!, ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', script, url], {
+    encoding: 'utf8',
+    timeout: (seconds + 30) * 1000
+  })
   const match = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout ?? '')
   if (!match) throw new Error(`wrk gave no figure: ${run.stderr || run.stdout}`)
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(run.stdout)
@@ -132,10 +135,13 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     const handle = openRegistryDatabase(db)
     const registry = new Registry(handle)
     const secrets: string[] = []
-    handle.transaction(() => {
-      registry.addResource({ model: 'bench-model', type: 'PYG' }, 'bench')
-      for (let i = 0; i < ownKeys; i++) secrets.push(registry.createKey({ name: `BenchKey${i}`, resources: ['bench-model:PYG'] }, 'bench').secret)
-    }).immediate()
+    handle
+      .transaction(() => {
+        registry.addResource({ model: 'bench-model', type: 'PYG' }, 'bench')
+        for (let i = 0; i < ownKeys; i++)
+          secrets.push(registry.createKey({ name: `BenchKey${i}`, resources: ['bench-model:PYG'] }, 'bench').secret)
+      })
+      .immediate()
     registry.close()
 
     const script = (model: boolean) => {
@@ -157,15 +163,27 @@ end
 
     const bare = spawn(process.execPath, ['-e', BARE_SERVER, db], { stdio: ['ignore', 'pipe', 'pipe'] })
     children.push(bare)
-    const keyward = spawn(process.execPath, [join(REPO, 'bin/keyward.cjs'), '--db', db, '--json', 'serve', '--port', '0'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
+    const keyward = spawn(
+      process.execPath,
+      [join(REPO, 'bin/keyward.cjs'), '--db', db, '--json', 'serve', '--port', '0'],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
     children.push(keyward)
-    const [bareUrl, keywardUrl] = await Promise.all([waitForUrl(bare, 'bare server'), waitForUrl(keyward, 'keyward serve')])
+    const [bareUrl, keywardUrl] = await Promise.all([
+      waitForUrl(bare, 'bare server'),
+      waitForUrl(keyward, 'keyward serve')
+    ])
 
     // Warm-up: JIT, page cache, connection setup.
-    for (const [url, path] of [[bareUrl, plain], [keywardUrl, plain], [keywardUrl, withModel]] as const) wrk(url, path, 1, connections)
+    for (const [url, path] of [
+      [bareUrl, plain],
+      [keywardUrl, plain],
+      [keywardUrl, withModel]
+    ] as const)
+      wrk(url, path, 1, connections)
     let bareRps = 0
     let keywardRps = 0
     let keywardModelRps = 0
@@ -178,8 +196,12 @@ end
 
     const fmt = (n: number) => n.toFixed(0).padStart(8)
     log(`  bare node:http (hash + lookup)      ${fmt(bareRps)} req/s`)
-    log(`  keyward serve                       ${fmt(keywardRps)} req/s   ${ratio.toFixed(2)}x the bare server (target ≥ ${HTTP_TARGET_RATIO}x) ${ratio >= HTTP_TARGET_RATIO ? 'met' : 'NOT met'}`)
-    log(`  keyward serve with x-model          ${fmt(keywardModelRps)} req/s   ${(keywardModelRps / bareRps).toFixed(2)}x`)
+    log(
+      `  keyward serve                       ${fmt(keywardRps)} req/s   ${ratio.toFixed(2)}x the bare server (target ≥ ${HTTP_TARGET_RATIO}x) ${ratio >= HTTP_TARGET_RATIO ? 'met' : 'NOT met'}`
+    )
+    log(
+      `  keyward serve with x-model          ${fmt(keywardModelRps)} req/s   ${(keywardModelRps / bareRps).toFixed(2)}x`
+    )
     log(`  (${availableParallelism()} CPUs shared by wrk and the server; figures vary with machine load)`)
     return { keys, bareRps, keywardRps, keywardModelRps, ratio }
   } finally {
@@ -200,7 +222,12 @@ function argValue(name: string): number | undefined {
 }
 
 if (require.main === module) {
-  runHttpBench({ keys: argValue('--keys'), seconds: argValue('--seconds'), connections: argValue('--connections'), rounds: argValue('--rounds') }).catch((error: unknown) => {
+  runHttpBench({
+    keys: argValue('--keys'),
+    seconds: argValue('--seconds'),
+    connections: argValue('--connections'),
+    rounds: argValue('--rounds')
+  }).catch((error: unknown) => {
     console.error(`HTTP benchmark could not run: ${(error as Error).message}`)
   })
 }

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     target: (t) => targets.push(t)
   }
   const started = performance.now()
-  report.log(`Keyward benchmarks — Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), shared with whatever else runs`)
+  report.log(
+    `Keyward benchmarks — Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), shared with whatever else runs`
+  )
   report.log()
 
   const seeded: SeededRegistry[] = []
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const s = seedRegistry(size)
       seeded.push(s)
-      report.log(`seedDemo: ${size} keys in ${formatMs(s.seedMs)} (${formatMs(s.seedMs / size)} per key, one transaction) + ${VERIFY_KEYS} keys with known secrets`)
+      report.log(
+        `seedDemo: ${size} keys in ${formatMs(s.seedMs)} (${formatMs(s.seedMs / size)} per key, one transaction) + ${VERIFY_KEYS} keys with known secrets`
+      )
     }
     report.log()
     benchLists(seeded, report)
@@ -83,7 +87,9 @@ async function main(): Promise<void> {
   report.log(`Targets: ${met} of ${targets.length} met`)
   for (const t of targets) report.log(`  ${t.met ? 'met    ' : 'MISSED '} ${t.goal}: ${t.measured}`)
   report.log()
-  report.log(`Total ${formatMs(performance.now() - started)}. Figures are medians of interleaved samples; they move with the machine's load.`)
+  report.log(
+    `Total ${formatMs(performance.now() - started)}. Figures are medians of interleaved samples; they move with the machine's load.`
+  )
 }
 
 main().catch((error: unknown) => {

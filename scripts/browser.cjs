@@ -14,7 +14,6 @@
  * `find()` and `ensure()` take what they look at as arguments and are unit-tested with fakes.
  */
 const fs = require('node:fs')
-const path = require('node:path')
 const childProcess = require('node:child_process')
 
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser']
@@ -45,13 +44,21 @@ function playwrightChromiumPath() {
  * `channel: 'chromium'` (the full browser in headless mode, so the headless shell need not be
  * installed too); a system one through its executablePath.
  */
-function find({ playwrightChromium = playwrightChromiumPath(), systemChromium = SYSTEM_CHROMIUM, exists = fs.existsSync } = {}) {
+function find({
+  playwrightChromium = playwrightChromiumPath(),
+  systemChromium = SYSTEM_CHROMIUM,
+  exists = fs.existsSync
+} = {}) {
   if (playwrightChromium && exists(playwrightChromium)) {
     return { source: 'playwright', executablePath: playwrightChromium, launchOptions: { channel: 'chromium' } }
   }
   const system = systemChromium.find((candidate) => exists(candidate))
   if (system) {
-    return { source: 'system', executablePath: system, launchOptions: { executablePath: system, args: [...SYSTEM_CHROMIUM_ARGS] } }
+    return {
+      source: 'system',
+      executablePath: system,
+      launchOptions: { executablePath: system, args: [...SYSTEM_CHROMIUM_ARGS] }
+    }
   }
   return null
 }
@@ -67,7 +74,8 @@ function packageHint(platform, osRelease) {
   }
   const ids = [...field('ID'), ...field('ID_LIKE')]
   // Ubuntu ships Chromium only as a snap, whose confinement Playwright cannot drive.
-  if (ids.includes('ubuntu')) return 'Ubuntu has no usable chromium package (only a snap): run `npx playwright install chromium` on a network that reaches cdn.playwright.dev'
+  if (ids.includes('ubuntu'))
+    return 'Ubuntu has no usable chromium package (only a snap): run `npx playwright install chromium` on a network that reaches cdn.playwright.dev'
   if (ids.includes('debian')) return "install Debian's chromium: apt-get install chromium"
   if (ids.includes('fedora') || ids.includes('rhel')) return "install Fedora's chromium: dnf install chromium"
   if (ids.includes('arch')) return "install Arch's chromium: pacman -S chromium"
@@ -112,19 +120,27 @@ function ensure({
 } = {}) {
   const found = findBrowser()
   if (found) return { ok: true, browser: found, installed: false }
-  log(`keyward: no Chromium for the browser tests (neither Playwright's nor ${SYSTEM_CHROMIUM.join(', ')}); running \`playwright install chromium\`…`)
+  log(
+    `keyward: no Chromium for the browser tests (neither Playwright's nor ${SYSTEM_CHROMIUM.join(', ')}); running \`playwright install chromium\`…`
+  )
   const result = install()
   const after = findBrowser()
   if (after) return { ok: true, browser: after, installed: true }
   const why = result.ok ? 'it finished but left no browser' : `it failed: ${result.detail}`
   return {
     ok: false,
-    message: `keyward: cannot run the browser tests: no Chromium, and \`playwright install chromium\` ${why}; ${packageHint(platform, osRelease())}.`.replace(/\s*\r?\n\s*/g, ' ')
+    message:
+      `keyward: cannot run the browser tests: no Chromium, and \`playwright install chromium\` ${why}; ${packageHint(platform, osRelease())}.`.replace(
+        /\s*\r?\n\s*/g,
+        ' '
+      )
   }
 }
 
 function describe(browser) {
-  return browser.source === 'playwright' ? `Playwright's Chromium (${browser.executablePath})` : `the system Chromium (${browser.executablePath})`
+  return browser.source === 'playwright'
+    ? `Playwright's Chromium (${browser.executablePath})`
+    : `the system Chromium (${browser.executablePath})`
 }
 
 function main() {
@@ -138,4 +154,12 @@ function main() {
 
 if (require.main === module) main()
 
-module.exports = { find, ensure, packageHint, installPlaywrightChromium, playwrightChromiumPath, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS }
+module.exports = {
+  find,
+  ensure,
+  packageHint,
+  installPlaywrightChromium,
+  playwrightChromiumPath,
+  SYSTEM_CHROMIUM,
+  SYSTEM_CHROMIUM_ARGS
+}

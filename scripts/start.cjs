@@ -84,7 +84,12 @@ function inspect(root, { platform = process.platform, arch = process.arch, env =
 
 /** The stamp written next to a native build: what it was built for. */
 function nativeStampFor(state) {
-  return { electron: state.electronVersion, betterSqlite3: state.betterSqlite3Version, platform: state.platform, arch: state.arch }
+  return {
+    electron: state.electronVersion,
+    betterSqlite3: state.betterSqlite3Version,
+    platform: state.platform,
+    arch: state.arch
+  }
 }
 
 function stampMatches(stamp, wanted) {
@@ -106,14 +111,22 @@ function plan(state, { launch = true } = {}) {
   if (!state.electronBinary) {
     steps.push({ step: 'install-electron', why: `Electron ${state.electronVersion} is not downloaded yet` })
   } else if (state.electronDistVersion && state.electronDistVersion !== state.electronVersion) {
-    steps.push({ step: 'install-electron', why: `the downloaded Electron is ${state.electronDistVersion}, package.json wants ${state.electronVersion}` })
+    steps.push({
+      step: 'install-electron',
+      why: `the downloaded Electron is ${state.electronDistVersion}, package.json wants ${state.electronVersion}`
+    })
   }
   const wanted = nativeStampFor(state)
   if (!state.nativeBinding) {
     steps.push({ step: 'build-native', why: `no Electron build of better-sqlite3 in ${ABI_DIR}/ yet` })
   } else if (!stampMatches(state.nativeStamp, wanted)) {
-    const was = state.nativeStamp ? `Electron ${state.nativeStamp.electron}, better-sqlite3 ${state.nativeStamp.betterSqlite3}` : 'an unknown version'
-    steps.push({ step: 'build-native', why: `${ABI_DIR}/${ABI_BINDING} was built for ${was}; now Electron ${wanted.electron}, better-sqlite3 ${wanted.betterSqlite3}` })
+    const was = state.nativeStamp
+      ? `Electron ${state.nativeStamp.electron}, better-sqlite3 ${state.nativeStamp.betterSqlite3}`
+      : 'an unknown version'
+    steps.push({
+      step: 'build-native',
+      why: `${ABI_DIR}/${ABI_BINDING} was built for ${was}; now Electron ${wanted.electron}, better-sqlite3 ${wanted.betterSqlite3}`
+    })
   }
   steps.push({ step: 'build-app', why: 'electron-vite build' })
   if (launch) steps.push({ step: 'launch', why: 'electron .' })
@@ -124,7 +137,7 @@ function electronDownloadFailed(version, detail) {
   return (
     `Keyward cannot start: the Electron runtime (version ${version}) is not installed, and downloading it failed` +
     (detail ? ` ("${detail}")` : '') +
-    '. `npm ci` does not fetch it (package.json denies electron\'s install script, so installs work offline); `npm start` fetches it from github.com on first run, and this machine could not reach it. ' +
+    ". `npm ci` does not fetch it (package.json denies electron's install script, so installs work offline); `npm start` fetches it from github.com on first run, and this machine could not reach it. " +
     'Everything except the desktop window works without it: `npm test`, the `keyward` CLI and `keyward serve`. ' +
     'To fix it, run `npm start` again on a network that reaches github.com; or set ELECTRON_MIRROR to a mirror you can reach ' +
     '(e.g. ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/ npm start); or, if Electron ' +
@@ -143,7 +156,10 @@ function nativeBuildFailed(state, logFile) {
 }
 
 function lastLine(text) {
-  const lines = String(text || '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
+  const lines = String(text || '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
   const first = lines.find((l) => /error/i.test(l)) || lines[0] || ''
   return first.slice(0, 200)
 }
@@ -159,7 +175,9 @@ function installElectron(state) {
   })
   const after = inspect(state.root, { platform: state.platform, arch: state.arch })
   if (result.status !== 0 || !after.electronBinary) {
-    throw new StartError(electronDownloadFailed(state.electronVersion, lastLine(result.stderr || (result.error && result.error.message))))
+    throw new StartError(
+      electronDownloadFailed(state.electronVersion, lastLine(result.stderr || (result.error && result.error.message)))
+    )
   }
   return after
 }
@@ -172,23 +190,34 @@ function buildNative(state) {
   const copy = path.join(work, 'better-sqlite3')
   const source = path.join(state.root, 'node_modules', 'better-sqlite3')
   // A copy without the plain-Node build: node_modules/better-sqlite3 itself is never touched.
-  fs.cpSync(source, copy, { recursive: true, filter: (src) => path.relative(source, src).split(path.sep)[0] !== 'build' })
+  fs.cpSync(source, copy, {
+    recursive: true,
+    filter: (src) => path.relative(source, src).split(path.sep)[0] !== 'build'
+  })
   const log = []
   const attempt = (label, command, args) => {
     const result = run(command, args, { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] })
-    log.push(`$ ${label}\n${result.stdout || ''}${result.stderr || ''}${result.error ? String(result.error) : ''}\nexit ${result.status}\n`)
+    log.push(
+      `$ ${label}\n${result.stdout || ''}${result.stderr || ''}${result.error ? String(result.error) : ''}\nexit ${result.status}\n`
+    )
     return result.status === 0 && fs.existsSync(path.join(copy, 'build', 'Release', ABI_BINDING))
   }
   const bin = (pkg, file) => path.join(state.root, 'node_modules', pkg, file)
   try {
-    console.log(`keyward: building better-sqlite3 ${state.betterSqlite3Version} for Electron ${state.electronVersion} (${state.platform}-${state.arch})…`)
+    console.log(
+      `keyward: building better-sqlite3 ${state.betterSqlite3Version} for Electron ${state.electronVersion} (${state.platform}-${state.arch})…`
+    )
     const ok =
       attempt('prebuild-install', process.execPath, [
         bin('prebuild-install', 'bin.js'),
-        '--runtime', 'electron',
-        '--target', state.electronVersion,
-        '--arch', state.arch,
-        '--platform', state.platform
+        '--runtime',
+        'electron',
+        '--target',
+        state.electronVersion,
+        '--arch',
+        state.arch,
+        '--platform',
+        state.platform
       ]) ||
       attempt('node-gyp rebuild', process.execPath, [
         bin('node-gyp', path.join('bin', 'node-gyp.js')),
@@ -209,12 +238,18 @@ function buildNative(state) {
 }
 
 function buildApp(state) {
-  const result = run(process.execPath, [path.join(state.root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-    cwd: state.root,
-    stdio: 'inherit'
-  })
+  const result = run(
+    process.execPath,
+    [path.join(state.root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: state.root,
+      stdio: 'inherit'
+    }
+  )
   if (result.status !== 0) {
-    throw new StartError('Keyward cannot start: `electron-vite build` failed (its errors are printed above). Fix them, or run `npm run typecheck` to see type errors, then `npm start` again.')
+    throw new StartError(
+      'Keyward cannot start: `electron-vite build` failed (its errors are printed above). Fix them, or run `npm run typecheck` to see type errors, then `npm start` again.'
+    )
   }
 }
 
@@ -222,11 +257,15 @@ function launch(state) {
   const env = { ...process.env }
   // Set by some shells and tools; Electron would then run as plain Node and open no window.
   delete env.ELECTRON_RUN_AS_NODE
-  const child = childProcess.spawn(state.electronBinary, ['.', ...process.argv.slice(2).filter((a) => a !== '--prepare')], {
-    cwd: state.root,
-    stdio: 'inherit',
-    env
-  })
+  const child = childProcess.spawn(
+    state.electronBinary,
+    ['.', ...process.argv.slice(2).filter((a) => a !== '--prepare')],
+    {
+      cwd: state.root,
+      stdio: 'inherit',
+      env
+    }
+  )
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
@@ -254,4 +293,16 @@ function main(argv = process.argv.slice(2)) {
 
 if (require.main === module) main()
 
-module.exports = { inspect, plan, buildNative, nativeStampFor, electronExecutable, electronDownloadFailed, nativeBuildFailed, StartError, ABI_DIR, ABI_BINDING, ABI_STAMP }
+module.exports = {
+  inspect,
+  plan,
+  buildNative,
+  nativeStampFor,
+  electronExecutable,
+  electronDownloadFailed,
+  nativeBuildFailed,
+  StartError,
+  ABI_DIR,
+  ABI_BINDING,
+  ABI_STAMP
+}

@@ -66,7 +66,15 @@ function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {
   }
   const table: Record<string, unknown> = {}
   for (const name of NOT_FROM_CLI) table[name] = refuse(name)
-  for (const name of ['notify.settings.get', 'notify.settings.set', 'notify.outbox', 'notify.retry', 'notify.discard', 'notify.flush', 'notify.test']) {
+  for (const name of [
+    'notify.settings.get',
+    'notify.settings.set',
+    'notify.outbox',
+    'notify.retry',
+    'notify.discard',
+    'notify.flush',
+    'notify.test'
+  ]) {
     table[name] = refuse(name)
   }
   return { ...table, ...host } as HostHandlers

@@ -25,7 +25,7 @@ export function buildProgram(io: CliIo = processIo, { json = false }: { json?: b
   const program = new Command('keyward')
     .description('Keyward: the registry of API keys for AI-model platforms, from the command line.')
     .version(version, '-V, --version', 'print the Keyward version')
-    .option('--db <path>', 'registry file (default: KEYWARD_DB, else the desktop app\'s registry)')
+    .option('--db <path>', "registry file (default: KEYWARD_DB, else the desktop app's registry)")
     .option('--json', 'print exactly one JSON document on stdout; errors as JSON on stderr')
     .option('--actor <name>', 'name recorded in the audit log (default: your OS user name)')
     .helpOption('-h, --help', 'show help for a command')
@@ -41,7 +41,7 @@ export function buildProgram(io: CliIo = processIo, { json = false }: { json?: b
     })
     .addHelpText(
       'after',
-      '\nKREF: a key\'s id (k_…) or name. RREF: a resource\'s id (r_…) or MODEL:TYPE, e.g. gpt-4o:TPM.\n' +
+      "\nKREF: a key's id (k_…) or name. RREF: a resource's id (r_…) or MODEL:TYPE, e.g. gpt-4o:TPM.\n" +
         'Exit codes: 0 success, 1 failure (or an invalid key / broken audit chain), 2 invalid input or usage.'
     )
   const handle = createContext(program, io)
@@ -73,12 +73,20 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-function report(error: unknown, { json, path, io, dbPath }: { json: boolean; path: string; io: CliIo; dbPath: string }): number {
+function report(
+  error: unknown,
+  { json, path, io, dbPath }: { json: boolean; path: string; io: CliIo; dbPath: string }
+): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK
     if (error.code === 'commander.help') {
       // A group without its subcommand: commander already showed that group's help on stderr.
-      if (json) writeError({ code: 'VALIDATION', message: `Missing command: see "keyward ${path} --help".`.replace('  ', ' ') }, true, io)
+      if (json)
+        writeError(
+          { code: 'VALIDATION', message: `Missing command: see "keyward ${path} --help".`.replace('  ', ' ') },
+          true,
+          io
+        )
       return EXIT.USAGE
     }
     writeError({ code: 'VALIDATION', message: usageMessage(error, path) }, json, io)
@@ -95,7 +103,8 @@ function report(error: unknown, { json, path, io, dbPath }: { json: boolean; pat
   const payload = toErrorPayload(error)
   payload.message = `${payload.message} (${describe(error)})`
   writeError(payload, json, io)
-  if (io.env.KEYWARD_DEBUG === '1' && error instanceof Error && error.stack) io.stderr(`${redactSecrets(error.stack)}\n`)
+  if (io.env.KEYWARD_DEBUG === '1' && error instanceof Error && error.stack)
+    io.stderr(`${redactSecrets(error.stack)}\n`)
   return EXIT.FAILURE
 }
 
@@ -177,7 +186,8 @@ const FLAG_FOR_FIELD: Record<string, string> = {
 
 function flagFor(field: string, path: string): string {
   const bare = field.replace(/^changes\./, '')
-  if (path.startsWith('resources ') && (bare === 'resource' || bare === 'resources') && path !== 'resources add') return 'RREF'
+  if (path.startsWith('resources ') && (bare === 'resource' || bare === 'resources') && path !== 'resources add')
+    return 'RREF'
   if (path === 'audit list' && bare === 'key') return '--key'
   if (path === 'keys list' && bare === 'status') return '--status'
   return FLAG_FOR_FIELD[bare] ?? bare

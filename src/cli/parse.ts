@@ -11,13 +11,20 @@ function invalid(flag: string, message: string): KeywardError {
 }
 
 /** A whole number written in digits only: "abc", "1.5", "1e3", "" are refused. */
-export function integerOption(flag: string, { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {}) {
+export function integerOption(
+  flag: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {}
+) {
   return (value: string): number => {
     const text = value.trim()
-    if (!/^-?\d+$/.test(text)) throw invalid(flag, `"${value}" is not a whole number; give digits only, e.g. ${flag} ${Math.max(min, 10)}.`)
+    if (!/^-?\d+$/.test(text))
+      throw invalid(flag, `"${value}" is not a whole number; give digits only, e.g. ${flag} ${Math.max(min, 10)}.`)
     const n = Number(text)
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw invalid(flag, max === Number.MAX_SAFE_INTEGER ? `Must be ${min} or more.` : `Must be from ${min} to ${max}.`)
+      throw invalid(
+        flag,
+        max === Number.MAX_SAFE_INTEGER ? `Must be ${min} or more.` : `Must be from ${min} to ${max}.`
+      )
     }
     return n
   }

@@ -18,7 +18,10 @@ export const BRIDGE_KEY = 'keyward'
 
 const BROKEN_REPLY: Reply = {
   ok: false,
-  error: { code: 'INTERNAL', message: 'Keyward sent an answer the window could not read. Restart the app; report it if it persists.' }
+  error: {
+    code: 'INTERNAL',
+    message: 'Keyward sent an answer the window could not read. Restart the app; report it if it persists.'
+  }
 }
 
 const UNREACHABLE_REPLY: Reply = {
@@ -49,7 +52,10 @@ function narrowReply(reply: unknown): Reply {
 export function buildDesktopBridge(ipcRenderer: IpcRendererLike): DesktopBridge {
   const call = async (operation: unknown, input?: unknown): Promise<Reply> => {
     if (!isOperation(operation)) {
-      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown operation "${String(operation).slice(0, 64)}".` } }
+      return {
+        ok: false,
+        error: { code: 'NOT_FOUND', message: `Unknown operation "${String(operation).slice(0, 64)}".` }
+      }
     }
     try {
       return narrowReply(await ipcRenderer.invoke(channelOf(operation), input ?? {}))

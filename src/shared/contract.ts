@@ -34,7 +34,10 @@ export interface OperationSpec<I extends z.ZodType, O> {
 }
 
 function op<O>() {
-  return <I extends z.ZodType>(input: I, opts: { mutates: boolean; secret?: boolean }): OperationSpec<I, O> => ({ input, ...opts })
+  return <I extends z.ZodType>(input: I, opts: { mutates: boolean; secret?: boolean }): OperationSpec<I, O> => ({
+    input,
+    ...opts
+  })
 }
 
 /** A new key's secret, shown once. `clipboard` is filled by the desktop host only (see ./clipboard). */
@@ -62,7 +65,9 @@ export const contract = {
   'audit.list': op<Page<AuditEntry>>()(s.AuditListInput, { mutates: false }),
   'audit.verify': op<AuditVerifyResult>()(s.Empty, { mutates: false }),
   'usage.report': op<{ items: UsageRow[] }>()(s.UsageReportInput, { mutates: false }),
-  'demo.load': op<{ resources: number; keys: number; departments: number; projects: number }>()(s.DemoLoadInput, { mutates: true }),
+  'demo.load': op<{ resources: number; keys: number; departments: number; projects: number }>()(s.DemoLoadInput, {
+    mutates: true
+  }),
   'settings.get': op<s.AppSettings>()(s.Empty, { mutates: false }),
   'settings.set': op<s.AppSettings>()(s.AppSettingsPatch, { mutates: true }),
   /** The desktop app's local server: whether it is running, starting, failed (and why) or off. */
@@ -89,9 +94,28 @@ export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
 
 /** Operations answered by the registry core alone; the rest need a host (app settings, SMTP). */
 export const CORE_OPERATIONS = [
-  'keys.list', 'keys.get', 'keys.create', 'keys.edit', 'keys.assign', 'keys.unassign', 'keys.setResources',
-  'keys.disable', 'keys.enable', 'keys.rotate', 'keys.delete', 'resources.list', 'resources.add', 'resources.edit',
-  'resources.remove', 'pool.get', 'pool.set', 'suggestions.get', 'audit.list', 'audit.verify', 'usage.report', 'demo.load'
+  'keys.list',
+  'keys.get',
+  'keys.create',
+  'keys.edit',
+  'keys.assign',
+  'keys.unassign',
+  'keys.setResources',
+  'keys.disable',
+  'keys.enable',
+  'keys.rotate',
+  'keys.delete',
+  'resources.list',
+  'resources.add',
+  'resources.edit',
+  'resources.remove',
+  'pool.get',
+  'pool.set',
+  'suggestions.get',
+  'audit.list',
+  'audit.verify',
+  'usage.report',
+  'demo.load'
 ] as const satisfies readonly OperationName[]
 export type CoreOperationName = (typeof CORE_OPERATIONS)[number]
 

@@ -68,7 +68,10 @@ export function isErrorPayload(value: unknown): value is ErrorPayload {
  */
 export function toErrorPayload(error: unknown): ErrorPayload {
   if (error instanceof KeywardError) return error.toPayload()
-  return { code: 'INTERNAL', message: 'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.' }
+  return {
+    code: 'INTERNAL',
+    message: 'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.'
+  }
 }
 
 /** Words a user understands, per code, for UI banners. */

@@ -1,5 +1,8 @@
 import { z } from 'zod'
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/
+
 /**
  * Input schemas for every registry operation. The core, the IPC bridge, the HTTP APIs and the
  * renderer's forms all validate with these, so a rule is written once.
@@ -8,7 +11,9 @@ import { z } from 'zod'
  * of values (for menus, CLI choices, filters) is its `.options`. types.ts re-exports the types.
  */
 
-export const ResourceType = z.enum(['TPM', 'PYG'], { error: 'Choose TPM (provisioned tokens per minute) or PYG (pay-as-you-go).' })
+export const ResourceType = z.enum(['TPM', 'PYG'], {
+  error: 'Choose TPM (provisioned tokens per minute) or PYG (pay-as-you-go).'
+})
 export type ResourceType = z.infer<typeof ResourceType>
 export const RESOURCE_TYPES: readonly ResourceType[] = ResourceType.options
 
@@ -16,7 +21,9 @@ export const KeyKind = z.enum(['standard', 'admin'], { error: 'Kind must be stan
 export type KeyKind = z.infer<typeof KeyKind>
 export const KEY_KINDS: readonly KeyKind[] = KeyKind.options
 
-export const KeyStatus = z.enum(['active', 'disabled', 'expired'], { error: 'Status must be active, disabled or expired.' })
+export const KeyStatus = z.enum(['active', 'disabled', 'expired'], {
+  error: 'Status must be active, disabled or expired.'
+})
 export type KeyStatus = z.infer<typeof KeyStatus>
 export const KEY_STATUSES: readonly KeyStatus[] = KeyStatus.options
 
@@ -54,7 +61,7 @@ function optionalText(label: string, max: number) {
     .optional()
     .transform((v) => (v === undefined ? undefined : v === null ? null : v.trim() === '' ? null : v.trim()))
     .refine((v) => v == null || v.length <= max, { message: `${label} is too long: use at most ${max} characters.` })
-    .refine((v) => v == null || !/[\u0000-\u001f\u007f]/.test(v.replace(/[\n\t]/g, '')), {
+    .refine((v) => v == null || !CONTROL_CHARACTERS.test(v.replace(/[\n\t]/g, '')), {
       message: `${label} contains control characters; remove them.`
     })
 }
@@ -81,11 +88,17 @@ export const AppId = z
   .superRefine((v, ctx) => {
     if (v == null) return
     if (v !== v.trim()) {
-      ctx.addIssue({ code: 'custom', message: 'App ID (x-app-name) has leading or trailing spaces; remove them. It is compared exactly.' })
+      ctx.addIssue({
+        code: 'custom',
+        message: 'App ID (x-app-name) has leading or trailing spaces; remove them. It is compared exactly.'
+      })
     } else if (v.length > 100) {
       ctx.addIssue({ code: 'custom', message: 'App ID (x-app-name) is too long: use at most 100 characters.' })
-    } else if (/[\u0000-\u001f\u007f]/.test(v)) {
-      ctx.addIssue({ code: 'custom', message: 'App ID (x-app-name) contains control characters; use the exact header value.' })
+    } else if (CONTROL_CHARACTERS.test(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'App ID (x-app-name) contains control characters; use the exact header value.'
+      })
     }
   })
 
@@ -102,18 +115,27 @@ export const ExpiresAt = z
   .union([z.string(), z.null()], { error: 'Expires must be a date like 2027-01-31 or 2027-01-31T12:00:00Z.' })
   .optional()
   .transform((v) => (v === '' ? null : v))
-  .refine((v) => v == null || (/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v))), {
-    message: 'Expires must be a date like 2027-01-31 or 2027-01-31T12:00:00Z.'
-  })
+  .refine(
+    (v) =>
+      v == null || (/^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v))),
+    {
+      message: 'Expires must be a date like 2027-01-31 or 2027-01-31T12:00:00Z.'
+    }
+  )
 
 /** A key's id (k_…) or name. */
-export const KeyRef = z.string({ error: 'Name the key by its id or name.' }).trim().min(1, 'Name the key by its id or name.')
+export const KeyRef = z
+  .string({ error: 'Name the key by its id or name.' })
+  .trim()
+  .min(1, 'Name the key by its id or name.')
 /** A resource's id (r_…) or MODEL:TYPE, e.g. gpt-4o:TPM. */
 export const ResourceRef = z
   .string({ error: 'Name the resource by its id or as MODEL:TYPE, e.g. gpt-4o:TPM.' })
   .trim()
   .min(1, 'Name the resource by its id or as MODEL:TYPE, e.g. gpt-4o:TPM.')
-export const ResourceRefs = z.array(ResourceRef, { error: 'Resources must be a list.' }).max(500, 'Assign at most 500 resources at once.')
+export const ResourceRefs = z
+  .array(ResourceRef, { error: 'Resources must be a list.' })
+  .max(500, 'Assign at most 500 resources at once.')
 
 export const KeyCreateInput = z.object({
   name: KeyName,
@@ -158,7 +180,9 @@ export const KeyEditInput = z.object({ key: KeyRef, changes: KeyChanges })
 export const KeyRefInput = z.object({ key: KeyRef })
 export const KeyResourcesInput = z.object({ key: KeyRef, resources: ResourceRefs })
 
-export const KeySort = z.enum(['name', 'createdAt', 'lastUsedAt', 'expiresAt'], { error: 'Sort by name, createdAt, lastUsedAt or expiresAt.' })
+export const KeySort = z.enum(['name', 'createdAt', 'lastUsedAt', 'expiresAt'], {
+  error: 'Sort by name, createdAt, lastUsedAt or expiresAt.'
+})
 export type KeySort = z.infer<typeof KeySort>
 export const KEY_SORTS: readonly KeySort[] = KeySort.options
 export const KeyListInput = z.object({
@@ -168,21 +192,42 @@ export const KeyListInput = z.object({
   status: KeyStatus.optional(),
   resource: ResourceRef.optional(),
   search: z.string().trim().max(200, 'Search text is too long: use at most 200 characters.').optional(),
-  expiringWithinDays: z.number({ error: 'Expiring within must be a number of days.' }).int('Expiring within must be a whole number of days.').min(0, 'Expiring within must be 0 or more days.').max(36500).optional(),
+  expiringWithinDays: z
+    .number({ error: 'Expiring within must be a number of days.' })
+    .int('Expiring within must be a whole number of days.')
+    .min(0, 'Expiring within must be 0 or more days.')
+    .max(36500)
+    .optional(),
   sort: KeySort.default('name'),
   desc: z.boolean().default(false),
-  limit: z.number({ error: 'Limit must be a number.' }).int('Limit must be a whole number.').min(1, 'Limit must be at least 1.').max(1000, 'Limit must be at most 1000.').default(50),
-  offset: z.number({ error: 'Offset must be a number.' }).int('Offset must be a whole number.').min(0, 'Offset must be 0 or more.').default(0)
+  limit: z
+    .number({ error: 'Limit must be a number.' })
+    .int('Limit must be a whole number.')
+    .min(1, 'Limit must be at least 1.')
+    .max(1000, 'Limit must be at most 1000.')
+    .default(50),
+  offset: z
+    .number({ error: 'Offset must be a number.' })
+    .int('Offset must be a whole number.')
+    .min(0, 'Offset must be 0 or more.')
+    .default(0)
 })
 export type KeyListInput = z.input<typeof KeyListInput>
 
 /** Rotation grace: seconds the previous secret keeps verifying. */
 export const KeyRotateInput = z.object({
   key: KeyRef,
-  graceSeconds: z.number({ error: 'Grace must be a number of seconds.' }).int('Grace must be whole seconds.').min(0, 'Grace cannot be negative.').max(366 * 86400, 'Grace may be at most a year.').default(0)
+  graceSeconds: z
+    .number({ error: 'Grace must be a number of seconds.' })
+    .int('Grace must be whole seconds.')
+    .min(0, 'Grace cannot be negative.')
+    .max(366 * 86400, 'Grace may be at most a year.')
+    .default(0)
 })
 
-export const Secret = z.string({ error: 'Give the key to verify.' }).max(200, 'That is not a Keyward key: it is far too long.')
+export const Secret = z
+  .string({ error: 'Give the key to verify.' })
+  .max(200, 'That is not a Keyward key: it is far too long.')
 export const VerifyInput = z.object({
   secret: Secret,
   model: z.string().max(200).optional(),
@@ -195,7 +240,7 @@ export const Model = z
   .min(1, 'Model is required: give the model name, e.g. gpt-4o.')
   .max(100, 'Model is too long: use at most 100 characters.')
   .refine((v) => v === v.trim(), 'Model has leading or trailing spaces; remove them.')
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'Model contains control characters; remove them.')
+  .refine((v) => !CONTROL_CHARACTERS.test(v), 'Model contains control characters; remove them.')
 
 const TpmLimit = z
   .number({ error: 'TPM limit must be a number of tokens per minute.' })
@@ -212,10 +257,18 @@ export const ResourceAddInput = z
   })
   .superRefine((v, ctx) => {
     if (v.type === 'TPM' && v.tpmLimit == null) {
-      ctx.addIssue({ code: 'custom', path: ['tpmLimit'], message: 'A TPM resource needs a TPM limit: the tokens per minute it provisions.' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tpmLimit'],
+        message: 'A TPM resource needs a TPM limit: the tokens per minute it provisions.'
+      })
     }
     if (v.type === 'PYG' && v.tpmLimit != null) {
-      ctx.addIssue({ code: 'custom', path: ['tpmLimit'], message: 'A PYG (pay-as-you-go) resource takes no TPM limit; leave it empty.' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tpmLimit'],
+        message: 'A PYG (pay-as-you-go) resource takes no TPM limit; leave it empty.'
+      })
     }
   })
 export type ResourceAddInput = z.input<typeof ResourceAddInput>
@@ -257,12 +310,17 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
 
 // ── Usage (issue 4) ───────────────────────────────────────────────────────
 
-export const UsageInterval = z.enum(['per_minute', 'per_hour', 'per_day'], { error: 'Interval must be per_minute, per_hour or per_day.' })
+export const UsageInterval = z.enum(['per_minute', 'per_hour', 'per_day'], {
+  error: 'Interval must be per_minute, per_hour or per_day.'
+})
 export type UsageInterval = z.infer<typeof UsageInterval>
 export const USAGE_INTERVALS: readonly UsageInterval[] = UsageInterval.options
 const IsoDate = z
   .string({ error: 'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.' })
-  .refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), 'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.')
+  .refine(
+    (v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)),
+    'Give a date like 2026-11-01 or 2026-11-01T00:00:00Z.'
+  )
 export const UsageReportInput = z.object({
   models: z.array(z.string().min(1)).max(100).optional(),
   /** A key's id or name; omitted = all keys. */
@@ -282,13 +340,26 @@ export const THEMES: readonly Theme[] = Theme.options
 export const AppSettings = z.object({
   theme: Theme,
   /** Seconds after which the clipboard is cleared if it still holds a new key; 0 = never. */
-  clipboardClearSeconds: z.number({ error: 'Clear after must be a number of seconds.' }).int('Use whole seconds.').min(0, 'Use 0 (never) or more seconds.').max(3600, 'Use at most 3600 seconds.'),
+  clipboardClearSeconds: z
+    .number({ error: 'Clear after must be a number of seconds.' })
+    .int('Use whole seconds.')
+    .min(0, 'Use 0 (never) or more seconds.')
+    .max(3600, 'Use at most 3600 seconds.'),
   /** Runs `keyward serve` inside the app (utility process). */
   serverEnabled: z.boolean(),
-  serverPort: z.number({ error: 'Port must be a number.' }).int('Port must be a whole number.').min(1024, 'Use a port from 1024 to 65535.').max(65535, 'Use a port from 1024 to 65535.')
+  serverPort: z
+    .number({ error: 'Port must be a number.' })
+    .int('Port must be a whole number.')
+    .min(1024, 'Use a port from 1024 to 65535.')
+    .max(65535, 'Use a port from 1024 to 65535.')
 })
 export type AppSettings = z.infer<typeof AppSettings>
-export const DEFAULT_APP_SETTINGS: AppSettings = { theme: 'system', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 }
+export const DEFAULT_APP_SETTINGS: AppSettings = {
+  theme: 'system',
+  clipboardClearSeconds: 30,
+  serverEnabled: false,
+  serverPort: 8787
+}
 export const AppSettingsPatch = AppSettings.partial().strict()
 
 // ── Email notifications (issue 5) ─────────────────────────────────────────
@@ -297,15 +368,25 @@ export const SmtpSecurity = z.enum(['none', 'starttls', 'tls'], { error: 'Securi
 export type SmtpSecurity = z.infer<typeof SmtpSecurity>
 export const SMTP_SECURITY: readonly SmtpSecurity[] = SmtpSecurity.options
 export const SmtpSettingsInput = z.object({
-  host: z.string({ error: 'SMTP host is required.' }).trim().min(1, 'SMTP host is required, e.g. smtp.example.com.').max(255),
-  port: z.number({ error: 'SMTP port must be a number.' }).int('SMTP port must be a whole number.').min(1, 'SMTP port must be 1 to 65535.').max(65535, 'SMTP port must be 1 to 65535.'),
+  host: z
+    .string({ error: 'SMTP host is required.' })
+    .trim()
+    .min(1, 'SMTP host is required, e.g. smtp.example.com.')
+    .max(255),
+  port: z
+    .number({ error: 'SMTP port must be a number.' })
+    .int('SMTP port must be a whole number.')
+    .min(1, 'SMTP port must be 1 to 65535.')
+    .max(65535, 'SMTP port must be 1 to 65535.'),
   security: SmtpSecurity.default('starttls'),
   user: z.string().trim().max(255).nullable().optional(),
   from: z.email({ error: 'From must be one valid email address, like keyward@example.com.' }),
   /** Write-only. Only the desktop app stores it (encrypted with the OS key store); undefined = unchanged, null = remove. */
   password: z.string().max(1024).nullable().optional()
 })
-export const OutboxStatus = z.enum(['pending', 'sending', 'sent', 'failed'], { error: 'Status must be pending, sending, sent or failed.' })
+export const OutboxStatus = z.enum(['pending', 'sending', 'sent', 'failed'], {
+  error: 'Status must be pending, sending, sent or failed.'
+})
 export type OutboxStatus = z.infer<typeof OutboxStatus>
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = OutboxStatus.options
 export const OutboxListInput = z.object({
@@ -319,6 +400,11 @@ export const ClipboardSecretInput = z.object({ secret: Secret })
 
 /** Demo data for a first look: generated by the core, secrets discarded, never on the clipboard. */
 export const DemoLoadInput = z.object({
-  keys: z.number({ error: 'Give how many demo keys to create.' }).int('Use a whole number of keys.').min(1, 'Create at least 1 demo key.').max(5000, 'Create at most 5000 demo keys from the app; use "keyward seed-demo" for more.').default(50),
+  keys: z
+    .number({ error: 'Give how many demo keys to create.' })
+    .int('Use a whole number of keys.')
+    .min(1, 'Create at least 1 demo key.')
+    .max(5000, 'Create at most 5000 demo keys from the app; use "keyward seed-demo" for more.')
+    .default(50),
   seed: z.union([z.string().max(100), z.number().int()]).optional()
 })

@@ -28,11 +28,19 @@ describe('keyward audit', { timeout: 90_000 }, () => {
     expect(list.items.map((e: { seq: number }) => e.seq)).toEqual([6, 5, 4, 3, 2, 1])
     for (const e of list.items) expect(Object.keys(e)).toEqual(ENTRY_FIELDS)
     expect(list.items.map((e: { action: string }) => e.action)).toEqual([
-      'key.delete', 'key.create', 'key.rotate', 'key.edit', 'key.create', 'resource.add'
+      'key.delete',
+      'key.create',
+      'key.rotate',
+      'key.edit',
+      'key.create',
+      'resource.add'
     ])
     expect(list.items[0]).toMatchObject({ actor: 'ops-bot', targetName: 'Doomed' })
     expect(list.items[5]).toMatchObject({ actor: 'ops-bot', targetName: 'gpt-4o:PYG' })
-    expect(list.items[3]).toMatchObject({ actor: userInfo().username, details: { changes: { notes: { from: null, to: 'hello' } } } })
+    expect(list.items[3]).toMatchObject({
+      actor: userInfo().username,
+      details: { changes: { notes: { from: null, to: 'hello' } } }
+    })
     // The audit never holds a secret, only hints.
     const text = JSON.stringify(list)
     for (const secret of secrets) expect(text).not.toContain(secret)
@@ -117,7 +125,9 @@ describe('keyward seed-demo', { timeout: 90_000 }, () => {
     const other = await c.ok(['seed-demo', '--keys', '60', '--seed', 'demo-8'])
     expect(other.keys).toBe(60)
     const listC = await c.ok(['keys', 'list', '--limit', '1000'])
-    expect(listC.items.map((k: { name: string }) => k.name)).not.toEqual(listA.items.map((k: { name: string }) => k.name))
+    expect(listC.items.map((k: { name: string }) => k.name)).not.toEqual(
+      listA.items.map((k: { name: string }) => k.name)
+    )
 
     expect(await a.ok(['audit', 'verify'])).toMatchObject({ ok: true })
   })
@@ -134,7 +144,9 @@ describe('keyward seed-demo', { timeout: 90_000 }, () => {
   it('reports what it did in a sentence without --json', async () => {
     const r = await a.cli(['seed-demo', '--keys', '3', '--seed', 'x'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^Seeded .*registry\.sqlite3 with \d+ resources, 3 keys, \d+ departments and \d+ projects \(seed "x", [\d.]+s\)\./)
+    expect(r.stdout).toMatch(
+      /^Seeded .*registry\.sqlite3 with \d+ resources, 3 keys, \d+ departments and \d+ projects \(seed "x", [\d.]+s\)\./
+    )
     expect((await a.ok(['keys', 'list'])).total).toBe(63)
   })
 })

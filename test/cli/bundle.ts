@@ -44,12 +44,17 @@ export function staleReason(root = ROOT): string | null {
 /** `npm run build:cli`, synchronously; throws with vite's output when it fails. */
 export function buildCliBundle(root = ROOT): void {
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js')
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.cli.config.ts', '--configLoader', 'runner', '--logLevel', 'warn'], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' }
-  })
-  if (result.status !== 0) throw new Error(`Building the CLI bundle failed (exit ${result.status}):\n${result.stdout}${result.stderr}`)
+  const result = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', 'vite.cli.config.ts', '--configLoader', 'runner', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' }
+    }
+  )
+  if (result.status !== 0)
+    throw new Error(`Building the CLI bundle failed (exit ${result.status}):\n${result.stdout}${result.stderr}`)
   const still = staleReason(root)
   if (still) throw new Error(`The CLI bundle was built but does not match its sources: ${still}`)
 }
@@ -65,7 +70,9 @@ export function ensureCliBundle(root = ROOT): string | null {
 export function assertCliBundleFresh(root = ROOT): void {
   const reason = staleReason(root)
   if (reason) {
-    throw new Error(`The CLI bundle out/cli/keyward.cjs is stale (${reason}). Run "npm run build:cli", or run the tests through vitest, whose globalSetup builds it.`)
+    throw new Error(
+      `The CLI bundle out/cli/keyward.cjs is stale (${reason}). Run "npm run build:cli", or run the tests through vitest, whose globalSetup builds it.`
+    )
   }
 }
 

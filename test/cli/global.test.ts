@@ -15,12 +15,36 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
   it('--help lists every command group and exits 0; a group without a command is a usage error (2)', async () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)
-    for (const word of ['--db <path>', '--json', '--actor <name>', 'resources', 'quota', 'keys', 'audit', 'seed-demo', 'KREF', 'RREF']) {
+    for (const word of [
+      '--db <path>',
+      '--json',
+      '--actor <name>',
+      'resources',
+      'quota',
+      'keys',
+      'audit',
+      'seed-demo',
+      'KREF',
+      'RREF'
+    ]) {
       expect(help.stdout).toContain(word)
     }
     const keysHelp = await run(['keys', '--help'])
     expect(keysHelp.code).toBe(0)
-    for (const sub of ['create', 'list', 'show', 'edit', 'assign', 'unassign', 'set-resources', 'disable', 'enable', 'rotate', 'delete', 'verify']) {
+    for (const sub of [
+      'create',
+      'list',
+      'show',
+      'edit',
+      'assign',
+      'unassign',
+      'set-resources',
+      'disable',
+      'enable',
+      'rotate',
+      'delete',
+      'verify'
+    ]) {
       expect(keysHelp.stdout).toMatch(new RegExp(`^  ${sub}\\b`, 'm'))
     }
     const version = await run(['--version'])
@@ -33,13 +57,18 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
     expect(bare.stderr).toContain('Usage: keyward keys')
     const bareJson = await run(['--json', 'keys'])
     expect(bareJson.code).toBe(2)
-    expect(JSON.parse(bareJson.stderr)).toEqual({ error: { code: 'VALIDATION', message: 'Missing command: see "keyward keys --help".' } })
+    expect(JSON.parse(bareJson.stderr)).toEqual({
+      error: { code: 'VALIDATION', message: 'Missing command: see "keyward keys --help".' }
+    })
   })
 
   it('turns commander usage errors into VALIDATION, exit 2, as JSON with --json and one line without', async () => {
     const unknown = await t.fails(['frobnicate'])
     expect(unknown.code).toBe(2)
-    expect(unknown.error).toEqual({ code: 'VALIDATION', message: expect.stringMatching(/^Unknown command 'frobnicate'/) })
+    expect(unknown.error).toEqual({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/^Unknown command 'frobnicate'/)
+    })
     const typo = await t.fails(['keys', 'lst'])
     expect(typo.error.message).toMatch(/Did you mean list\?/)
     const option = await t.cli(['keys', 'list', '--colour'])
@@ -68,7 +97,7 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
     expect(viaFlag.items).toEqual([])
   })
 
-  it('defaults to the desktop app\'s registry in the user-data folder (Linux: ~/.config/Keyward/registry.sqlite3)', async () => {
+  it("defaults to the desktop app's registry in the user-data folder (Linux: ~/.config/Keyward/registry.sqlite3)", async () => {
     const home = join(t.dir, 'home')
     mkdirSync(home)
     const env = cleanEnv({ HOME: home })

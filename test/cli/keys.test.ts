@@ -27,19 +27,49 @@ describe('keyward keys', { timeout: 90_000 }, () => {
   it('creates a key: {"key": K, "secret"} with every documented field, the secret once', async () => {
     const before = Date.now()
     const created = await t.ok([
-      'keys', 'create', '--name', 'Alpha1',
-      '--resource', 'gpt-4o:TPM', '--resource', 'claude:PYG',
-      '--department', 'Research', '--project', 'Atlas', '--environment', 'production', '--requestor', 'Ana',
-      '--app-id', 'alpha-app', '--justification', 'Chat assistant', '--notes', 'first key', '--notify', 'ana@example.com',
-      '--expires', '30d'
+      'keys',
+      'create',
+      '--name',
+      'Alpha1',
+      '--resource',
+      'gpt-4o:TPM',
+      '--resource',
+      'claude:PYG',
+      '--department',
+      'Research',
+      '--project',
+      'Atlas',
+      '--environment',
+      'production',
+      '--requestor',
+      'Ana',
+      '--app-id',
+      'alpha-app',
+      '--justification',
+      'Chat assistant',
+      '--notes',
+      'first key',
+      '--notify',
+      'ana@example.com',
+      '--expires',
+      '30d'
     ])
     expect(Object.keys(created)).toEqual(['key', 'secret'])
     expect(created.secret).toMatch(SECRET_FORMAT)
     const key = created.key as Key
     expect(Object.keys(key)).toEqual(KEY_FIELDS)
     expect(key).toMatchObject({
-      name: 'Alpha1', kind: 'standard', status: 'active', department: 'Research', project: 'Atlas', environment: 'production',
-      requestor: 'Ana', appId: 'alpha-app', justification: 'Chat assistant', notes: 'first key', notifyEmail: 'ana@example.com',
+      name: 'Alpha1',
+      kind: 'standard',
+      status: 'active',
+      department: 'Research',
+      project: 'Atlas',
+      environment: 'production',
+      requestor: 'Ana',
+      appId: 'alpha-app',
+      justification: 'Chat assistant',
+      notes: 'first key',
+      notifyEmail: 'ana@example.com',
       lastUsedAt: null
     })
     expect(labels(key)).toEqual(['claude:PYG', 'gpt-4o:TPM'])
@@ -104,14 +134,31 @@ describe('keyward keys', { timeout: 90_000 }, () => {
   })
 
   it('enforces the TPM/PYG rule on create, assign and set-resources (RULE_VIOLATION, nothing changed)', async () => {
-    const both = await t.fails(['keys', 'create', '--name', 'Beta', '--resource', 'gpt-4o:TPM', '--resource', 'gpt-4o:PYG'])
+    const both = await t.fails([
+      'keys',
+      'create',
+      '--name',
+      'Beta',
+      '--resource',
+      'gpt-4o:TPM',
+      '--resource',
+      'gpt-4o:PYG'
+    ])
     expect(both.code).toBe(1)
     expect(both.error.code).toBe('RULE_VIOLATION')
     expect(both.error.message).toMatch(/gpt-4o under both TPM and PYG/)
 
     const assign = await t.fails(['keys', 'assign', 'Alpha1', '--resource', 'gpt-4o:PYG'])
     expect(assign.error.code).toBe('RULE_VIOLATION')
-    const set = await t.fails(['keys', 'set-resources', 'Alpha1', '--resource', 'gpt-4o:PYG', '--resource', 'gpt-4o:TPM'])
+    const set = await t.fails([
+      'keys',
+      'set-resources',
+      'Alpha1',
+      '--resource',
+      'gpt-4o:PYG',
+      '--resource',
+      'gpt-4o:TPM'
+    ])
     expect(set.error.code).toBe('RULE_VIOLATION')
 
     const unchanged = await t.ok(['keys', 'show', 'Alpha1'])
@@ -138,9 +185,28 @@ describe('keyward keys', { timeout: 90_000 }, () => {
   })
 
   it('edits details; an empty value clears an optional field; --expires never removes the date', async () => {
-    const edited = await t.ok(['keys', 'edit', 'Alpha1', '--notes', '', '--app-id', '', '--department', 'Sales', '--expires', 'never'])
+    const edited = await t.ok([
+      'keys',
+      'edit',
+      'Alpha1',
+      '--notes',
+      '',
+      '--app-id',
+      '',
+      '--department',
+      'Sales',
+      '--expires',
+      'never'
+    ])
     expect(Object.keys(edited)).toEqual(['key'])
-    expect(edited.key).toMatchObject({ name: 'Alpha1', notes: null, appId: null, department: 'Sales', expiresAt: null, project: 'Atlas' })
+    expect(edited.key).toMatchObject({
+      name: 'Alpha1',
+      notes: null,
+      appId: null,
+      department: 'Sales',
+      expiresAt: null,
+      project: 'Atlas'
+    })
 
     const renamed = await t.ok(['keys', 'edit', 'alpha1', '--name', 'Alpha2', '--expires', '2099-01-31T12:00:00Z'])
     expect(renamed.key).toMatchObject({ name: 'Alpha2', expiresAt: '2099-01-31T12:00:00.000Z' })
@@ -172,7 +238,20 @@ describe('keyward keys', { timeout: 90_000 }, () => {
       ['Delta', 'Legal', 'production'],
       ['Epsilon', 'Legal', 'dev']
     ] as const) {
-      await t.ok(['keys', 'create', '--name', name, '--department', dept, '--environment', env, '--notes', `note for ${name}`, '--resource', 'claude:PYG'])
+      await t.ok([
+        'keys',
+        'create',
+        '--name',
+        name,
+        '--department',
+        dept,
+        '--environment',
+        env,
+        '--notes',
+        `note for ${name}`,
+        '--resource',
+        'claude:PYG'
+      ])
     }
     const all = await t.ok(['keys', 'list'])
     expect(Object.keys(all)).toEqual(['items', 'total'])
@@ -182,7 +261,12 @@ describe('keyward keys', { timeout: 90_000 }, () => {
 
     const names = async (args: string[]) => ((await t.ok(['keys', 'list', ...args])).items as Key[]).map((k) => k.name)
     expect(await names(['--department', 'Legal'])).toEqual(['Delta', 'Epsilon'])
-    expect(await names(['--department', 'Legal', '--department', 'Sales'])).toEqual(['Alpha2', 'Delta', 'Epsilon', 'Gamma'])
+    expect(await names(['--department', 'Legal', '--department', 'Sales'])).toEqual([
+      'Alpha2',
+      'Delta',
+      'Epsilon',
+      'Gamma'
+    ])
     expect(await names(['--environment', 'dev'])).toEqual(['Epsilon', 'Gamma'])
     expect(await names(['--resource', 'gpt-4o:TPM'])).toEqual(['Alpha2'])
     expect(await names(['--search', 'for Eps'])).toEqual(['Epsilon'])
@@ -193,7 +277,14 @@ describe('keyward keys', { timeout: 90_000 }, () => {
     expect(page.total).toBe(5)
     expect(page.items).toHaveLength(1)
 
-    for (const [flag, value] of [['--limit', 'abc'], ['--limit', '1.5'], ['--limit', '0'], ['--limit', '1001'], ['--offset', '-1'], ['--expiring-within', 'x']]) {
+    for (const [flag, value] of [
+      ['--limit', 'abc'],
+      ['--limit', '1.5'],
+      ['--limit', '0'],
+      ['--limit', '1001'],
+      ['--offset', '-1'],
+      ['--expiring-within', 'x']
+    ]) {
       const r = await t.fails(['keys', 'list', flag!, value!])
       expect(r.code, `${flag} ${value}`).toBe(2)
       expect(Object.keys(r.error.fields!)).toEqual([flag])
@@ -216,7 +307,8 @@ describe('keyward keys', { timeout: 90_000 }, () => {
     const entry = (await t.ok(['audit', 'list', '--key', 'Gamma', '--limit', '1'])).items[0]
     expect(entry).toMatchObject({ action: 'key.rotate', details: { graceSeconds: 86400 } })
 
-    for (const grace of ['30m', '7d', '90s', '0']) expect((await t.ok(['keys', 'rotate', 'Gamma', '--grace', grace])).secret).toMatch(SECRET_FORMAT)
+    for (const grace of ['30m', '7d', '90s', '0'])
+      expect((await t.ok(['keys', 'rotate', 'Gamma', '--grace', grace])).secret).toMatch(SECRET_FORMAT)
     const bad = await t.fails(['keys', 'rotate', 'Gamma', '--grace', '1 week'])
     expect(bad.code).toBe(2)
     expect(Object.keys(bad.error.fields!)).toEqual(['--grace'])
@@ -242,7 +334,16 @@ describe('keyward keys', { timeout: 90_000 }, () => {
   })
 
   it('prints keys as a readable table and a created secret with a "shown once" warning', async () => {
-    const created = await t.cli(['keys', 'create', '--name', 'Zeta', '--resource', 'claude:PYG', '--department', 'Legal'])
+    const created = await t.cli([
+      'keys',
+      'create',
+      '--name',
+      'Zeta',
+      '--resource',
+      'claude:PYG',
+      '--department',
+      'Legal'
+    ])
     expect(created.code).toBe(0)
     expect(created.stderr).toBe('')
     const secret = created.stdout.match(/kw_[0-9A-Za-z]{49}/)?.[0]
@@ -253,7 +354,9 @@ describe('keyward keys', { timeout: 90_000 }, () => {
     const list = await t.cli(['keys', 'list', '--department', 'Legal'])
     expect(list.code).toBe(0)
     const lines = list.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^Name\s+Key hint\s+Resources\s+Department\s+Project\s+Environment\s+Status\s+Expires\s+Last used$/)
+    expect(lines[0]).toMatch(
+      /^Name\s+Key hint\s+Resources\s+Department\s+Project\s+Environment\s+Status\s+Expires\s+Last used$/
+    )
     expect(lines[1]).toMatch(/^Epsilon\s+kw_\w{4}…\w{4}\s+claude:PYG\s+Legal\s+-\s+dev\s+active\s+-\s+-$/)
     expect(lines[2]).toMatch(/^Zeta\s+kw_\w{4}…\w{4}\s+claude:PYG\s+Legal\s+/)
     expect(lines.at(-1)).toBe('Showing 1-2 of 2 keys.')

@@ -18,7 +18,13 @@ describe('keyward resources and quota', { timeout: 90_000 }, () => {
 
     // The type is taken in any case; --inactive adds it switched off.
     const pyg = await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'pyg', '--inactive'])
-    expect(pyg.resource).toMatchObject({ model: 'gpt-4o', type: 'PYG', status: 'inactive', tpmLimit: null, keyCount: 0 })
+    expect(pyg.resource).toMatchObject({
+      model: 'gpt-4o',
+      type: 'PYG',
+      status: 'inactive',
+      tpmLimit: null,
+      keyCount: 0
+    })
   })
 
   it('enforces the TPM/PYG limit rule: TPM needs --limit, PYG refuses it (VALIDATION, exit 2, naming --limit)', async () => {
@@ -57,7 +63,10 @@ describe('keyward resources and quota', { timeout: 90_000 }, () => {
   it('lists resources as {"items": [R]}', async () => {
     const list = await t.ok(['resources', 'list'])
     expect(Object.keys(list)).toEqual(['items'])
-    expect(list.items.map((r: { model: string; type: string }) => `${r.model}:${r.type}`)).toEqual(['gpt-4o:PYG', 'gpt-4o:TPM'])
+    expect(list.items.map((r: { model: string; type: string }) => `${r.model}:${r.type}`)).toEqual([
+      'gpt-4o:PYG',
+      'gpt-4o:TPM'
+    ])
     for (const r of list.items) expect(Object.keys(r)).toEqual(RESOURCE_FIELDS)
   })
 
@@ -92,7 +101,11 @@ describe('keyward resources and quota', { timeout: 90_000 }, () => {
     expect(tooSmall.error.code).toBe('RULE_VIOLATION')
     expect(Object.keys(tooSmall.error.fields!)).toEqual(['--tpm'])
 
-    expect(await t.ok(['quota', 'set', '--tpm', '50000'])).toEqual({ tpmPool: 50000, assigned: 40000, remaining: 10000 })
+    expect(await t.ok(['quota', 'set', '--tpm', '50000'])).toEqual({
+      tpmPool: 50000,
+      assigned: 40000,
+      remaining: 10000
+    })
 
     const over = await t.fails(['resources', 'add', '--model', 'o3', '--type', 'TPM', '--limit', '10001'])
     expect(over.code).toBe(1)
@@ -125,7 +138,10 @@ describe('keyward resources and quota', { timeout: 90_000 }, () => {
     expect(Object.keys(removed)).toEqual(['removed'])
     expect(removed.removed).toMatchObject({ model: 'gpt-4o', type: 'PYG' })
     const list = await t.ok(['resources', 'list'])
-    expect(list.items.map((r: { model: string; type: string }) => `${r.model}:${r.type}`)).toEqual(['gpt-4o:TPM', 'o3:TPM'])
+    expect(list.items.map((r: { model: string; type: string }) => `${r.model}:${r.type}`)).toEqual([
+      'gpt-4o:TPM',
+      'o3:TPM'
+    ])
   })
 
   it('prints a readable table and sentences without --json', async () => {

@@ -47,14 +47,21 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** Runs `node bin/keyward.cjs ...args` as a child process and waits for it to exit. */
 export function run(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: options.env ?? cleanEnv(),
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', reject)
     child.on('close', (code) => {
-      const result = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
+      const result = {
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8')
+      }
       for (const secret of result.stdout.match(SECRET) ?? []) seenSecrets.add(secret)
       stderrTexts.push(result.stderr)
       resolvePromise(result)
@@ -95,8 +102,24 @@ export function tempCli() {
 }
 
 export const KEY_FIELDS = [
-  'id', 'name', 'kind', 'hint', 'status', 'department', 'project', 'environment', 'requestor', 'appId',
-  'justification', 'notes', 'notifyEmail', 'resources', 'createdAt', 'updatedAt', 'expiresAt', 'lastUsedAt'
+  'id',
+  'name',
+  'kind',
+  'hint',
+  'status',
+  'department',
+  'project',
+  'environment',
+  'requestor',
+  'appId',
+  'justification',
+  'notes',
+  'notifyEmail',
+  'resources',
+  'createdAt',
+  'updatedAt',
+  'expiresAt',
+  'lastUsedAt'
 ]
 export const RESOURCE_FIELDS = ['id', 'model', 'type', 'status', 'tpmLimit', 'keyCount']
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/

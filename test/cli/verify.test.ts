@@ -21,7 +21,10 @@ describe('keyward keys verify', { timeout: 90_000 }, () => {
   const verify = async (secret: string, ...flags: string[]) => {
     const r = await t.cli(['--json', 'keys', 'verify', ...flags], { input: `${secret}\n` })
     expect(r.stderr).toBe('')
-    return { exit: r.code, doc: JSON.parse(r.stdout) as { valid: boolean; code: string; key?: { name: string; lastUsedAt: string | null } } }
+    return {
+      exit: r.code,
+      doc: JSON.parse(r.stdout) as { valid: boolean; code: string; key?: { name: string; lastUsedAt: string | null } }
+    }
   }
 
   beforeAll(async () => {
@@ -54,7 +57,8 @@ describe('keyward keys verify', { timeout: 90_000 }, () => {
     }
     const live = new Registry(openRegistryDatabase(t.db))
     try {
-      for (const at of [now, now + 60_000]) live.recordUsage({ key: secrets.Busy!, model: 'o3', promptTokens: 10, completionTokens: 0 }, at)
+      for (const at of [now, now + 60_000])
+        live.recordUsage({ key: secrets.Busy!, model: 'o3', promptTokens: 10, completionTokens: 0 }, at)
     } finally {
       live.close()
     }
@@ -115,13 +119,19 @@ describe('keyward keys verify', { timeout: 90_000 }, () => {
   })
 
   it('DISABLED, and VALID again once enabled', async () => {
-    expect(await verify(secrets.Off!)).toMatchObject({ exit: 1, doc: { valid: false, code: 'DISABLED', key: { name: 'Off' } } })
+    expect(await verify(secrets.Off!)).toMatchObject({
+      exit: 1,
+      doc: { valid: false, code: 'DISABLED', key: { name: 'Off' } }
+    })
     await t.ok(['keys', 'enable', 'Off'])
     expect((await verify(secrets.Off!)).doc.code).toBe('VALID')
   })
 
   it('EXPIRED', async () => {
-    expect(await verify(secrets.Old!)).toMatchObject({ exit: 1, doc: { valid: false, code: 'EXPIRED', key: { name: 'Old' } } })
+    expect(await verify(secrets.Old!)).toMatchObject({
+      exit: 1,
+      doc: { valid: false, code: 'EXPIRED', key: { name: 'Old' } }
+    })
   })
 
   it('APP_MISMATCH unless --app-name matches exactly (case-sensitive)', async () => {
@@ -131,8 +141,14 @@ describe('keyward keys verify', { timeout: 90_000 }, () => {
   })
 
   it('MODEL_NOT_ASSIGNED, RESOURCE_INACTIVE and RATE_LIMITED for a model', async () => {
-    expect(await verify(secrets.Good!, '--model', 'mistral')).toMatchObject({ exit: 1, doc: { code: 'MODEL_NOT_ASSIGNED' } })
-    expect(await verify(secrets.Dormant!, '--model', 'mistral')).toMatchObject({ exit: 1, doc: { code: 'RESOURCE_INACTIVE' } })
+    expect(await verify(secrets.Good!, '--model', 'mistral')).toMatchObject({
+      exit: 1,
+      doc: { code: 'MODEL_NOT_ASSIGNED' }
+    })
+    expect(await verify(secrets.Dormant!, '--model', 'mistral')).toMatchObject({
+      exit: 1,
+      doc: { code: 'RESOURCE_INACTIVE' }
+    })
     // Without a model the key itself is fine.
     expect((await verify(secrets.Dormant!)).doc.code).toBe('VALID')
     const limited = await verify(secrets.Busy!, '--model', 'o3')

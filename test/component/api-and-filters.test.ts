@@ -12,7 +12,10 @@ function fakeFetch(status: number, body: unknown) {
   const requests: { url: string; init: RequestInit }[] = []
   const fetch = (async (url: RequestInfo | URL, init?: RequestInit) => {
     requests.push({ url: String(url), init: init ?? {} })
-    return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+    return new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' }
+    })
   }) as typeof globalThis.fetch
   return { fetch, requests }
 }
@@ -37,18 +40,32 @@ describe('the one client over the HTTP transport', () => {
 
   it('rebuilds the error payload as a KeywardError with its fields', async () => {
     const { fetch } = fakeFetch(400, { error: { code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } } })
-    const error = await overHttp({ base: '/v1/admin/rpc', fetch })['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
+    const client = overHttp({ base: '/v1/admin/rpc', fetch })
+    const error = await client['keys.create']({ name: 'x y' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KeywardError)
     expect(error).toMatchObject({ code: 'VALIDATION', message: 'name: bad', fields: { name: 'bad' } })
   })
 
   it('turns a dead server, a non-JSON answer or a body without result or error into a message a user can act on', async () => {
-    const dead = overHttp({ base: '/v1/admin/rpc', fetch: (async () => { throw new TypeError('Failed to fetch') }) as typeof fetch })
-    await expect(dead['keys.list']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('Cannot reach the Keyward server') })
+    const dead = overHttp({
+      base: '/v1/admin/rpc',
+      fetch: (async () => {
+        throw new TypeError('Failed to fetch')
+      }) as typeof fetch
+    })
+    await expect(dead['keys.list']({})).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('Cannot reach the Keyward server')
+    })
     const html = overHttp({ base: '/v1/admin/rpc', fetch: fakeFetch(502, '<html>Bad gateway</html>').fetch })
-    await expect(html['keys.list']({})).rejects.toMatchObject({ message: expect.stringContaining('not JSON (HTTP 502)') })
+    await expect(html['keys.list']({})).rejects.toMatchObject({
+      message: expect.stringContaining('not JSON (HTTP 502)')
+    })
     const odd = overHttp({ base: '/v1/admin/rpc', fetch: fakeFetch(503, { status: 'down' }).fetch })
-    await expect(odd['keys.list']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('refused the request (HTTP 503)') })
+    await expect(odd['keys.list']({})).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('refused the request (HTTP 503)')
+    })
   })
 })
 
@@ -77,7 +94,10 @@ describe('the one client over the desktop bridge (the real preload code)', () =>
       on: () => undefined,
       removeListener: () => undefined
     })
-    await expect(createClient(bridge.call)['audit.verify']({})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('could not reach Keyward') })
+    await expect(createClient(bridge.call)['audit.verify']({})).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('could not reach Keyward')
+    })
   })
 })
 
@@ -96,15 +116,31 @@ describe('which host the page runs in', () => {
 
 describe('filter persistence', () => {
   it('keeps filters across a reload, and nothing else', () => {
-    saveKeyFilter({ ...emptyKeyFilter(), departments: ['Engineering'], projects: ['Chatbot'], status: 'active', search: 'bot' })
-    expect(loadKeyFilter()).toEqual({ departments: ['Engineering'], projects: ['Chatbot'], environment: null, status: 'active', resource: null, search: 'bot' })
+    saveKeyFilter({
+      ...emptyKeyFilter(),
+      departments: ['Engineering'],
+      projects: ['Chatbot'],
+      status: 'active',
+      search: 'bot'
+    })
+    expect(loadKeyFilter()).toEqual({
+      departments: ['Engineering'],
+      projects: ['Chatbot'],
+      environment: null,
+      status: 'active',
+      resource: null,
+      search: 'bot'
+    })
     expect(Object.keys(localStorage)).toEqual([FILTER_STORAGE_KEY])
   })
 
   it('falls back to no filter when the saved one is corrupt or from elsewhere', () => {
     localStorage.setItem(FILTER_STORAGE_KEY, '{not json')
     expect(loadKeyFilter()).toEqual(emptyKeyFilter())
-    localStorage.setItem(FILTER_STORAGE_KEY, JSON.stringify({ departments: 'Engineering', status: 'deleted', projects: [1, 'P'] }))
+    localStorage.setItem(
+      FILTER_STORAGE_KEY,
+      JSON.stringify({ departments: 'Engineering', status: 'deleted', projects: [1, 'P'] })
+    )
     expect(loadKeyFilter()).toEqual({ ...emptyKeyFilter(), projects: ['P'] })
   })
 })

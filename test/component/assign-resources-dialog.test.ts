@@ -67,7 +67,9 @@ describe('Assign resources dialog', () => {
     await settle()
     const pyg = checkbox('gpt-4o · PYG')
     expect(pyg.getAttribute('aria-disabled')).toBe('true')
-    expect(description(pyg)).toBe('gpt-4o is already chosen under TPM; a key may use a model under one resource type only.')
+    expect(description(pyg)).toBe(
+      'gpt-4o is already chosen under TPM; a key may use a model under one resource type only.'
+    )
     await click(pyg)
     expect(checkbox('gpt-4o · PYG').getAttribute('aria-checked')).toBe('false')
 
@@ -93,7 +95,9 @@ describe('Assign resources dialog', () => {
   it('shows a refusal from the core in words, and stays open', async () => {
     backend({
       'keys.setResources': () => {
-        throw new KeywardError('RULE_VIOLATION', 'Key ChatbotProd cannot hold gpt-4o under both TPM and PYG.', { resources: 'gpt-4o is already chosen under TPM.' })
+        throw new KeywardError('RULE_VIOLATION', 'Key ChatbotProd cannot hold gpt-4o under both TPM and PYG.', {
+          resources: 'gpt-4o is already chosen under TPM.'
+        })
       }
     })
     const { wrapper } = mountInApp(AssignResourcesDialog, { show: true, apiKey: key })

@@ -18,7 +18,9 @@ export function mountInApp<P extends Record<string, unknown>>(component: Compone
   const props = reactive({ ...initialProps }) as P
   const Host = defineComponent({
     setup: () => () =>
-      h(NConfigProvider, null, () => h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component, { ...props }))))
+      h(NConfigProvider, null, () =>
+        h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component, { ...props })))
+      )
   })
   const wrapper = mount(Host, { attachTo: document.body, global: { plugins: [pinia] } })
   return { wrapper, props, pinia }
@@ -85,7 +87,11 @@ async function answer(handlers: Handlers, calls: Call[], op: string, input: unkn
 
 function recorder(handlers: Handlers) {
   const calls: Call[] = []
-  return { calls, callsTo: (op: string) => calls.filter((c) => c.op === op), answer: (op: string, input: unknown) => answer(handlers, calls, op, input) }
+  return {
+    calls,
+    callsTo: (op: string) => calls.filter((c) => c.op === op),
+    answer: (op: string, input: unknown) => answer(handlers, calls, op, input)
+  }
 }
 
 /**
@@ -117,7 +123,10 @@ export function fakeWebConsole(handlers: Handlers) {
     const op = String(url).replace(/^.*\/v1\/admin\/rpc\//, '') as OperationName
     const reply = await recorded.answer(op, JSON.parse(String(init?.body ?? '{}')))
     const status = reply.ok ? 200 : reply.error.code === 'UNAUTHORIZED' ? 401 : 400
-    return new Response(JSON.stringify(reply.ok ? { result: reply.result } : { error: reply.error }), { status, headers: { 'content-type': 'application/json' } })
+    return new Response(JSON.stringify(reply.ok ? { result: reply.result } : { error: reply.error }), {
+      status,
+      headers: { 'content-type': 'application/json' }
+    })
   }
   globalThis.fetch = fetch as typeof globalThis.fetch
   return { calls: recorded.calls, callsTo: recorded.callsTo, requests }

@@ -6,13 +6,21 @@ import { KeywardError } from '@shared/errors'
 import KeyCreateDialog from '@renderer/components/dialogs/KeyCreateDialog.vue'
 import { apiKey, fakeClient, mountInApp, resource, screenText, settle } from './helpers'
 
-const RESOURCES = [resource('r_tpm', 'gpt-4o', 'TPM'), resource('r_pyg', 'gpt-4o', 'PYG'), resource('r_claude', 'claude-sonnet-4', 'PYG')]
+const RESOURCES = [
+  resource('r_tpm', 'gpt-4o', 'TPM'),
+  resource('r_pyg', 'gpt-4o', 'PYG'),
+  resource('r_claude', 'claude-sonnet-4', 'PYG')
+]
 
 function backend(extra: Parameters<typeof fakeClient>[0] = {}) {
   return fakeClient({
     'resources.list': () => ({ items: RESOURCES }),
     'pool.get': () => ({ tpmPool: null, assigned: 100_000, remaining: null }),
-    'suggestions.get': () => ({ departments: ['Engineering', 'Finance'], projects: ['Chatbot'], environments: ['Production'] }),
+    'suggestions.get': () => ({
+      departments: ['Engineering', 'Finance'],
+      projects: ['Chatbot'],
+      environments: ['Production']
+    }),
     'keys.list': () => ({ items: [], total: 0 }),
     ...extra
   })
@@ -48,7 +56,8 @@ function resourceSelect(wrapper: VueWrapper) {
   const nodeProps = (o: SelectOption) => (select.props('nodeProps') as (o: SelectOption) => Record<string, unknown>)(o)
   const renderLabel = (o: SelectOption) => (select.props('renderLabel') as (o: SelectOption) => VNodeChild)(o)
   // Read afresh on every call: the options are recomputed after each choice.
-  const choices = () => (select.props('options') as SelectGroupOption[]).flatMap((g) => (g.children ?? []) as SelectOption[])
+  const choices = () =>
+    (select.props('options') as SelectGroupOption[]).flatMap((g) => (g.children ?? []) as SelectOption[])
   const find = (name: string) => {
     const o = choices().find((c) => c.label === name)
     if (!o) throw new Error(`no option "${name}"`)
@@ -59,7 +68,10 @@ function resourceSelect(wrapper: VueWrapper) {
     ariaDisabled: (name: string) => nodeProps(find(name))['aria-disabled'],
     text: (name: string) => mount({ render: () => h('div', [renderLabel(find(name))]) }).text(),
     choose: async (...names: string[]) => {
-      await (select.vm as unknown as { $emit: (e: string, v: unknown) => void }).$emit('update:value', names.map((n) => find(n).value))
+      await (select.vm as unknown as { $emit: (e: string, v: unknown) => void }).$emit(
+        'update:value',
+        names.map((n) => find(n).value)
+      )
       await settle()
     },
     value: () => select.props('value')
@@ -75,13 +87,27 @@ describe('Create dialog', () => {
     backend()
     mountInApp(KeyCreateDialog, { show: true })
     await settle()
-    for (const label of ['Name', 'Select Resources', 'Department Name', 'Project', 'Environment', 'Requestor', 'App ID (x-app-name)', 'Expires', 'Business Justification', 'Notes', 'Notify via Email']) {
+    for (const label of [
+      'Name',
+      'Select Resources',
+      'Department Name',
+      'Project',
+      'Environment',
+      'Requestor',
+      'App ID (x-app-name)',
+      'Expires',
+      'Business Justification',
+      'Notes',
+      'Notify via Email'
+    ]) {
       expect(screenText()).toContain(label)
     }
     expect(screenText()).not.toContain('Remove:')
 
     await type('create-name', 'Billing bot#1')
-    expect(screenText()).toContain('Name may contain only letters (A-Z, a-z) and digits (0-9), no spaces or special characters. Remove: space, "#".')
+    expect(screenText()).toContain(
+      'Name may contain only letters (A-Z, a-z) and digits (0-9), no spaces or special characters. Remove: space, "#".'
+    )
     await type('create-name', 'BillingBot1')
     expect(screenText()).not.toContain('Remove:')
     await type('create-name', '')
@@ -97,7 +123,9 @@ describe('Create dialog', () => {
     await type('create-notifyEmail', 'not-an-email')
     expect(screenText()).toContain('Notify via Email must be one valid email address, like name@example.com.')
     await type('create-appId', ' chatbot')
-    expect(screenText()).toContain('App ID (x-app-name) has leading or trailing spaces; remove them. It is compared exactly.')
+    expect(screenText()).toContain(
+      'App ID (x-app-name) has leading or trailing spaces; remove them. It is compared exactly.'
+    )
     await type('create-appId', 'chatbot')
     expect(screenText()).not.toContain('leading or trailing spaces')
   })
@@ -112,7 +140,9 @@ describe('Create dialog', () => {
     expect(select.text('gpt-4o · PYG')).not.toContain('already chosen')
     await select.choose('gpt-4o · TPM')
     expect(select.ariaDisabled('gpt-4o · PYG')).toBe(true)
-    expect(select.text('gpt-4o · PYG')).toContain('gpt-4o is already chosen under TPM; a key may use a model under one resource type only.')
+    expect(select.text('gpt-4o · PYG')).toContain(
+      'gpt-4o is already chosen under TPM; a key may use a model under one resource type only.'
+    )
     // The chosen one and another model are untouched by the rule.
     expect(select.ariaDisabled('gpt-4o · TPM')).toBe(false)
     expect(select.ariaDisabled('claude-sonnet-4 · PYG')).toBe(false)
@@ -123,7 +153,10 @@ describe('Create dialog', () => {
   })
 
   it('does not call the core while a field is invalid, and sends every field once valid', async () => {
-    const created = apiKey({ name: 'BillingBot1', resources: [{ id: 'r_tpm', model: 'gpt-4o', type: 'TPM', status: 'active' }] })
+    const created = apiKey({
+      name: 'BillingBot1',
+      resources: [{ id: 'r_tpm', model: 'gpt-4o', type: 'TPM', status: 'active' }]
+    })
     const api = backend({ 'keys.create': () => ({ key: created, secret: 'kw_SecretSecretSecretSecretSecret01' }) })
     const { wrapper } = mountInApp(KeyCreateDialog, { show: true })
     await settle()
@@ -161,16 +194,23 @@ describe('Create dialog', () => {
       }
     ])
     const dialog = wrapper.findComponent(KeyCreateDialog)
-    expect(dialog.emitted('created')?.[0]?.[0]).toMatchObject({ key: { name: 'BillingBot1' }, secret: 'kw_SecretSecretSecretSecretSecret01' })
+    expect(dialog.emitted('created')?.[0]?.[0]).toMatchObject({
+      key: { name: 'BillingBot1' },
+      secret: 'kw_SecretSecretSecretSecretSecret01'
+    })
     expect(dialog.emitted('update:show')?.at(-1)).toEqual([false])
   })
 
   it("puts the core's field errors on the fields (a taken name)", async () => {
     backend({
       'keys.create': () => {
-        throw new KeywardError('CONFLICT', 'A key named "BillingBot1" already exists (names are unique, ignoring case). Choose another name.', {
-          name: '"BillingBot1" is taken.'
-        })
+        throw new KeywardError(
+          'CONFLICT',
+          'A key named "BillingBot1" already exists (names are unique, ignoring case). Choose another name.',
+          {
+            name: '"BillingBot1" is taken.'
+          }
+        )
       }
     })
     mountInApp(KeyCreateDialog, { show: true })
@@ -185,7 +225,12 @@ describe('Create dialog', () => {
   })
 
   it('asks for confirmation before making an administrator key, which then takes no resources', async () => {
-    const api = backend({ 'keys.create': () => ({ key: apiKey({ kind: 'admin', name: 'Automation' }), secret: 'kwa_SecretSecretSecretSecretSecret1' }) })
+    const api = backend({
+      'keys.create': () => ({
+        key: apiKey({ kind: 'admin', name: 'Automation' }),
+        secret: 'kwa_SecretSecretSecretSecretSecret1'
+      })
+    })
     const { wrapper } = mountInApp(KeyCreateDialog, { show: true })
     await settle()
     await resourceSelect(wrapper).choose('gpt-4o · TPM')

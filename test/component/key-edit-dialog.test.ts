@@ -50,7 +50,9 @@ describe('Edit dialog', () => {
     await type('edit-notes', '')
     button('Save').click()
     await settle()
-    expect(api.callsTo('keys.edit').map((c) => c.input)).toEqual([{ key: 'k_test1', changes: { name: 'ChatbotProd2', notes: null } }])
+    expect(api.callsTo('keys.edit').map((c) => c.input)).toEqual([
+      { key: 'k_test1', changes: { name: 'ChatbotProd2', notes: null } }
+    ])
   })
 
   it('does not save while the name breaks the rule', async () => {
@@ -67,9 +69,13 @@ describe('Edit dialog', () => {
   it('puts the core’s field error on the field it names (changes.name → Name)', async () => {
     backend({
       'keys.edit': () => {
-        throw new KeywardError('CONFLICT', 'A key named "Billing" already exists (names are unique, ignoring case). Choose another name.', {
-          'changes.name': '"Billing" is taken.'
-        })
+        throw new KeywardError(
+          'CONFLICT',
+          'A key named "Billing" already exists (names are unique, ignoring case). Choose another name.',
+          {
+            'changes.name': '"Billing" is taken.'
+          }
+        )
       }
     })
     mountInApp(KeyEditDialog, { show: true, apiKey: key })

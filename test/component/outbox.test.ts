@@ -5,7 +5,8 @@ import type { FlushResult, OutboxItem, SmtpSettings } from '@shared/types'
 import OutboxView from '@renderer/views/OutboxView.vue'
 import { fakeClient, mountInApp, screenText, settle } from './helpers'
 
-const REFUSED = 'The SMTP server refused the login (535 Invalid username or password): check the user name and password.'
+const REFUSED =
+  'The SMTP server refused the login (535 Invalid username or password): check the user name and password.'
 
 function message(id: number, extra: Partial<OutboxItem> = {}): OutboxItem {
   return {
@@ -22,7 +23,15 @@ function message(id: number, extra: Partial<OutboxItem> = {}): OutboxItem {
   }
 }
 
-const SMTP: SmtpSettings = { host: 'smtp.example.com', port: 587, security: 'starttls', user: 'mailer', from: 'keyward@example.com', passwordSet: true, passwordStorage: 'os' }
+const SMTP: SmtpSettings = {
+  host: 'smtp.example.com',
+  port: 587,
+  security: 'starttls',
+  user: 'mailer',
+  from: 'keyward@example.com',
+  passwordSet: true,
+  passwordStorage: 'os'
+}
 
 /**
  * An outbox host in miniature: lists newest first with the contract's status filter, retry makes a
@@ -34,14 +43,18 @@ function outboxHost(start: OutboxItem[], options: { smtp?: SmtpSettings; refuse?
     'notify.settings.get': () => options.smtp ?? SMTP,
     'notify.outbox': (input) => {
       const v = OutboxListInput.parse(input)
-      const listed = items.filter((m) => !v.status || m.status === v.status).sort((a, b) => b.id - a.id).slice(0, v.limit)
+      const listed = items
+        .filter((m) => !v.status || m.status === v.status)
+        .sort((a, b) => b.id - a.id)
+        .slice(0, v.limit)
       // A copy, as IPC and HTTP deliver one: the screen never shares objects with the host.
       return { items: structuredClone(listed) }
     },
     'notify.retry': ({ id }) => {
       const m = items.find((x) => x.id === id)
       if (!m) throw new KeywardError('NOT_FOUND', `No outbox message ${id}.`)
-      if (m.status === 'sent') throw new KeywardError('CONFLICT', `Message ${id} was already delivered; it is not sent twice.`)
+      if (m.status === 'sent')
+        throw new KeywardError('CONFLICT', `Message ${id} was already delivered; it is not sent twice.`)
       Object.assign(m, { status: 'pending', attempts: 0 })
       return { item: structuredClone(m) }
     },
@@ -51,7 +64,13 @@ function outboxHost(start: OutboxItem[], options: { smtp?: SmtpSettings; refuse?
         if (options.refuse) {
           Object.assign(m, { attempts: m.attempts + 1, lastError: options.refuse })
         } else {
-          Object.assign(m, { status: 'sent', attempts: m.attempts + 1, lastError: null, sentAt: '2026-06-01T12:05:00.000Z', nextAttemptAt: null })
+          Object.assign(m, {
+            status: 'sent',
+            attempts: m.attempts + 1,
+            lastError: null,
+            sentAt: '2026-06-01T12:05:00.000Z',
+            nextAttemptAt: null
+          })
           sent++
         }
       }
@@ -67,7 +86,9 @@ function outboxHost(start: OutboxItem[], options: { smtp?: SmtpSettings; refuse?
 }
 
 function rows(): HTMLTableRowElement[] {
-  return [...document.querySelectorAll<HTMLTableRowElement>('[data-testid="outbox-table"] tbody tr')].filter((r) => r.querySelector('td'))
+  return [...document.querySelectorAll<HTMLTableRowElement>('[data-testid="outbox-table"] tbody tr')].filter((r) =>
+    r.querySelector('td')
+  )
 }
 
 function row(to: string): HTMLTableRowElement {
@@ -86,7 +107,8 @@ async function click(el: HTMLElement | undefined): Promise<void> {
   await settle()
 }
 
-const flushResult = () => document.querySelector('[data-testid="flush-result"]')?.textContent?.replace(/\s+/g, ' ') ?? null
+const flushResult = () =>
+  document.querySelector('[data-testid="flush-result"]')?.textContent?.replace(/\s+/g, ' ') ?? null
 
 afterEach(() => {
   document.body.innerHTML = ''
@@ -97,7 +119,12 @@ describe('Outbox screen', () => {
     outboxHost([
       message(1, { status: 'sent', attempts: 1, sentAt: '2026-06-01T12:01:00.000Z', nextAttemptAt: null }),
       message(2, { status: 'failed', attempts: 3, lastError: REFUSED, nextAttemptAt: null }),
-      message(3, { status: 'pending', attempts: 1, lastError: 'Nothing answered at 127.0.0.1:2525 (connection refused).', nextAttemptAt: '2999-01-01T00:00:00.000Z' }),
+      message(3, {
+        status: 'pending',
+        attempts: 1,
+        lastError: 'Nothing answered at 127.0.0.1:2525 (connection refused).',
+        nextAttemptAt: '2999-01-01T00:00:00.000Z'
+      }),
       message(4, { status: 'sending', attempts: 1, nextAttemptAt: null })
     ])
     mountInApp(OutboxView)
@@ -120,20 +147,29 @@ describe('Outbox screen', () => {
 
     expect(buttonIn(row('person1@'), 'Retry now')).toBeUndefined()
     expect(buttonIn(row('person2@'), 'Retry now')).toBeDefined()
-    expect(buttonIn(row('person3@'), 'Retry now')!.getAttribute('aria-label')).toBe('Retry now: alert to person3@example.com')
+    expect(buttonIn(row('person3@'), 'Retry now')!.getAttribute('aria-label')).toBe(
+      'Retry now: alert to person3@example.com'
+    )
     expect(buttonIn(row('person4@'), 'Retry now')).toBeUndefined()
     expect(buttonIn(row('person4@'), 'Discard')!.disabled).toBe(true)
     expect(buttonIn(row('person1@'), 'Discard')!.disabled).toBe(false)
   })
 
   it('filters by status on the host', async () => {
-    const host = outboxHost([message(1, { status: 'sent', sentAt: '2026-06-01T12:01:00.000Z' }), message(2, { status: 'failed', attempts: 3, lastError: REFUSED })])
+    const host = outboxHost([
+      message(1, { status: 'sent', sentAt: '2026-06-01T12:01:00.000Z' }),
+      message(2, { status: 'failed', attempts: 3, lastError: REFUSED })
+    ])
     mountInApp(OutboxView)
     await settle()
     await click(document.querySelector<HTMLInputElement>('[data-testid="outbox-status-filter"] input[value="failed"]')!)
     expect(host.callsTo('notify.outbox').at(-1)!.input).toEqual({ status: 'failed', limit: 500 })
-    expect(rows().map((r) => r.querySelector('td')!.textContent)).toEqual(['person2@example.comKeyward: API key "Key2" was created'])
-    await click(document.querySelector<HTMLInputElement>('[data-testid="outbox-status-filter"] input[value="pending"]')!)
+    expect(rows().map((r) => r.querySelector('td')!.textContent)).toEqual([
+      'person2@example.comKeyward: API key "Key2" was created'
+    ])
+    await click(
+      document.querySelector<HTMLInputElement>('[data-testid="outbox-status-filter"] input[value="pending"]')!
+    )
     expect(host.callsTo('notify.outbox').at(-1)!.input).toEqual({ status: 'pending', limit: 500 })
     expect(screenText()).toContain('No pending messages.')
     await click(document.querySelector<HTMLInputElement>('[data-testid="outbox-status-filter"] input[value="all"]')!)
@@ -157,7 +193,10 @@ describe('Outbox screen', () => {
     mountInApp(OutboxView)
     await settle()
     await click(buttonIn(row('person7@'), 'Retry now'))
-    expect(host.calls.map((c) => c.op).filter((op) => op === 'notify.retry' || op === 'notify.flush')).toEqual(['notify.retry', 'notify.flush'])
+    expect(host.calls.map((c) => c.op).filter((op) => op === 'notify.retry' || op === 'notify.flush')).toEqual([
+      'notify.retry',
+      'notify.flush'
+    ])
     expect(host.callsTo('notify.retry')[0]!.input).toEqual({ id: 7 })
     expect(flushResult()).toContain('Sent 1, failed 0, 0 messages still pending.')
     expect(row('person7@').textContent).toContain('Sent')
@@ -173,7 +212,10 @@ describe('Outbox screen', () => {
       'notify.retry': () => {
         // Another sender (keyward serve on the same file) took it meanwhile.
         status = 'sending'
-        throw new KeywardError('CONFLICT', 'Message 8 is being sent right now, so it cannot be retried. Wait a moment and look at the outbox again.')
+        throw new KeywardError(
+          'CONFLICT',
+          'Message 8 is being sent right now, so it cannot be retried. Wait a moment and look at the outbox again.'
+        )
       }
     })
     mountInApp(OutboxView)
@@ -218,7 +260,11 @@ describe('Outbox screen', () => {
     const host = fakeClient({
       'notify.settings.get': () => SMTP,
       'notify.outbox': () => {
-        if (down) throw new KeywardError('INTERNAL', 'Cannot reach the Keyward server. Check that it is still running, then try again.')
+        if (down)
+          throw new KeywardError(
+            'INTERNAL',
+            'Cannot reach the Keyward server. Check that it is still running, then try again.'
+          )
         return { items }
       }
     })

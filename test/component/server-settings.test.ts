@@ -23,7 +23,10 @@ const verifyUrl = () => document.querySelector('[data-testid="server-verify-url"
  * A host that keeps settings (the desktop app's main), applying settings.set as main does. Its
  * local server's state is `server.current`, which the test moves as main's would move.
  */
-function desktopHost(start: Partial<AppSettings> = {}, server: { current: LocalServerStatus } = { current: { state: 'off' } }) {
+function desktopHost(
+  start: Partial<AppSettings> = {},
+  server: { current: LocalServerStatus } = { current: { state: 'off' } }
+) {
   let settings: AppSettings = { ...DEFAULT_APP_SETTINGS, ...start }
   return fakeClient({
     'settings.get': () => settings,
@@ -61,7 +64,9 @@ afterEach(() => {
 
 describe('Settings → Local server: what the server is doing', () => {
   it('shows each state main reports beside the switch: running on its URL, starting, failed with the reason, off', async () => {
-    const server: { current: LocalServerStatus } = { current: { state: 'running', url: 'http://127.0.0.1:8787', port: 8787 } }
+    const server: { current: LocalServerStatus } = {
+      current: { state: 'running', url: 'http://127.0.0.1:8787', port: 8787 }
+    }
     desktopHost({ serverEnabled: true }, server)
     mountSection({})
     await useSettingsStore().load()
@@ -72,7 +77,11 @@ describe('Settings → Local server: what the server is doing', () => {
     // The status sits in the switch's row.
     expect(statusLine()!.parentElement!.querySelector('[role="switch"]')).not.toBeNull()
 
-    server.current = { state: 'failed', port: 8787, message: 'Port 8787 on 127.0.0.1 is already in use. Choose another port.' }
+    server.current = {
+      state: 'failed',
+      port: 8787,
+      message: 'Port 8787 on 127.0.0.1 is already in use. Choose another port.'
+    }
     await pollFor(10_000)
     expect(statusText()).toBe('Failed: Port 8787 on 127.0.0.1 is already in use. Choose another port.')
     expect(statusLine()!.getAttribute('data-state')).toBe('failed')
@@ -157,7 +166,9 @@ describe('Settings → Local server', () => {
     await settle()
     const toggle = document.querySelector('[role="switch"]') as HTMLElement
     expect(toggle.getAttribute('aria-labelledby')).toBe('server-enabled-label')
-    expect(document.getElementById('server-enabled-label')!.textContent!.trim()).toBe('Run the verification server on this computer')
+    expect(document.getElementById('server-enabled-label')!.textContent!.trim()).toBe(
+      'Run the verification server on this computer'
+    )
     expect(toggle.getAttribute('aria-checked')).toBe('false')
     expect(verifyUrl()).toBe('http://127.0.0.1:8787/v1/keys/verify')
     expect(screenText()).toContain('It binds to 127.0.0.1 (loopback) only')
@@ -204,7 +215,10 @@ describe('Settings → Local server', () => {
   it('in the web console: no switch; it says where this console’s own server verifies keys', async () => {
     const api = fakeWebConsole({
       'settings.get': () => {
-        throw new KeywardError('NOT_FOUND', '"settings.get" belongs to the desktop app on its own machine and is not available over HTTP.')
+        throw new KeywardError(
+          'NOT_FOUND',
+          '"settings.get" belongs to the desktop app on its own machine and is not available over HTTP.'
+        )
       }
     })
     mountSection({ origin: 'http://127.0.0.1:8787' })

@@ -44,9 +44,11 @@ describe('Show-once dialog', () => {
     expect(screenText()).toContain('Clipboard cleared. Click Copy to copy the key again.')
   })
 
-  it('never assumes the copy worked: the host\'s reason is shown, with Copy to try again', async () => {
+  it("never assumes the copy worked: the host's reason is shown, with Copy to try again", async () => {
     fakeClient({})
-    mountInApp(ShowOnceDialog, { reveal: reveal({ clipboard: { copied: false, reason: 'the system clipboard could not be written' } }) })
+    mountInApp(ShowOnceDialog, {
+      reveal: reveal({ clipboard: { copied: false, reason: 'the system clipboard could not be written' } })
+    })
     await settle()
     expect(screenText()).toContain('Not copied: the system clipboard could not be written. Use Copy.')
     expect(screenText()).not.toContain('Copied;')
@@ -54,7 +56,9 @@ describe('Show-once dialog', () => {
 
   it('Copy asks the host to copy the secret it holds for this key, by id only, and shows its answer', async () => {
     const api = fakeClient({ 'clipboard.copySecret': () => ({ copied: true, clearsInSeconds: 45 }) })
-    mountInApp(ShowOnceDialog, { reveal: reveal({ clipboard: { copied: false, reason: 'the system clipboard could not be written' } }) })
+    mountInApp(ShowOnceDialog, {
+      reveal: reveal({ clipboard: { copied: false, reason: 'the system clipboard could not be written' } })
+    })
     await settle()
     button('Copy').click()
     await settle()
@@ -65,12 +69,16 @@ describe('Show-once dialog', () => {
   })
 
   it('a Copy the host could not do says why, and what the user can do instead', async () => {
-    fakeClient({ 'clipboard.copySecret': () => ({ copied: false, reason: 'Keyward no longer holds this key\'s secret' }) })
+    fakeClient({
+      'clipboard.copySecret': () => ({ copied: false, reason: "Keyward no longer holds this key's secret" })
+    })
     mountInApp(ShowOnceDialog, { reveal: reveal() })
     await settle()
     button('Copy').click()
     await settle()
-    expect(screenText()).toContain("Not copied: Keyward no longer holds this key's secret. Select the key above and copy it yourself.")
+    expect(screenText()).toContain(
+      "Not copied: Keyward no longer holds this key's secret. Select the key above and copy it yourself."
+    )
   })
 
   it('says so when the clipboard is never cleared (0 seconds)', async () => {
@@ -94,7 +102,11 @@ describe('Show-once dialog', () => {
     props.reveal = null
     await settle()
     expect(document.body.innerHTML).not.toContain(SECRET)
-    expect(JSON.stringify((dialog.vm as unknown as { $: { setupState: Record<string, unknown> } }).$.setupState, (_k, v) => (typeof v === 'function' ? undefined : v))).not.toContain(SECRET)
+    expect(
+      JSON.stringify((dialog.vm as unknown as { $: { setupState: Record<string, unknown> } }).$.setupState, (_k, v) =>
+        typeof v === 'function' ? undefined : v
+      )
+    ).not.toContain(SECRET)
     wrapper.unmount()
     await settle()
     expect(api.callsTo('clipboard.release')).toHaveLength(1)
@@ -111,10 +123,13 @@ describe('Show-once dialog', () => {
     expect(api.callsTo('clipboard.release')).toHaveLength(1)
   })
 
-  it('in the web console nothing was copied yet; Copy uses this browser\'s clipboard and asks the server nothing', async () => {
+  it("in the web console nothing was copied yet; Copy uses this browser's clipboard and asks the server nothing", async () => {
     const web = fakeWebConsole({})
     const written: string[] = []
-    Object.defineProperty(navigator, 'clipboard', { value: { writeText: async (text: string) => void written.push(text) }, configurable: true })
+    Object.defineProperty(navigator, 'clipboard', {
+      value: { writeText: async (text: string) => void written.push(text) },
+      configurable: true
+    })
     const { wrapper } = mountInApp(ShowOnceDialog, { reveal: reveal({ clipboard: null }) })
     await settle()
     expect(screenText()).toContain('Not copied yet: click Copy to put the key on your clipboard.')

@@ -25,7 +25,7 @@ describe('Web console sign-in', () => {
     expect(signedIn.value).toBe(false)
   })
 
-  it('a 401 later signs the console out, with the server\'s reason', async () => {
+  it("a 401 later signs the console out, with the server's reason", async () => {
     fakeWebConsole({
       'resources.list': () => ({ items: [] }),
       'keys.list': () => {
@@ -44,7 +44,10 @@ describe('Web console sign-in', () => {
   it('a refused key never opens the console: one check, and its reason stays on screen', async () => {
     const api = fakeWebConsole({
       'resources.list': () => {
-        throw new KeywardError('FORBIDDEN', 'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).')
+        throw new KeywardError(
+          'FORBIDDEN',
+          'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).'
+        )
       }
     })
     signedIn.value = false
@@ -62,7 +65,9 @@ describe('Web console sign-in', () => {
     mountInApp(SignInView)
     await submit('kwa_good')
     expect(signedIn.value).toBe(true)
-    expect(api.requests).toEqual([{ url: '/v1/admin/rpc/resources.list', headers: expect.objectContaining({ authorization: 'Bearer kwa_good' }) }])
+    expect(api.requests).toEqual([
+      { url: '/v1/admin/rpc/resources.list', headers: expect.objectContaining({ authorization: 'Bearer kwa_good' }) }
+    ])
     expect((document.getElementById('admin-key') as HTMLInputElement | null)?.value ?? '').toBe('')
   })
 })

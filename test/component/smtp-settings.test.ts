@@ -11,7 +11,10 @@ const STORED_PASSWORD = 'Stored-Relay-Secret-42'
  * A host applying notify.settings.* as the real handlers do: settings are replaced, the password
  * is write-only (undefined keeps it, null removes it) and only `passwordSet` comes back.
  */
-function smtpHost(start: Partial<SmtpSettings> = {}, options: { password?: string | null; test?: () => TestEmailResult } = {}) {
+function smtpHost(
+  start: Partial<SmtpSettings> = {},
+  options: { password?: string | null; test?: () => TestEmailResult } = {}
+) {
   let password: string | null = options.password ?? null
   let settings: Omit<SmtpSettings, 'passwordSet'> = {
     host: null,
@@ -60,10 +63,17 @@ async function click(text: string): Promise<void> {
   await settle()
 }
 
-const passwordState = () => document.querySelector('[data-testid="password-state"]')!.textContent!.replace(/\s+/g, ' ').trim()
+const passwordState = () =>
+  document.querySelector('[data-testid="password-state"]')!.textContent!.replace(/\s+/g, ' ').trim()
 const storageWarning = () => document.querySelector('[data-testid="password-storage-warning"]')?.textContent ?? null
 
-const CONFIGURED: Partial<SmtpSettings> = { host: 'smtp.example.com', port: 587, security: 'starttls', user: 'mailer', from: 'keyward@example.com' }
+const CONFIGURED: Partial<SmtpSettings> = {
+  host: 'smtp.example.com',
+  port: 587,
+  security: 'starttls',
+  user: 'mailer',
+  from: 'keyward@example.com'
+}
 
 afterEach(() => {
   document.body.innerHTML = ''
@@ -103,7 +113,9 @@ describe('Settings → Email', () => {
     await type('smtp-from', 'keyward@')
     expect(screenText()).toContain('From must be one valid email address, like keyward@example.com.')
     // The same words the host would answer with.
-    expect(SmtpSettingsInput.safeParse({ host: ' ', port: 70000, from: 'keyward@' }).error!.issues.map((i) => i.message)).toEqual([
+    expect(
+      SmtpSettingsInput.safeParse({ host: ' ', port: 70000, from: 'keyward@' }).error!.issues.map((i) => i.message)
+    ).toEqual([
       'SMTP host is required, e.g. smtp.example.com.',
       'SMTP port must be 1 to 65535.',
       'From must be one valid email address, like keyward@example.com.'
@@ -119,7 +131,14 @@ describe('Settings → Email', () => {
     expect(screenText()).not.toContain('must be')
     await click('Save')
     expect(api.callsTo('notify.settings.set').map((c) => c.input)).toEqual([
-      { host: 'smtp.example.com', port: 587, security: 'starttls', user: null, from: 'keyward@example.com', password: undefined }
+      {
+        host: 'smtp.example.com',
+        port: 587,
+        security: 'starttls',
+        user: null,
+        from: 'keyward@example.com',
+        password: undefined
+      }
     ])
   })
 
@@ -201,8 +220,11 @@ describe('Settings → Email', () => {
     expect(screenText()).toContain('No secure storage on this computer: the password cannot be saved.')
   })
 
-  it('Send test email checks the address, then reports the server\'s answer as success or error', async () => {
-    let answer: TestEmailResult = { ok: false, message: 'The SMTP server refused the login (535 Invalid username or password): check the user name and password.' }
+  it("Send test email checks the address, then reports the server's answer as success or error", async () => {
+    let answer: TestEmailResult = {
+      ok: false,
+      message: 'The SMTP server refused the login (535 Invalid username or password): check the user name and password.'
+    }
     const api = smtpHost(CONFIGURED, { password: STORED_PASSWORD, test: () => answer })
     mountInApp(SmtpSettingsSection)
     await settle()
@@ -219,7 +241,10 @@ describe('Settings → Email', () => {
     expect(result().textContent).toContain('The SMTP server refused the login (535 Invalid username or password)')
     expect(result().getAttribute('data-outcome')).toBe('not-sent')
 
-    answer = { ok: true, message: 'The SMTP server at smtp.example.com:587 accepted the message for me@example.com. It answered: "250 OK".' }
+    answer = {
+      ok: true,
+      message: 'The SMTP server at smtp.example.com:587 accepted the message for me@example.com. It answered: "250 OK".'
+    }
     await click('Send test email')
     expect(result().textContent).toContain('Test email sent')
     expect(result().textContent).toContain('accepted the message for me@example.com')

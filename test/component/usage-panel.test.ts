@@ -8,8 +8,23 @@ import { apiKey, fakeClient, mountInApp, screenText, settle } from './helpers'
 /** A fixed "now", mid-hour and mid-minute, so every range's edges are visible in the queries. */
 const NOW = Date.parse('2026-11-27T10:42:30.000Z')
 
-function row(bucket: string, model: string, requests: number, promptTokens: number, completionTokens: number): UsageRow {
-  return { bucket, keyId: 'k_test1', keyName: 'ChatbotProd', model, requests, promptTokens, completionTokens, totalTokens: promptTokens + completionTokens }
+function row(
+  bucket: string,
+  model: string,
+  requests: number,
+  promptTokens: number,
+  completionTokens: number
+): UsageRow {
+  return {
+    bucket,
+    keyId: 'k_test1',
+    keyName: 'ChatbotProd',
+    model,
+    requests,
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens
+  }
 }
 
 const DAY_ROWS = [
@@ -40,7 +55,8 @@ function stubCanvasContext(): () => void {
     return new Proxy(
       {},
       {
-        get: (_t, name) => (state.has(name) ? state.get(name) : name === 'measureText' ? () => ({ width: 8 }) : () => undefined),
+        get: (_t, name) =>
+          state.has(name) ? state.get(name) : name === 'measureText' ? () => ({ width: 8 }) : () => undefined,
         set: (_t, name, value) => (state.set(name, value), true)
       }
     )
@@ -63,17 +79,40 @@ afterEach(() => {
 
 describe('usage series', () => {
   it('aligns each range on UTC boundaries, with the bucket holding "now" last', () => {
-    expect(rangeWindow(usageRange('hour'), NOW)).toEqual({ start: Date.parse('2026-11-27T09:43:00Z'), end: Date.parse('2026-11-27T10:43:00Z') })
-    expect(rangeWindow(usageRange('day'), NOW)).toEqual({ start: Date.parse('2026-11-26T11:00:00Z'), end: Date.parse('2026-11-27T11:00:00Z') })
-    expect(rangeWindow(usageRange('week'), NOW)).toEqual({ start: Date.parse('2026-11-21T00:00:00Z'), end: Date.parse('2026-11-28T00:00:00Z') })
+    expect(rangeWindow(usageRange('hour'), NOW)).toEqual({
+      start: Date.parse('2026-11-27T09:43:00Z'),
+      end: Date.parse('2026-11-27T10:43:00Z')
+    })
+    expect(rangeWindow(usageRange('day'), NOW)).toEqual({
+      start: Date.parse('2026-11-26T11:00:00Z'),
+      end: Date.parse('2026-11-27T11:00:00Z')
+    })
+    expect(rangeWindow(usageRange('week'), NOW)).toEqual({
+      start: Date.parse('2026-11-21T00:00:00Z'),
+      end: Date.parse('2026-11-28T00:00:00Z')
+    })
   })
 
   it('gives every bucket a bar (zero when unused), sums models per bucket, and leaves out rows outside the window', () => {
     const range = usageRange('day')
-    const series = usageSeries([...DAY_ROWS, row('2026-11-27T10:00:00.000Z', 'claude-sonnet-4', 1, 5, 5), row('2026-11-26T10:00:00.000Z', 'gpt-4o', 9, 9, 9)], range, NOW)
+    const series = usageSeries(
+      [
+        ...DAY_ROWS,
+        row('2026-11-27T10:00:00.000Z', 'claude-sonnet-4', 1, 5, 5),
+        row('2026-11-26T10:00:00.000Z', 'gpt-4o', 9, 9, 9)
+      ],
+      range,
+      NOW
+    )
     expect(series.buckets).toHaveLength(24)
     expect(series.buckets[0]!.at).toBe(Date.parse('2026-11-26T11:00:00Z'))
-    expect(series.buckets[23]).toEqual({ at: Date.parse('2026-11-27T10:00:00Z'), requests: 3, promptTokens: 805, completionTokens: 255, totalTokens: 1060 })
+    expect(series.buckets[23]).toEqual({
+      at: Date.parse('2026-11-27T10:00:00Z'),
+      requests: 3,
+      promptTokens: 805,
+      completionTokens: 255,
+      totalTokens: 1060
+    })
     expect(series.buckets[1]!.promptTokens).toBe(1000)
     expect(series.buckets.filter((b) => b.totalTokens === 0)).toHaveLength(21)
     expect(series.totals).toEqual({ requests: 5, promptTokens: 1905, completionTokens: 305, totalTokens: 2210 })
@@ -85,7 +124,10 @@ describe('usage series', () => {
 })
 
 describe('Usage panel', () => {
-  const key = apiKey({ lastUsedAt: '2026-11-27T10:40:00.000Z', resources: [{ id: 'r_1', model: 'gpt-4o', type: 'TPM', status: 'active' }] })
+  const key = apiKey({
+    lastUsedAt: '2026-11-27T10:40:00.000Z',
+    resources: [{ id: 'r_1', model: 'gpt-4o', type: 'TPM', status: 'active' }]
+  })
 
   it('asks the registry for this key over the last 24 hours and shows the totals, the chart and a per-model breakdown', async () => {
     const api = fakeClient({ 'usage.report': () => ({ items: DAY_ROWS }), 'keys.get': () => ({ key }) })
@@ -117,7 +159,12 @@ describe('Usage panel', () => {
   it('"Last hour" asks per minute and "7 days" per UTC day, each for its own window', async () => {
     const api = fakeClient({
       'usage.report': (input) => ({
-        items: input.interval === 'per_minute' ? [row('2026-11-27T10:41:00.000Z', 'gpt-4o', 1, 40, 2)] : input.interval === 'per_day' ? [row('2026-11-22T00:00:00.000Z', 'gpt-4o', 7, 7000, 700)] : DAY_ROWS
+        items:
+          input.interval === 'per_minute'
+            ? [row('2026-11-27T10:41:00.000Z', 'gpt-4o', 1, 40, 2)]
+            : input.interval === 'per_day'
+              ? [row('2026-11-22T00:00:00.000Z', 'gpt-4o', 7, 7000, 700)]
+              : DAY_ROWS
       }),
       'keys.get': () => ({ key })
     })
@@ -126,13 +173,23 @@ describe('Usage panel', () => {
 
     rangeButton('Last hour').click()
     await settle()
-    expect(api.callsTo('usage.report').at(-1)!.input).toEqual({ key: 'k_test1', start: '2026-11-27T09:43:00.000Z', end: '2026-11-27T10:43:00.000Z', interval: 'per_minute' })
+    expect(api.callsTo('usage.report').at(-1)!.input).toEqual({
+      key: 'k_test1',
+      start: '2026-11-27T09:43:00.000Z',
+      end: '2026-11-27T10:43:00.000Z',
+      interval: 'per_minute'
+    })
     expect(figure('usage-total')).toBe('42')
     expect(document.querySelector('canvas')!.getAttribute('aria-label')).toContain('Tokens per minute')
 
     rangeButton('7 days').click()
     await settle()
-    expect(api.callsTo('usage.report').at(-1)!.input).toEqual({ key: 'k_test1', start: '2026-11-21T00:00:00.000Z', end: '2026-11-28T00:00:00.000Z', interval: 'per_day' })
+    expect(api.callsTo('usage.report').at(-1)!.input).toEqual({
+      key: 'k_test1',
+      start: '2026-11-21T00:00:00.000Z',
+      end: '2026-11-28T00:00:00.000Z',
+      interval: 'per_day'
+    })
     expect(figure('usage-requests')).toBe('7')
     expect(figure('usage-total')).toBe('7,700')
     expect(screenText()).toContain('Days are UTC days.')
@@ -171,14 +228,20 @@ describe('Usage panel', () => {
     fakeClient({ 'usage.report': () => ({ items: [] }), 'keys.get': () => ({ key: used }) })
     mountInApp(KeyUsagePanel, { show: true, apiKey: used })
     await settle()
-    expect(document.querySelector('[data-testid="usage-empty"]')!.textContent).toContain('No usage in the last 24 hours')
+    expect(document.querySelector('[data-testid="usage-empty"]')!.textContent).toContain(
+      'No usage in the last 24 hours'
+    )
   })
 
   it('a failed report is shown in words with a way to try again, which asks again', async () => {
     let fail = true
     const api = fakeClient({
       'usage.report': () => {
-        if (fail) throw new KeywardError('INTERNAL', 'Cannot reach the Keyward server. Check that it is still running, then try again.')
+        if (fail)
+          throw new KeywardError(
+            'INTERNAL',
+            'Cannot reach the Keyward server. Check that it is still running, then try again.'
+          )
         return { items: DAY_ROWS }
       },
       'keys.get': () => ({ key })
@@ -200,7 +263,8 @@ describe('Usage panel', () => {
     const other = apiKey({ id: 'k_other', name: 'InvoiceReader', lastUsedAt: null })
     let answer: (value: { items: UsageRow[] }) => void = () => {}
     const api = fakeClient({
-      'usage.report': (input) => (input.key === 'k_test1' ? { items: DAY_ROWS } : new Promise((resolve) => (answer = resolve))),
+      'usage.report': (input) =>
+        input.key === 'k_test1' ? { items: DAY_ROWS } : new Promise((resolve) => (answer = resolve)),
       'keys.get': (input) => ({ key: input.key === 'k_test1' ? key : other })
     })
     const { props } = mountInApp(KeyUsagePanel, { show: true, apiKey: key })

@@ -132,7 +132,9 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
   const rendererDir = join(outDir, 'renderer')
   const preloadFile = join(outDir, 'preload', 'index.js')
   if (!existsSync(join(rendererDir, 'index.html')) || !existsSync(preloadFile)) {
-    throw new Error(`No built app in ${outDir} (renderer/index.html and preload/index.js). Build it first: npm run build`)
+    throw new Error(
+      `No built app in ${outDir} (renderer/index.html and preload/index.js). Build it first: npm run build`
+    )
   }
   const preloadScript = pagePreload(preloadFile)
   const registry = TestRegistry.open(options.dbPath)
@@ -185,7 +187,10 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
 
   /** ipcMain in miniature: main registers its handlers here, exactly as in the app. */
   const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply>>()
-  const ipcMain: IpcMainLike = { handle: (channel, listener) => void handlers.set(channel, listener), removeHandler: (channel) => void handlers.delete(channel) }
+  const ipcMain: IpcMainLike = {
+    handle: (channel, listener) => void handlers.set(channel, listener),
+    removeHandler: (channel) => void handlers.delete(channel)
+  }
   let origin = ''
   registerOperations(ipcMain, {
     table,
@@ -216,7 +221,11 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     let html = readFileSync(join(rendererDir, 'index.html'), 'utf8')
     // A classic script in <head> runs before the page's module scripts, as a preload does.
     if (!webConsole) html = html.replace('<head>', '<head>\n    <script src="/__e2e/preload.js"></script>')
-    res.writeHead(200, { 'content-type': CONTENT_TYPES['.html']!, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES['.html']!,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff'
+    })
     res.end(html)
   }
 
@@ -227,7 +236,11 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     }
     const relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname)).replace(/^([/\\])+/, '')
     const file = resolve(rendererDir, relative)
-    if (!(file === rendererDir || file.startsWith(rendererDir + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+    if (
+      !(file === rendererDir || file.startsWith(rendererDir + sep)) ||
+      !existsSync(file) ||
+      !statSync(file).isFile()
+    ) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found')
       return
     }

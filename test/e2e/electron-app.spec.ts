@@ -29,7 +29,8 @@ function electronUnavailable(): string | null {
   if (!electronBinary()) {
     return 'Electron binary is not installed (node_modules/electron/dist is missing; `npm start` downloads it from github.com on first run)'
   }
-  if (!existsSync(ABI_BINDING)) return 'the Electron-ABI better-sqlite3 build (.electron-abi/better_sqlite3.node) is missing; run `npm start` once to build it'
+  if (!existsSync(ABI_BINDING))
+    return 'the Electron-ABI better-sqlite3 build (.electron-abi/better_sqlite3.node) is missing; run `npm start` once to build it'
   if (!existsSync(join(OUT, 'main', 'index.js'))) return 'the app is not built; run `npm run build`'
   return null
 }
@@ -38,7 +39,8 @@ test.describe('desktop app in Electron', () => {
   const reason = electronUnavailable()
   test.skip(reason !== null, `Skipped: ${reason}`)
   // The list reporter prints no skip reasons: say it once, where the run's output shows it.
-  if (reason !== null && !process.env.TEST_WORKER_INDEX) console.log(`electron-app.spec.ts: desktop app tests SKIPPED: ${reason}.`)
+  if (reason !== null && !process.env.TEST_WORKER_INDEX)
+    console.log(`electron-app.spec.ts: desktop app tests SKIPPED: ${reason}.`)
 
   let app: ElectronApplication
   let page: Page
@@ -233,7 +235,9 @@ test.describe('the built main bundle', () => {
   test('is CommonJS that loads without Electron-only or ESM-only requires left unresolved', () => {
     const bundle = readFileSync(join(OUT, 'main', 'index.js'), 'utf8')
     const required = [...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!)
-    const packages = [...new Set(required.filter((r) => !r.startsWith('.') && !r.startsWith('node:') && r !== 'electron'))]
+    const packages = [
+      ...new Set(required.filter((r) => !r.startsWith('.') && !r.startsWith('node:') && r !== 'electron'))
+    ]
     // Code-generation strings of ajv are not real requires; everything else must be a CJS-loadable package.
     const real = packages.filter((p) => !p.startsWith('ajv'))
     expect(real).not.toContain('electron-store')
@@ -252,12 +256,21 @@ test.describe('the built main bundle', () => {
       const appPath = join(dir, 'app')
       mkdirSync(join(appPath, '.electron-abi'), { recursive: true })
       // In Node the plain-Node driver stands in for the Electron-ABI one, at the path the app uses.
-      copyFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), join(appPath, '.electron-abi', 'better_sqlite3.node'))
+      copyFileSync(
+        join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+        join(appPath, '.electron-abi', 'better_sqlite3.node')
+      )
       const fake = join(dir, 'fake-electron.cjs')
       writeFileSync(fake, FAKE_ELECTRON)
       const child = spawn(process.execPath, ['-r', fake, join(OUT, 'main', 'index.js')], {
         cwd: ROOT,
-        env: { ...process.env, FAKE_APP_PATH: appPath, FAKE_OUT: OUT, KEYWARD_USER_DATA: join(dir, 'userData'), KEYWARD_DB: '' },
+        env: {
+          ...process.env,
+          FAKE_APP_PATH: appPath,
+          FAKE_OUT: OUT,
+          KEYWARD_USER_DATA: join(dir, 'userData'),
+          KEYWARD_DB: ''
+        },
         stdio: ['ignore', 'pipe', 'pipe']
       })
       let stdout = ''

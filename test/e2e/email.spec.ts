@@ -39,7 +39,11 @@ async function configureSmtp(page: Page, fields: { password?: string; user?: str
   await save.click()
   // Saved: the form is clean again and a new password has left the field.
   await expect(save).toBeDisabled()
-  await expect(page.getByText(fields.password ? 'Email settings saved; password saved' : 'Email settings saved', { exact: true }).last()).toBeVisible()
+  await expect(
+    page
+      .getByText(fields.password ? 'Email settings saved; password saved' : 'Email settings saved', { exact: true })
+      .last()
+  ).toBeVisible()
   if (fields.password) await expect(section.getByLabel('New password')).toHaveValue('')
 }
 
@@ -57,7 +61,10 @@ async function expectNoSecretAnywhere(app: KeywardApp, secret: string): Promise<
   expect(await app.piniaState()).not.toContain(secret)
 }
 
-test('SMTP set up in Settings, a test email, and a new key\'s alert delivered once from the Outbox, without its secret', async ({ app, page }) => {
+test("SMTP set up in Settings, a test email, and a new key's alert delivered once from the Outbox, without its secret", async ({
+  app,
+  page
+}) => {
   await app.open('settings')
   const section = smtpSection(page)
   await expect(section.getByTestId('password-state')).toHaveText('No password saved')
@@ -90,7 +97,9 @@ test('SMTP set up in Settings, a test email, and a new key\'s alert delivered on
   await section.getByRole('button', { name: 'Send test email' }).click()
   const result = section.getByTestId('test-email-result')
   await expect(result).toContainText('Test email sent')
-  await expect(result).toContainText(`The SMTP server at 127.0.0.1:${smtp.port} accepted the message for me@example.com.`)
+  await expect(result).toContainText(
+    `The SMTP server at 127.0.0.1:${smtp.port} accepted the message for me@example.com.`
+  )
   await expect(result).toContainText('250')
   const [testMail] = await smtp.waitForReceived(1)
   expect(testMail!.user).toBe(LOGIN.user)
@@ -139,7 +148,10 @@ test('SMTP set up in Settings, a test email, and a new key\'s alert delivered on
   await expectNoSecretAnywhere(app, secret)
 })
 
-test('a refused login shows the server\'s message in the Outbox; Retry now after fixing the password delivers once; Discard asks first', async ({ app, page }) => {
+test("a refused login shows the server's message in the Outbox; Retry now after fixing the password delivers once; Discard asks first", async ({
+  app,
+  page
+}) => {
   await app.open('settings')
   await configureSmtp(page, { password: 'wrong-password' })
   await app.nav('API Keys').click()
@@ -214,7 +226,9 @@ test.describe('where Linux has no keyring (basic_text)', () => {
   test('Settings warns that the password is only obfuscated, and still saves it', async ({ app, page }) => {
     await app.open('settings')
     const section = smtpSection(page)
-    await expect(section.getByTestId('password-storage-warning')).toContainText('The password is only obfuscated on this computer')
+    await expect(section.getByTestId('password-storage-warning')).toContainText(
+      'The password is only obfuscated on this computer'
+    )
     await configureSmtp(page, { password: LOGIN.pass })
     await expect(section.getByTestId('password-state')).toContainText('Password saved')
   })
@@ -239,7 +253,11 @@ test.describe('where the OS offers no secure storage', () => {
 
 for (const theme of ['light', 'dark'] as const) {
   test.describe(`screenshots (${theme})`, () => {
-    test.use({ viewport: { width: 1440, height: 900 }, colorScheme: theme, serverOptions: { passwordStorage: 'basic_text' } })
+    test.use({
+      viewport: { width: 1440, height: 900 },
+      colorScheme: theme,
+      serverOptions: { passwordStorage: 'basic_text' }
+    })
 
     test(`Settings → Email and the Outbox (${theme})`, async ({ app, page, server }) => {
       const rpc = async (op: OperationName, data: unknown) => {
@@ -248,16 +266,34 @@ for (const theme of ['light', 'dark'] as const) {
         return reply.ok ? reply.result : undefined
       }
       await rpc('settings.set', { theme })
-      const settings = { host: '127.0.0.1', port: smtp.port, security: 'none', user: LOGIN.user, from: 'keyward@example.com' }
+      const settings = {
+        host: '127.0.0.1',
+        port: smtp.port,
+        security: 'none',
+        user: LOGIN.user,
+        from: 'keyward@example.com'
+      }
       // One alert delivered, one refused three times (failed), one refused twice, one not tried yet.
       await rpc('notify.settings.set', { ...settings, password: LOGIN.pass })
-      server.registry.createKey({ name: 'SupportChatbot', department: 'Customer Support', notifyEmail: 'maya.patel@example.com' }, 'e2e-user')
+      server.registry.createKey(
+        { name: 'SupportChatbot', department: 'Customer Support', notifyEmail: 'maya.patel@example.com' },
+        'e2e-user'
+      )
       expect(await rpc('notify.flush', {})).toEqual({ sent: 1, failed: 0, pending: 0 })
       await rpc('notify.settings.set', { ...settings, password: 'expired-password' })
-      server.registry.createKey({ name: 'InvoiceExtractor', department: 'Finance', notifyEmail: 'omar.haddad@example.com' }, 'e2e-user')
-      server.registry.createKey({ name: 'ResearchNotebook', department: 'Data Science', notifyEmail: 'lena.fischer@example.com' }, 'e2e-user')
+      server.registry.createKey(
+        { name: 'InvoiceExtractor', department: 'Finance', notifyEmail: 'omar.haddad@example.com' },
+        'e2e-user'
+      )
+      server.registry.createKey(
+        { name: 'ResearchNotebook', department: 'Data Science', notifyEmail: 'lena.fischer@example.com' },
+        'e2e-user'
+      )
       for (let i = 0; i < 5; i++) await rpc('notify.flush', {})
-      server.registry.createKey({ name: 'CodeReviewBot', department: 'Engineering', notifyEmail: 'sam.okafor@example.com' }, 'e2e-user')
+      server.registry.createKey(
+        { name: 'CodeReviewBot', department: 'Engineering', notifyEmail: 'sam.okafor@example.com' },
+        'e2e-user'
+      )
 
       const shot = async (name: string, target: Page | Locator) => {
         mkdirSync(join(SCREENSHOTS, theme), { recursive: true })
@@ -291,7 +327,9 @@ for (const theme of ['light', 'dark'] as const) {
       await expect(page.getByTestId('send-now')).not.toHaveClass(/n-button--loading/)
       await expect(table.locator('.n-data-table-loading-wrapper')).toHaveCount(0)
       await shot('email-03-outbox', page)
-      await outboxRow(page, 'maya.patel@example.com').getByRole('button', { name: /^Discard/ }).click()
+      await outboxRow(page, 'maya.patel@example.com')
+        .getByRole('button', { name: /^Discard/ })
+        .click()
       await expect(page.getByRole('dialog').filter({ hasText: 'Discard the alert' })).toBeVisible()
       await shot('email-04-outbox-discard', page)
     })

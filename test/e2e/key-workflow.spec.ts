@@ -46,7 +46,9 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
     await page.getByRole('option', { name: 'gpt-4o · TPM', exact: true }).click()
     const pyg = page.getByRole('option', { name: 'gpt-4o · PYG', exact: true })
     await expect(pyg).toHaveAttribute('aria-disabled', 'true')
-    await expect(pyg).toContainText('gpt-4o is already chosen under TPM; a key may use a model under one resource type only.')
+    await expect(pyg).toContainText(
+      'gpt-4o is already chosen under TPM; a key may use a model under one resource type only.'
+    )
     await page.getByRole('option', { name: 'claude-sonnet-4 · PYG', exact: true }).click()
     await dialog.getByRole('heading', { name: 'Create API key', exact: true }).click()
     await app.fillCreateForm({
@@ -84,7 +86,17 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
 
     const row = app.keyRow('ChatbotProd')
     await expect(row).toBeVisible()
-    for (const text of ['gpt-4o · TPM', 'claude-sonnet-4 · PYG', 'Engineering', 'Support Chatbot', 'Production', 'Maya Patel', 'chatbot-api', 'Active', '2031']) {
+    for (const text of [
+      'gpt-4o · TPM',
+      'claude-sonnet-4 · PYG',
+      'Engineering',
+      'Support Chatbot',
+      'Production',
+      'Maya Patel',
+      'chatbot-api',
+      'Active',
+      '2031'
+    ]) {
       await expect(row).toContainText(text)
     }
   })
@@ -96,7 +108,9 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
     const pyg = dialog.getByRole('checkbox', { name: 'gpt-4o · PYG' })
     await expect(tpm).toHaveAttribute('aria-checked', 'true')
     await expect(pyg).toHaveAttribute('aria-disabled', 'true')
-    await expect(pyg).toHaveAccessibleDescription('gpt-4o is already chosen under TPM; a key may use a model under one resource type only.')
+    await expect(pyg).toHaveAccessibleDescription(
+      'gpt-4o is already chosen under TPM; a key may use a model under one resource type only.'
+    )
     await tpm.click()
     await expect(pyg).not.toHaveAttribute('aria-disabled', 'true')
     await pyg.click()
@@ -117,7 +131,9 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
     const name = dialog.getByLabel('Name', { exact: true })
     await expect(name).toHaveValue('ChatbotProd')
     await name.fill('Chatbot Prod!')
-    await expect(dialog).toContainText('Name may contain only letters (A-Z, a-z) and digits (0-9), no spaces or special characters. Remove: space, "!".')
+    await expect(dialog).toContainText(
+      'Name may contain only letters (A-Z, a-z) and digits (0-9), no spaces or special characters. Remove: space, "!".'
+    )
     await name.fill('ChatbotProd2')
     await expect(dialog).not.toContainText('Remove:')
     await dialog.getByRole('button', { name: 'Save' }).click()
@@ -127,7 +143,13 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
   })
 
   await test.step('a second key in another department and project', async () => {
-    await app.createKey({ name: 'InvoiceReader', resources: ['gpt-4o · TPM'], department: 'Finance', project: 'Accounts Payable', environment: 'Staging' })
+    await app.createKey({
+      name: 'InvoiceReader',
+      resources: ['gpt-4o · TPM'],
+      department: 'Finance',
+      project: 'Accounts Payable',
+      environment: 'Staging'
+    })
     await expect(app.keyRow('InvoiceReader')).toBeVisible()
     expect(await app.keyNames()).toEqual(['ChatbotProd2', 'InvoiceReader'])
   })
@@ -144,7 +166,9 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
     await expect.poll(() => app.keyNames()).toEqual(['InvoiceReader'])
     await expect(page.getByRole('search', { name: 'Filter API keys' })).toContainText('Accounts Payable')
     // The filter is in localStorage; no key data is.
-    const stored = await page.evaluate(() => JSON.stringify({ ...(globalThis as unknown as { localStorage: Record<string, string> }).localStorage }))
+    const stored = await page.evaluate(() =>
+      JSON.stringify({ ...(globalThis as unknown as { localStorage: Record<string, string> }).localStorage })
+    )
     expect(stored).toContain('Accounts Payable')
     expect(stored).not.toContain('InvoiceReader')
     await page.getByRole('button', { name: 'Clear filters' }).first().click()

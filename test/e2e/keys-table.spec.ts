@@ -6,7 +6,15 @@ test('pages and sorts on the server and never holds the whole registry', async (
   server.registry.addResource({ model: 'gpt-4o', type: 'PYG' }, 'e2e')
   for (let i = 0; i < 130; i++) {
     const n = String(i).padStart(3, '0')
-    server.registry.createKey({ name: `Service${n}`, department: i % 2 ? 'Engineering' : 'Finance', project: `Project${i % 5}`, resources: i % 3 ? ['gpt-4o:PYG'] : [] }, 'e2e')
+    server.registry.createKey(
+      {
+        name: `Service${n}`,
+        department: i % 2 ? 'Engineering' : 'Finance',
+        project: `Project${i % 5}`,
+        resources: i % 3 ? ['gpt-4o:PYG'] : []
+      },
+      'e2e'
+    )
   }
   const listCalls: unknown[] = []
   page.on('request', (r) => {
@@ -19,12 +27,18 @@ test('pages and sorts on the server and never holds the whole registry', async (
   expect((await app.keyNames())[0]).toBe('Service000')
   expect(listCalls.at(-1)).toMatchObject({ sort: 'name', desc: false, limit: 25, offset: 0 })
 
-  await page.getByRole('listitem', { name: '3' }).or(page.locator('.n-pagination-item', { hasText: /^3$/ })).first().click()
+  await page
+    .getByRole('listitem', { name: '3' })
+    .or(page.locator('.n-pagination-item', { hasText: /^3$/ }))
+    .first()
+    .click()
   await expect.poll(() => app.keyNames().then((n) => n[0])).toBe('Service050')
   expect(listCalls.at(-1)).toMatchObject({ limit: 25, offset: 50 })
 
   await page.getByRole('columnheader', { name: 'Name' }).click()
-  await expect.poll(() => app.keyNames().then((n) => n[0]), { message: JSON.stringify(listCalls.slice(-2)) }).toBe('Service129')
+  await expect
+    .poll(() => app.keyNames().then((n) => n[0]), { message: JSON.stringify(listCalls.slice(-2)) })
+    .toBe('Service129')
   expect(listCalls.at(-1)).toMatchObject({ sort: 'name', desc: true, offset: 0 })
 
   const state = JSON.parse(await app.piniaState()) as { keys: { items: unknown[]; total: number } }
@@ -36,7 +50,9 @@ test('pages and sorts on the server and never holds the whole registry', async (
   await expect(app.table.getByText('65 keys', { exact: true })).toBeVisible()
   expect(listCalls.at(-1)).toMatchObject({ departments: ['Finance'], offset: 0 })
   await page.getByLabel('Search keys').fill('Service12')
-  await expect.poll(() => app.keyNames()).toEqual(['Service128', 'Service126', 'Service124', 'Service122', 'Service120'])
+  await expect
+    .poll(() => app.keyNames())
+    .toEqual(['Service128', 'Service126', 'Service124', 'Service122', 'Service120'])
 })
 
 test('keyboard: Ctrl+N opens Create, Esc closes it, Ctrl+F focuses the search', async ({ app, page, server }) => {

@@ -3,13 +3,18 @@ import { join } from 'node:path'
 import { test, expect } from './support/fixtures'
 import { seedRegistry } from './support/seed'
 
-test('rotate with a grace window: the new secret is shown once, copied once, and Copy copies it again', async ({ app, page, server }) => {
+test('rotate with a grace window: the new secret is shown once, copied once, and Copy copies it again', async ({
+  app,
+  page,
+  server
+}) => {
   seedRegistry(server.registry)
   await app.open('keys')
   const before = await app.keyRow('InvoiceExtractor').locator('.cell-hint').textContent()
   await app.rowAction('InvoiceExtractor', 'Rotate')
   const rotate = app.dialog('Rotate API key InvoiceExtractor')
-  for (const choice of ['None', '1 hour', '24 hours', '7 days']) await expect(rotate.getByText(choice, { exact: true })).toBeVisible()
+  for (const choice of ['None', '1 hour', '24 hours', '7 days'])
+    await expect(rotate.getByText(choice, { exact: true })).toBeVisible()
   await expect(rotate.getByRole('radio', { name: /^None/ })).toBeChecked()
   await rotate.getByText('7 days', { exact: true }).click()
   await expect(rotate.getByRole('radio', { name: /^7 days/ })).toBeChecked()
@@ -29,11 +34,16 @@ test('rotate with a grace window: the new secret is shown once, copied once, and
   expect(await app.piniaState()).not.toContain(secret)
   await expect(app.keyRow('InvoiceExtractor').locator('.cell-hint')).not.toHaveText(before!)
   // The secret the dialog showed is the one the registry now accepts for this key.
-  expect(server.registry.verify({ secret, appName: 'ap-extractor' })).toMatchObject({ code: 'VALID', key: { name: 'InvoiceExtractor' } })
+  expect(server.registry.verify({ secret, appName: 'ap-extractor' })).toMatchObject({
+    code: 'VALID',
+    key: { name: 'InvoiceExtractor' }
+  })
 
   await app.nav('Audit log').click()
   await expect(page.getByTestId('audit-table').locator('tbody tr').first()).toContainText('Key rotated')
-  await expect(page.getByTestId('audit-table').locator('tbody tr').first()).toContainText('Old secret valid for 7 day(s)')
+  await expect(page.getByTestId('audit-table').locator('tbody tr').first()).toContainText(
+    'Old secret valid for 7 day(s)'
+  )
 })
 
 const SHOTS = join(__dirname, '../../test-results/screenshots')
@@ -41,13 +51,19 @@ const SHOTS = join(__dirname, '../../test-results/screenshots')
 test.describe('when the system clipboard refuses the new key', () => {
   test.use({ serverOptions: { clipboardRefusals: 1 }, viewport: { width: 1440, height: 900 }, colorScheme: 'light' })
 
-  test('the dialog says it was not copied; Copy asks main to copy the secret it holds; once closed, main holds it no more', async ({ app, page, server }) => {
+  test('the dialog says it was not copied; Copy asks main to copy the secret it holds; once closed, main holds it no more', async ({
+    app,
+    page,
+    server
+  }) => {
     await app.open('keys')
     await page.getByTestId('create-key').click()
     await app.fillCreateForm({ name: 'ClipboardBusy' })
     await app.dialog('Create API key').getByRole('button', { name: 'Create', exact: true }).click()
     const once = app.dialog('API key created')
-    await expect(once.getByTestId('clipboard-status')).toHaveText('Not copied: the system clipboard could not be written. Use Copy.')
+    await expect(once.getByTestId('clipboard-status')).toHaveText(
+      'Not copied: the system clipboard could not be written. Use Copy.'
+    )
     // For a person to look at, beside screenshots.spec.ts's shots.
     mkdirSync(join(SHOTS, 'light'), { recursive: true })
     await page.screenshot({ path: join(SHOTS, 'light', '21-show-once-not-copied.png'), animations: 'disabled' })
@@ -70,7 +86,9 @@ test.describe('when the system clipboard refuses the new key', () => {
     await expect(once).toBeHidden()
     const got = await server.call('keys.get', { key: 'ClipboardBusy' })
     const keyId = got.ok ? (got.result as { key: { id: string } }).key.id : ''
-    await expect.poll(async () => server.call('clipboard.copySecret', { keyId })).toMatchObject({ ok: true, result: { copied: false } })
+    await expect
+      .poll(async () => server.call('clipboard.copySecret', { keyId }))
+      .toMatchObject({ ok: true, result: { copied: false } })
     expect((await app.clipboard()).writes).toHaveLength(1)
   })
 })
@@ -95,8 +113,12 @@ test('errors are shown in words on the field they concern, and nothing changes',
   await dialog.getByLabel('Name', { exact: true }).fill('supportchatbot')
   await dialog.getByRole('button', { name: 'Create', exact: true }).click()
   await expect(dialog.getByRole('alert')).toContainText('Already exists or still in use')
-  await expect(dialog.getByRole('alert')).toContainText('A key named "SupportChatbot" already exists (names are unique, ignoring case). Choose another name.')
-  await expect(dialog.locator('.n-form-item', { has: page.getByLabel('Name', { exact: true }) })).toContainText('"SupportChatbot" is taken.')
+  await expect(dialog.getByRole('alert')).toContainText(
+    'A key named "SupportChatbot" already exists (names are unique, ignoring case). Choose another name.'
+  )
+  await expect(dialog.locator('.n-form-item', { has: page.getByLabel('Name', { exact: true }) })).toContainText(
+    '"SupportChatbot" is taken.'
+  )
   expect((await app.clipboard()).writes).toHaveLength(0)
   await page.keyboard.press('Escape')
   await expect(app.table.getByText('10 keys', { exact: true })).toBeVisible()
@@ -106,7 +128,18 @@ test('a failed load says what happened and offers to try again', async ({ app, p
   // Main answers keys.list with INTERNAL, as its dispatch does for an unexpected failure.
   await page.route('**/__e2e/ipc', (route) =>
     route.request().postDataJSON()?.channel === 'keyward:keys.list'
-      ? route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: 'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.' } }) })
+      ? route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            ok: false,
+            error: {
+              code: 'INTERNAL',
+              message:
+                'Something went wrong inside Keyward. The change was not applied; try again, and report it if it persists.'
+            }
+          })
+        })
       : route.continue()
   )
   await app.open('keys')
@@ -118,11 +151,16 @@ test('a failed load says what happened and offers to try again', async ({ app, p
   await expect(page.getByTestId('first-run')).toBeVisible()
 })
 
-test('resources: edit the TPM limit against the pool, deactivate, remove, and set the pool', async ({ app, page, server }) => {
+test('resources: edit the TPM limit against the pool, deactivate, remove, and set the pool', async ({
+  app,
+  page,
+  server
+}) => {
   seedRegistry(server.registry)
   await app.open('resources')
   const table = page.getByTestId('resources-table')
-  const row = (model: string, type: string) => table.locator('tbody tr').filter({ hasText: model }).filter({ hasText: type })
+  const row = (model: string, type: string) =>
+    table.locator('tbody tr').filter({ hasText: model }).filter({ hasText: type })
   await expect(page.getByTestId('pool-card')).toContainText('750,000')
   await expect(page.getByTestId('pool-card')).toContainText('600,000')
 
@@ -185,16 +223,27 @@ test('first run: load demo data, then find it by department and project', async 
   const all = server.registry.listKeys({ limit: 1000 }).items
   expect(all).toHaveLength(50)
   const project = all.find((k) => k.project)!.project!
-  const expected = all.filter((k) => k.project === project).map((k) => k.name).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }))
+  const expected = all
+    .filter((k) => k.project === project)
+    .map((k) => k.name)
+    .sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }))
   await app.choose('Project', project)
-  await expect.poll(async () => (await app.keyNames()).slice().sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }))).toEqual(expected)
+  await expect
+    .poll(async () => (await app.keyNames()).slice().sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })))
+    .toEqual(expected)
   // Demo keys are never put on the clipboard: their secrets are discarded in the core.
   expect((await app.clipboard()).writes).toHaveLength(0)
   await app.nav('Resources').click()
-  await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(server.registry.listResources().items.length)
+  await expect(page.getByTestId('resources-table').locator('tbody tr')).toHaveCount(
+    server.registry.listResources().items.length
+  )
 })
 
-test('the audit screen says where the hash chain breaks when an entry was changed outside Keyward', async ({ app, page, server }) => {
+test('the audit screen says where the hash chain breaks when an entry was changed outside Keyward', async ({
+  app,
+  page,
+  server
+}) => {
   seedRegistry(server.registry)
   await app.open('audit')
   await expect(page.getByTestId('chain-status')).toContainText('Chain verified')

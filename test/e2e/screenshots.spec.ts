@@ -63,7 +63,10 @@ for (const theme of ['light', 'dark'] as const) {
       await shot(page, '06-create-validation')
       await create.getByLabel('Select Resources').click()
       await page.getByRole('option', { name: 'gpt-4o · TPM', exact: true }).click()
-      await expect(page.getByRole('option', { name: 'gpt-4o · PYG', exact: true })).toHaveAttribute('aria-disabled', 'true')
+      await expect(page.getByRole('option', { name: 'gpt-4o · PYG', exact: true })).toHaveAttribute(
+        'aria-disabled',
+        'true'
+      )
       await shot(page, '07-create-select-resources')
       await create.getByRole('heading', { name: 'Create API key', exact: true }).click()
       await create.getByRole('switch', { name: 'Administrator key' }).click()
@@ -73,7 +76,14 @@ for (const theme of ['light', 'dark'] as const) {
       await confirm.getByRole('button', { name: 'Keep it standard' }).click()
       await expect(confirm).toBeHidden()
 
-      await app.fillCreateForm({ name: 'BillingBot01', department: 'Finance', project: 'Billing', environment: 'Production', requestor: 'Omar Haddad', notifyEmail: '' })
+      await app.fillCreateForm({
+        name: 'BillingBot01',
+        department: 'Finance',
+        project: 'Billing',
+        environment: 'Production',
+        requestor: 'Omar Haddad',
+        notifyEmail: ''
+      })
       await create.getByRole('button', { name: 'Create', exact: true }).click()
       const once = app.dialog('API key created')
       await expect(once.getByTestId('clipboard-status')).toContainText(/Copied; the clipboard is cleared in \d+ s/)

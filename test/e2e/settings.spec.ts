@@ -3,7 +3,10 @@ import { seedRegistry } from './support/seed'
 
 test.use({ colorScheme: 'dark' })
 
-test('theme follows the OS until one is chosen; clipboard clearing is a setting the show-once dialog honours', async ({ app, page }) => {
+test('theme follows the OS until one is chosen; clipboard clearing is a setting the show-once dialog honours', async ({
+  app,
+  page
+}) => {
   await app.open('settings')
   const html = page.locator('html')
   await expect(html).toHaveAttribute('data-theme', 'dark')
@@ -25,13 +28,20 @@ test('theme follows the OS until one is chosen; clipboard clearing is a setting 
   await app.page.getByRole('button', { name: 'Create', exact: true }).click()
   await app.fillCreateForm({ name: 'NeverCleared' })
   await app.dialog('Create API key').getByRole('button', { name: 'Create', exact: true }).click()
-  await expect(app.dialog('API key created').getByTestId('clipboard-status')).toContainText('Copied. It stays on the clipboard until you copy something else.')
+  await expect(app.dialog('API key created').getByTestId('clipboard-status')).toContainText(
+    'Copied. It stays on the clipboard until you copy something else.'
+  )
 })
 
 test('the Keys count on the Resources screen opens the keys that use that resource', async ({ app, page, server }) => {
   seedRegistry(server.registry)
   await app.open('resources')
-  await page.getByTestId('resources-table').locator('tbody tr').filter({ hasText: 'gpt-4o-mini' }).getByRole('button', { name: '3' }).click()
+  await page
+    .getByTestId('resources-table')
+    .locator('tbody tr')
+    .filter({ hasText: 'gpt-4o-mini' })
+    .getByRole('button', { name: '3' })
+    .click()
   await expect(page.getByRole('heading', { name: 'API Keys' })).toBeVisible()
   await expect.poll(() => app.keyNames()).toEqual(['CodeReviewBot', 'HRPolicyAssistant', 'SupportChatbotStaging'])
   await expect(page.getByRole('combobox', { name: 'Resource' })).toContainText('gpt-4o-mini · PYG')

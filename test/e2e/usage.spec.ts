@@ -28,13 +28,24 @@ interface Report {
 async function reportUsage(dbPath: string, secret: string, appName: string | null, reports: Report[]): Promise<void> {
   const now = Date.now()
   let at = now
-  const server = await startServer({ dbPath, port: 0, clock: () => at, outboxIntervalMs: 0, smtpPassword: null, log: () => {} })
+  const server = await startServer({
+    dbPath,
+    port: 0,
+    clock: () => at,
+    outboxIntervalMs: 0,
+    smtpPassword: null,
+    log: () => {}
+  })
   try {
     for (const r of reports) {
       at = now - r.ago
       const response = await fetch(`${server.url}/v1/usage`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}`, ...(appName ? { 'x-app-name': appName } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${secret}`,
+          ...(appName ? { 'x-app-name': appName } : {})
+        },
         body: JSON.stringify({ model: r.model, promptTokens: r.promptTokens, completionTokens: r.completionTokens })
       })
       expect(response.status, await response.clone().text()).toBe(200)
@@ -49,7 +60,11 @@ async function reportUsage(dbPath: string, secret: string, appName: string | nul
 /** How many pixels of the chart's canvas were painted: 0 for a blank canvas. */
 async function paintedPixels(canvas: Locator): Promise<number> {
   return canvas.evaluate((element) => {
-    type Canvas2d = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }
+    type Canvas2d = {
+      width: number
+      height: number
+      getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
+    }
     const c = element as unknown as Canvas2d
     const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
     let painted = 0
@@ -62,14 +77,21 @@ function usagePanel(page: Page, name: string): Locator {
   return page.getByRole('dialog', { name: `Usage of ${name}` })
 }
 
-async function expectSummary(panel: Locator, figures: { requests: string; prompt: string; completion: string; total: string }): Promise<void> {
+async function expectSummary(
+  panel: Locator,
+  figures: { requests: string; prompt: string; completion: string; total: string }
+): Promise<void> {
   await expect(panel.getByTestId('usage-requests')).toHaveText(figures.requests)
   await expect(panel.getByTestId('usage-prompt')).toHaveText(figures.prompt)
   await expect(panel.getByTestId('usage-completion')).toHaveText(figures.completion)
   await expect(panel.getByTestId('usage-total')).toHaveText(figures.total)
 }
 
-test('a key’s usage panel shows what gateways reported with POST /v1/usage, per range, drawn under the CSP', async ({ app, page, server }) => {
+test('a key’s usage panel shows what gateways reported with POST /v1/usage, per range, drawn under the CSP', async ({
+  app,
+  page,
+  server
+}) => {
   const { usedSecret } = seedRegistry(server.registry)
   const other = server.registry.createKey({ name: 'OtherGateway', resources: ['gpt-4o:TPM'] }, 'e2e-user').secret
   await reportUsage(server.registry.db.name, usedSecret, 'helpdesk-bot', [
@@ -81,7 +103,9 @@ test('a key’s usage panel shows what gateways reported with POST /v1/usage, pe
     { ago: 0, model: 'text-embedding-3-large', promptTokens: 500, completionTokens: 0 }
   ])
   // Another key's usage is not this key's.
-  await reportUsage(server.registry.db.name, other, null, [{ ago: 0, model: 'gpt-4o', promptTokens: 777, completionTokens: 0 }])
+  await reportUsage(server.registry.db.name, other, null, [
+    { ago: 0, model: 'gpt-4o', promptTokens: 777, completionTokens: 0 }
+  ])
 
   await app.open('keys')
   await app.rowAction('SupportChatbot', 'Usage')
@@ -93,10 +117,16 @@ test('a key’s usage panel shows what gateways reported with POST /v1/usage, pe
     await expect(panel.getByRole('radio', { name: '24 hours' })).toBeChecked()
     await expectSummary(panel, { requests: '4', prompt: '5,700', completion: '1,300', total: '7,000' })
     const canvas = panel.getByTestId('usage-chart').locator('canvas')
-    await expect(canvas).toHaveAttribute('aria-label', 'Tokens per hour for SupportChatbot over the last 24 hours: 5,700 prompt and 1,300 completion tokens.')
+    await expect(canvas).toHaveAttribute(
+      'aria-label',
+      'Tokens per hour for SupportChatbot over the last 24 hours: 5,700 prompt and 1,300 completion tokens.'
+    )
     await expect.poll(() => paintedPixels(canvas)).toBeGreaterThan(500)
     const models = panel.getByTestId('usage-models').locator('tbody tr')
-    await expect(models).toHaveText([/^gpt-4o\s*3\s*5,200\s*1,300\s*6,500$/, /^text-embedding-3-large\s*1\s*500\s*0\s*500$/])
+    await expect(models).toHaveText([
+      /^gpt-4o\s*3\s*5,200\s*1,300\s*6,500$/,
+      /^text-embedding-3-large\s*1\s*500\s*0\s*500$/
+    ])
   })
 
   await test.step('the last hour (per minute) holds only this minute’s reports', async () => {
@@ -129,7 +159,11 @@ test('a key’s usage panel shows what gateways reported with POST /v1/usage, pe
   })
 })
 
-test('Settings → Local server: the switch and the port are saved as app settings, and the URL follows the port', async ({ app, page, server }) => {
+test('Settings → Local server: the switch and the port are saved as app settings, and the URL follows the port', async ({
+  app,
+  page,
+  server
+}) => {
   await app.open('settings')
   const section = page.getByTestId('server-settings')
   const toggle = section.getByRole('switch', { name: 'Run the verification server on this computer' })
@@ -157,7 +191,9 @@ test('Settings → Local server: the switch and the port are saved as app settin
   const saved = await server.call('settings.get')
   expect(saved.ok && saved.result).toMatchObject({ serverEnabled: true, serverPort: 9123 })
   await page.reload()
-  await expect(page.getByTestId('server-settings').getByRole('switch', { name: 'Run the verification server on this computer' })).toHaveAttribute('aria-checked', 'true')
+  await expect(
+    page.getByTestId('server-settings').getByRole('switch', { name: 'Run the verification server on this computer' })
+  ).toHaveAttribute('aria-checked', 'true')
   await expect(page.getByTestId('server-verify-url')).toHaveText('http://127.0.0.1:9123/v1/keys/verify')
 })
 
@@ -175,7 +211,12 @@ for (const theme of ['light', 'dark'] as const) {
       // A working day's traffic: a report every 40 minutes, heavier around midday, for the chart to show.
       for (let i = 0; i < 36; i++) {
         const load = 1 + Math.round(3 * Math.sin((i / 36) * Math.PI))
-        reports.push({ ago: i * 40 * 60_000, model: i % 3 === 0 ? 'text-embedding-3-large' : 'gpt-4o', promptTokens: 400 * load + 37 * i, completionTokens: i % 3 === 0 ? 0 : 120 * load })
+        reports.push({
+          ago: i * 40 * 60_000,
+          model: i % 3 === 0 ? 'text-embedding-3-large' : 'gpt-4o',
+          promptTokens: 400 * load + 37 * i,
+          completionTokens: i % 3 === 0 ? 0 : 120 * load
+        })
       }
       await reportUsage(server.registry.db.name, usedSecret, 'helpdesk-bot', reports)
 

@@ -40,7 +40,11 @@ const test = base.extend<{ web: WebConsole; guard: void }>({
 
     const env = { ...process.env }
     delete env.KEYWARD_DB
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, '--db', dbPath, '--json', 'serve', '--port', '0', '--ui'], { cwd: REPO, env })
+    const child: ChildProcessWithoutNullStreams = spawn(
+      process.execPath,
+      [CLI, '--db', dbPath, '--json', 'serve', '--port', '0', '--ui'],
+      { cwd: REPO, env }
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -76,7 +80,8 @@ const test = base.extend<{ web: WebConsole; guard: void }>({
       const errors: string[] = []
       page.on('pageerror', (error) => errors.push(error.message))
       page.on('console', (message) => {
-        if (/Content Security Policy/.test(message.text()) && !/frame-ancestors/.test(message.text())) errors.push(message.text())
+        if (/Content Security Policy/.test(message.text()) && !/frame-ancestors/.test(message.text()))
+          errors.push(message.text())
       })
       await use()
       expect(errors, 'uncaught errors or CSP violations in the web console').toEqual([])
@@ -94,12 +99,19 @@ async function signIn(page: Page, key: string): Promise<void> {
 /** Everything the page keeps beyond its memory: both web storages and its cookies. */
 async function browserStorage(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const g = globalThis as unknown as { localStorage: Record<string, string>; sessionStorage: Record<string, string>; document: { cookie: string } }
+    const g = globalThis as unknown as {
+      localStorage: Record<string, string>
+      sessionStorage: Record<string, string>
+      document: { cookie: string }
+    }
     return JSON.stringify({ local: { ...g.localStorage }, session: { ...g.sessionStorage }, cookie: g.document.cookie })
   })
 }
 
-test('sign in with an administrator key, then the whole key workflow through the admin API, audited as admin-key:OpsAdmin', async ({ page, web }) => {
+test('sign in with an administrator key, then the whole key workflow through the admin API, audited as admin-key:OpsAdmin', async ({
+  page,
+  web
+}) => {
   // A long walkthrough: on a CPU shared with other jobs it nears the default 60 s budget.
   test.slow()
   const app = new KeywardApp(page, { url: `${web.url}/` })
@@ -136,7 +148,13 @@ test('sign in with an administrator key, then the whole key workflow through the
   await test.step('create a key: shown once, and it verifies on this very server', async () => {
     await app.nav('API Keys').click()
     await page.getByTestId('create-key').click()
-    const dialog = await app.fillCreateForm({ name: 'ChatbotProd', resources: ['gpt-4o · TPM'], department: 'Engineering', project: 'Support Chatbot', environment: 'Production' })
+    const dialog = await app.fillCreateForm({
+      name: 'ChatbotProd',
+      resources: ['gpt-4o · TPM'],
+      department: 'Engineering',
+      project: 'Support Chatbot',
+      environment: 'Production'
+    })
     await dialog.getByRole('button', { name: 'Create', exact: true }).click()
     const once = app.dialog('API key created')
     await expect(once).toBeVisible()
@@ -150,7 +168,9 @@ test('sign in with an administrator key, then the whole key workflow through the
     expect(await page.content()).not.toContain(secret)
     expect(await app.piniaState()).not.toContain(secret)
 
-    const verify = await page.request.get(`${web.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}`, 'x-model': 'gpt-4o' } })
+    const verify = await page.request.get(`${web.url}/v1/keys/verify`, {
+      headers: { authorization: `Bearer ${secret}`, 'x-model': 'gpt-4o' }
+    })
     expect(verify.status()).toBe(200)
     expect(await verify.json()).toMatchObject({ valid: true, name: 'ChatbotProd', department: 'Engineering' })
   })
@@ -160,7 +180,9 @@ test('sign in with an administrator key, then the whole key workflow through the
     const dialog = app.dialog('Assign resources to ChatbotProd')
     const pyg = dialog.getByRole('checkbox', { name: 'gpt-4o · PYG' })
     await expect(pyg).toHaveAttribute('aria-disabled', 'true')
-    await expect(pyg).toHaveAccessibleDescription('gpt-4o is already chosen under TPM; a key may use a model under one resource type only.')
+    await expect(pyg).toHaveAccessibleDescription(
+      'gpt-4o is already chosen under TPM; a key may use a model under one resource type only.'
+    )
     await dialog.getByRole('checkbox', { name: 'claude-sonnet-4 · PYG' }).click()
     await expect(dialog).toContainText('2 selected · 1 to add')
     await dialog.getByRole('button', { name: 'Associate' }).click()

@@ -52,9 +52,15 @@ export const registerAudit: Registrar = (program, ctx) => {
     .option('--limit <n>', 'at most this many entries (1-1000)', integerOption('--limit', { min: 1, max: 1000 }), 100)
     .option('--offset <n>', 'skip this many entries', integerOption('--offset'), 0)
     .action(async (opts: { key?: string; action?: string; limit: number; offset: number }) => {
-      const page = await ctx.call('audit.list', { key: opts.key, action: opts.action, limit: opts.limit, offset: opts.offset })
+      const page = await ctx.call('audit.list', {
+        key: opts.key,
+        action: opts.action,
+        limit: opts.limit,
+        offset: opts.offset
+      })
       ctx.print(page, (doc) => {
-        if (doc.items.length === 0) return doc.total === 0 ? 'No audit entries.' : `No entries on this page: ${doc.total} in all.`
+        if (doc.items.length === 0)
+          return doc.total === 0 ? 'No audit entries.' : `No entries on this page: ${doc.total} in all.`
         const last = opts.offset + doc.items.length
         return `${formatTable(doc.items, AUDIT_COLUMNS)}\n\nShowing ${opts.offset + 1}-${last} of ${plural(doc.total, 'entry', 'entries')}, newest first.`
       })

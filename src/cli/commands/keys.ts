@@ -104,7 +104,9 @@ function detailOptions(command: Command, verb: 'create' | 'edit'): Command {
     .option('--notify <email>', `address alerted that the key was created (never sent the key)${clear}`)
     .option(
       '--expires <when>',
-      verb === 'edit' ? 'a date (2027-01-31), Nd (N days from now), or never' : 'a date (2027-01-31) or Nd (N days from now)',
+      verb === 'edit'
+        ? 'a date (2027-01-31), Nd (N days from now), or never'
+        : 'a date (2027-01-31) or Nd (N days from now)',
       expiresOption('--expires')
     )
 }
@@ -126,7 +128,9 @@ function detailsFrom(opts: DetailOptions) {
 /** One of --resource RREF… is required for assign/unassign. */
 function requireResources(resources: string[] | undefined, verb: string): string[] {
   if (!resources?.length) {
-    throw KeywardError.validation({ '--resource': `Name at least one resource to ${verb}, e.g. --resource gpt-4o:TPM (repeat the flag for more).` })
+    throw KeywardError.validation({
+      '--resource': `Name at least one resource to ${verb}, e.g. --resource gpt-4o:TPM (repeat the flag for more).`
+    })
   }
   return resources
 }
@@ -134,7 +138,12 @@ function requireResources(resources: string[] | undefined, verb: string): string
 /** 5400 → "1h 30m". */
 function formatDuration(seconds: number): string {
   const parts: string[] = []
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1]
+  ] as const) {
     if (seconds >= size) {
       parts.push(`${Math.floor(seconds / size)}${unit}`)
       seconds %= size
@@ -148,15 +157,23 @@ async function secretFromStdin(ctx: CliContext): Promise<string> {
   const text = await ctx.readStdin('Key to verify (input hidden): ')
   const secret = text.replace(/[\r\n]+$/, '')
   if (secret === '') {
-    throw KeywardError.validation({ stdin: 'No key on stdin. Pipe the key in, e.g. `printf %s "$KEY" | keyward keys verify`.' })
+    throw KeywardError.validation({
+      stdin: 'No key on stdin. Pipe the key in, e.g. `printf %s "$KEY" | keyward keys verify`.'
+    })
   }
   return secret
 }
 
 /** `keys …`: create, list, show, edit, assign/unassign/set-resources, disable/enable, rotate, delete, verify. */
 export const registerKeys: Registrar = (program, ctx) => {
-  const keys = program.command('keys').description('API keys: create, list, edit, assign resources, rotate, delete, verify')
-  const resourceFlag = ['--resource <RREF>', 'resource id or MODEL:TYPE, e.g. gpt-4o:TPM (repeatable)', collect] as const
+  const keys = program
+    .command('keys')
+    .description('API keys: create, list, edit, assign resources, rotate, delete, verify')
+  const resourceFlag = [
+    '--resource <RREF>',
+    'resource id or MODEL:TYPE, e.g. gpt-4o:TPM (repeatable)',
+    collect
+  ] as const
 
   detailOptions(
     keys
@@ -220,7 +237,8 @@ export const registerKeys: Registrar = (program, ctx) => {
         })
         ctx.print(page, (doc) => {
           if (doc.total === 0) return 'No keys match.'
-          if (doc.items.length === 0) return `No keys on this page: ${plural(doc.total, 'key')} match; use a smaller --offset.`
+          if (doc.items.length === 0)
+            return `No keys on this page: ${plural(doc.total, 'key')} match; use a smaller --offset.`
           const last = opts.offset + doc.items.length
           const more = last < doc.total ? ` Next page: --offset ${last}.` : ''
           return `${formatTable(doc.items, KEY_COLUMNS)}\n\nShowing ${opts.offset + 1}-${last} of ${plural(doc.total, 'key')}.${more}`
@@ -245,11 +263,18 @@ export const registerKeys: Registrar = (program, ctx) => {
     'edit'
   ).action(async (ref: string, opts: DetailOptions & { name?: string }) => {
     const changes: KeyChanges = { name: opts.name, ...detailsFrom(opts) }
-    for (const field of Object.keys(changes) as (keyof KeyChanges)[]) if (changes[field] === undefined) delete changes[field]
+    for (const field of Object.keys(changes) as (keyof KeyChanges)[])
+      if (changes[field] === undefined) delete changes[field]
     if (Object.keys(changes).length === 0) {
-      throw new KeywardError('VALIDATION', 'Nothing to change: give at least one flag, e.g. --notes "rotated monthly". See "keyward keys edit --help".')
+      throw new KeywardError(
+        'VALIDATION',
+        'Nothing to change: give at least one flag, e.g. --notes "rotated monthly". See "keyward keys edit --help".'
+      )
     }
-    ctx.print(await ctx.call('keys.edit', { key: ref, changes }), (doc) => `Saved key ${doc.key.name} (${doc.key.id}).\n\n${describeKey(doc.key)}`)
+    ctx.print(
+      await ctx.call('keys.edit', { key: ref, changes }),
+      (doc) => `Saved key ${doc.key.name} (${doc.key.id}).\n\n${describeKey(doc.key)}`
+    )
   })
 
   keys
@@ -268,7 +293,10 @@ export const registerKeys: Registrar = (program, ctx) => {
     .argument('<KREF>', 'key id or name')
     .option(...resourceFlag)
     .action(async (ref: string, opts: { resource?: string[] }) => {
-      const result = await ctx.call('keys.unassign', { key: ref, resources: requireResources(opts.resource, 'unassign') })
+      const result = await ctx.call('keys.unassign', {
+        key: ref,
+        resources: requireResources(opts.resource, 'unassign')
+      })
       ctx.print(result, (doc) => `Key ${doc.key.name} now holds: ${resourceList(doc.key) || 'no resources'}.`)
     })
 
@@ -291,7 +319,10 @@ export const registerKeys: Registrar = (program, ctx) => {
       .description(text)
       .argument('<KREF>', 'key id or name')
       .action(async (ref: string) => {
-        ctx.print(await ctx.call(op, { key: ref }), (doc) => `Key ${doc.key.name} (${doc.key.id}) is ${doc.key.status}.`)
+        ctx.print(
+          await ctx.call(op, { key: ref }),
+          (doc) => `Key ${doc.key.name} (${doc.key.id}) is ${doc.key.status}.`
+        )
       })
   }
 
@@ -299,7 +330,12 @@ export const registerKeys: Registrar = (program, ctx) => {
     .command('rotate')
     .description('give a key a new secret; the old one keeps verifying for the grace window')
     .argument('<KREF>', 'key id or name')
-    .option('--grace <duration>', 'how long the old secret keeps working: 30m, 24h, 7d (default: 0, it stops now)', durationOption('--grace'), 0)
+    .option(
+      '--grace <duration>',
+      'how long the old secret keeps working: 30m, 24h, 7d (default: 0, it stops now)',
+      durationOption('--grace'),
+      0
+    )
     .action(async (ref: string, opts: { grace: number }) => {
       const result = await ctx.call('keys.rotate', { key: ref, graceSeconds: opts.grace })
       ctx.print(result, (doc) => {
@@ -318,10 +354,15 @@ export const registerKeys: Registrar = (program, ctx) => {
     .option('--yes', 'confirm the deletion')
     .action(async (ref: string, opts: { yes?: boolean }) => {
       if (!opts.yes) {
-        throw KeywardError.validation({ '--yes': `Deleting a key cannot be undone: add --yes to confirm, e.g. keyward keys delete ${ref} --yes.` })
+        throw KeywardError.validation({
+          '--yes': `Deleting a key cannot be undone: add --yes to confirm, e.g. keyward keys delete ${ref} --yes.`
+        })
       }
       const result = await ctx.call('keys.delete', { key: ref })
-      ctx.print(result, (doc) => `Deleted key ${doc.deleted.name} (${doc.deleted.id}). Its secret now verifies as REVOKED.`)
+      ctx.print(
+        result,
+        (doc) => `Deleted key ${doc.deleted.name} (${doc.deleted.id}). Its secret now verifies as REVOKED.`
+      )
     })
 
   keys

@@ -54,7 +54,9 @@ function withFlags(error: unknown): unknown {
   if (!(error instanceof KeywardError) || !error.fields) return error
   const fields: Record<string, string> = {}
   for (const [field, message] of Object.entries(error.fields)) fields[FLAGS[field] ?? field] = message
-  return error.code === 'VALIDATION' ? KeywardError.validation(fields) : new KeywardError(error.code, error.message, fields)
+  return error.code === 'VALIDATION'
+    ? KeywardError.validation(fields)
+    : new KeywardError(error.code, error.message, fields)
 }
 
 async function run<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -74,7 +76,8 @@ async function passwordFor(ctx: CliContext, fromStdin: boolean | undefined): Pro
     const text = (await ctx.readStdin('SMTP password: ')).replace(/\r?\n$/, '')
     if (!text) {
       throw KeywardError.validation({
-        '--password-stdin': 'Nothing was read from stdin: pipe the password in, e.g. printf %s "$PW" | keyward notify flush --password-stdin.'
+        '--password-stdin':
+          'Nothing was read from stdin: pipe the password in, e.g. printf %s "$PW" | keyward notify flush --password-stdin.'
       })
     }
     return text
@@ -134,34 +137,47 @@ export const registerNotify: Registrar = (program, ctx) => {
     .option('--user <name>', 'login user name ("" for no login)')
     .option('--from <address>', 'sender address of the alerts')
     .option('--password-stdin', 'read the password from stdin (shown as set for this command; the CLI never stores it)')
-    .action(async (opts: { host?: string; port?: number; security?: (typeof SMTP_SECURITY)[number]; user?: string; from?: string; passwordStdin?: boolean }) => {
-      const { notify: handlers } = await handlersFor(ctx, opts.passwordStdin)
-      const changing = [opts.host, opts.port, opts.security, opts.user, opts.from].some((v) => v !== undefined)
-      const current = await ctx.call('notify.settings.get', {}, handlers)
-      if (changing) {
-        const missing: Record<string, string> = {}
-        if (!(opts.host ?? current.host)) missing['--host'] = 'Give the SMTP server, e.g. --host smtp.example.com.'
-        if ((opts.port ?? current.port) == null) missing['--port'] = 'Give the SMTP port: 587 for STARTTLS, 465 for TLS, 25 for none.'
-        if (!(opts.from ?? current.from)) missing['--from'] = 'Give the sender address of the alerts, e.g. --from keyward@example.com.'
-        if (Object.keys(missing).length > 0) throw KeywardError.validation(missing)
-      }
-      const doc = changing
-        ? await run(() =>
-            ctx.call(
-              'notify.settings.set',
-              {
-                host: opts.host ?? current.host ?? '',
-                port: (opts.port ?? current.port)!,
-                security: opts.security ?? current.security,
-                user: opts.user !== undefined ? opts.user : current.user,
-                from: opts.from ?? current.from ?? ''
-              },
-              handlers
+    .action(
+      async (opts: {
+        host?: string
+        port?: number
+        security?: (typeof SMTP_SECURITY)[number]
+        user?: string
+        from?: string
+        passwordStdin?: boolean
+      }) => {
+        const { notify: handlers } = await handlersFor(ctx, opts.passwordStdin)
+        const changing = [opts.host, opts.port, opts.security, opts.user, opts.from].some((v) => v !== undefined)
+        const current = await ctx.call('notify.settings.get', {}, handlers)
+        if (changing) {
+          const missing: Record<string, string> = {}
+          if (!(opts.host ?? current.host)) missing['--host'] = 'Give the SMTP server, e.g. --host smtp.example.com.'
+          if ((opts.port ?? current.port) == null)
+            missing['--port'] = 'Give the SMTP port: 587 for STARTTLS, 465 for TLS, 25 for none.'
+          if (!(opts.from ?? current.from))
+            missing['--from'] = 'Give the sender address of the alerts, e.g. --from keyward@example.com.'
+          if (Object.keys(missing).length > 0) throw KeywardError.validation(missing)
+        }
+        const doc = changing
+          ? await run(() =>
+              ctx.call(
+                'notify.settings.set',
+                {
+                  host: opts.host ?? current.host ?? '',
+                  port: (opts.port ?? current.port)!,
+                  security: opts.security ?? current.security,
+                  user: opts.user !== undefined ? opts.user : current.user,
+                  from: opts.from ?? current.from ?? ''
+                },
+                handlers
+              )
             )
-          )
-        : current
-      ctx.print(doc, (d) => (changing ? `Saved. ${describeSettings(d, ctx.dbPath)}` : describeSettings(d, ctx.dbPath)))
-    })
+          : current
+        ctx.print(doc, (d) =>
+          changing ? `Saved. ${describeSettings(d, ctx.dbPath)}` : describeSettings(d, ctx.dbPath)
+        )
+      }
+    )
 
   notify
     .command('flush')
@@ -176,7 +192,9 @@ export const registerNotify: Registrar = (program, ctx) => {
         [
           `Sent ${d.sent}, failed ${d.failed}, ${plural(d.pending, 'message')} still pending.`,
           problem ? `Why: ${problem}` : '',
-          d.failed > 0 ? 'Failed messages are not retried by themselves: see "keyward notify outbox", then "keyward notify retry ID".' : ''
+          d.failed > 0
+            ? 'Failed messages are not retried by themselves: see "keyward notify outbox", then "keyward notify retry ID".'
+            : ''
         ]
           .filter(Boolean)
           .join('\n')
@@ -200,8 +218,15 @@ export const registerNotify: Registrar = (program, ctx) => {
               { header: 'TO', value: (i) => i.to },
               { header: 'ATTEMPTS', value: (i) => i.attempts, right: true },
               { header: 'CREATED', value: (i) => formatTime(i.createdAt) },
-              { header: 'SENT / NEXT TRY', value: (i) => (i.sentAt ? formatTime(i.sentAt) : i.nextAttemptAt ? `next ${formatTime(i.nextAttemptAt)}` : '') },
-              { header: 'SUBJECT / LAST ERROR', value: (i) => (i.lastError && i.status !== 'sent' ? i.lastError : i.subject) }
+              {
+                header: 'SENT / NEXT TRY',
+                value: (i) =>
+                  i.sentAt ? formatTime(i.sentAt) : i.nextAttemptAt ? `next ${formatTime(i.nextAttemptAt)}` : ''
+              },
+              {
+                header: 'SUBJECT / LAST ERROR',
+                value: (i) => (i.lastError && i.status !== 'sent' ? i.lastError : i.subject)
+              }
             ])
       )
     })
@@ -225,7 +250,10 @@ export const registerNotify: Registrar = (program, ctx) => {
     .action(async (id: number) => {
       const { notify: handlers } = await handlersFor(ctx, false)
       const { item } = await run(() => ctx.call('notify.retry', { id }, handlers))
-      ctx.print({ item: cliItem(item) }, (d) => `Message ${d.item.id} to ${d.item.to} is pending again; "keyward notify flush" sends it now.`)
+      ctx.print(
+        { item: cliItem(item) },
+        (d) => `Message ${d.item.id} to ${d.item.to} is pending again; "keyward notify flush" sends it now.`
+      )
     })
 
   notify
@@ -235,6 +263,9 @@ export const registerNotify: Registrar = (program, ctx) => {
     .action(async (id: number) => {
       const { notify: handlers } = await handlersFor(ctx, false)
       const { discarded } = await run(() => ctx.call('notify.discard', { id }, handlers))
-      ctx.print({ discarded: cliItem(discarded) }, (d) => `Discarded message ${d.discarded.id} to ${d.discarded.to} (${d.discarded.status}).`)
+      ctx.print(
+        { discarded: cliItem(discarded) },
+        (d) => `Discarded message ${d.discarded.id} to ${d.discarded.to} (${d.discarded.status}).`
+      )
     })
 }

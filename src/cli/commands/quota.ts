@@ -42,7 +42,9 @@ export const registerQuota: Registrar = (program, ctx) => {
     .option('--tpm <n>', 'tokens per minute, or "none" to remove the pool', tpmOrNone)
     .action(async (opts: { tpm?: number | 'none' }) => {
       if (opts.tpm === undefined) {
-        throw KeywardError.validation({ '--tpm': 'Give the pool size, e.g. --tpm 500000, or --tpm none to remove the pool.' })
+        throw KeywardError.validation({
+          '--tpm': 'Give the pool size, e.g. --tpm 500000, or --tpm none to remove the pool.'
+        })
       }
       ctx.print(await ctx.call('pool.set', { tpmPool: opts.tpm === 'none' ? null : opts.tpm }), describePool)
     })

@@ -26,7 +26,9 @@ export const registerResources: Registrar = (program, ctx) => {
     .command('list')
     .description('list every resource with its TPM limit and how many keys use it')
     .action(async () => {
-      ctx.print(await ctx.call('resources.list', {}), (doc) => formatTable(doc.items, RESOURCE_COLUMNS, 'No resources yet. Add one with "keyward resources add".'))
+      ctx.print(await ctx.call('resources.list', {}), (doc) =>
+        formatTable(doc.items, RESOURCE_COLUMNS, 'No resources yet. Add one with "keyward resources add".')
+      )
     })
 
   resources
@@ -34,7 +36,11 @@ export const registerResources: Registrar = (program, ctx) => {
     .description('add a model under TPM (provisioned tokens per minute) or PYG (pay-as-you-go)')
     .requiredOption('--model <model>', 'model name, e.g. gpt-4o')
     .requiredOption('--type <type>', 'TPM or PYG')
-    .option('--limit <tpm>', 'tokens per minute (required for TPM, refused for PYG)', integerOption('--limit', { min: 1 }))
+    .option(
+      '--limit <tpm>',
+      'tokens per minute (required for TPM, refused for PYG)',
+      integerOption('--limit', { min: 1 })
+    )
     .option('--inactive', 'add it as inactive (keys cannot use it until activated)')
     .action(async (opts: { model: string; type: string; limit?: number; inactive?: boolean }) => {
       const result = await ctx.call('resources.add', {
@@ -52,7 +58,9 @@ export const registerResources: Registrar = (program, ctx) => {
     .argument('<RREF>', 'resource id or MODEL:TYPE, e.g. gpt-4o:TPM')
     .option('--limit <tpm>', 'new tokens per minute (TPM resources only)', integerOption('--limit', { min: 1 }))
     .addOption(new Option('--active', 'mark it active').conflicts('inactive'))
-    .addOption(new Option('--inactive', 'mark it inactive: keys holding it stop verifying for that model').conflicts('active'))
+    .addOption(
+      new Option('--inactive', 'mark it inactive: keys holding it stop verifying for that model').conflicts('active')
+    )
     .action(async (ref: string, opts: { limit?: number; active?: boolean; inactive?: boolean }) => {
       const status = opts.active ? 'active' : opts.inactive ? 'inactive' : undefined
       const result = await ctx.call('resources.edit', { resource: ref, tpmLimit: opts.limit, status })

@@ -31,14 +31,24 @@ export function insertAssignments(core: Core, pk: number, resources: readonly Ke
   for (const r of resources) insert.run(pk, r.id, r.model)
 }
 
-function changeResources(core: Core, ref: string, actor: string, action: string, nextSet: (current: KeyResource[]) => KeyResource[]): { key: ApiKey } {
+function changeResources(
+  core: Core,
+  ref: string,
+  actor: string,
+  action: string,
+  nextSet: (current: KeyResource[]) => KeyResource[]
+): { key: ApiKey } {
   return core.store.write(() => {
     const before = resolveKey(core, ref)
     const next = nextSet(before.resources)
     if (before.kind === 'admin' && next.length > 0) {
-      throw new KeywardError('RULE_VIOLATION', `${before.name} is an administrator key; administrator keys take no resources.`, {
-        resources: 'Administrator keys take no resources.'
-      })
+      throw new KeywardError(
+        'RULE_VIOLATION',
+        `${before.name} is an administrator key; administrator keys take no resources.`,
+        {
+          resources: 'Administrator keys take no resources.'
+        }
+      )
     }
     checkOneTypePerModel(next, before.name)
     const beforeIds = new Set(before.resources.map((r) => r.id))

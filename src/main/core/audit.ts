@@ -62,7 +62,8 @@ export class AuditLog {
   constructor(private readonly store: SqliteStore) {}
 
   append(at: number, record: AuditRecord): number {
-    const last = this.store.sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined
+    const last = this.store.sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+      { seq: number; hash: string } | undefined
     const seq = (last?.seq ?? 0) + 1
     const prevHash = last?.hash ?? GENESIS
     const row = {
@@ -76,10 +77,16 @@ export class AuditLog {
     }
     const hash = entryHash(prevHash, row)
     this.store
-      .sql('INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .sql(
+        'INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      )
       .run(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
     // The head is kept apart from the rows so that cutting entries off the end is noticed too.
-    this.store.sql("INSERT INTO registry_settings (name, value) VALUES ('audit_head', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(`${seq}:${hash}`)
+    this.store
+      .sql(
+        "INSERT INTO registry_settings (name, value) VALUES ('audit_head', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+      )
+      .run(`${seq}:${hash}`)
     return seq
   }
 
@@ -132,7 +139,8 @@ export class AuditLog {
       prevHash = row.hash
       expectedSeq++
     }
-    const head = this.store.sql("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as { value: string } | undefined
+    const head = this.store.sql("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as
+      { value: string } | undefined
     const expectedHead = entries === 0 ? undefined : `${entries}:${prevHash}`
     if (head?.value === expectedHead) return { ok: true, entries }
     // The chain is intact but disagrees with the head: rows were added past it (the first of them is
@@ -155,9 +163,14 @@ export function listAudit(core: Core, v: ParsedInput<'audit.list'>): Page<AuditE
     if (!targetId) {
       // Deleted keys are still in the audit: look for them by id or by their last name.
       targetId = core.store
-        .pluck('SELECT key_id FROM key_tombstones WHERE key_id = ? OR name = ? COLLATE NOCASE ORDER BY deleted_at DESC LIMIT 1')
+        .pluck(
+          'SELECT key_id FROM key_tombstones WHERE key_id = ? OR name = ? COLLATE NOCASE ORDER BY deleted_at DESC LIMIT 1'
+        )
         .get(v.key, v.key) as string | undefined
-      if (!targetId) throw new KeywardError('NOT_FOUND', `No key "${v.key}" exists or ever existed. Check the name or id.`, { key: 'No such key.' })
+      if (!targetId)
+        throw new KeywardError('NOT_FOUND', `No key "${v.key}" exists or ever existed. Check the name or id.`, {
+          key: 'No such key.'
+        })
     }
   }
   return core.audit.list({ targetId, action: v.action, limit: v.limit, offset: v.offset })

@@ -62,25 +62,118 @@ export const DEMO_RESOURCES: readonly { model: string; type: ResourceType; tpmLi
 ]
 
 const DEPARTMENTS = [
-  'Engineering', 'Data Science', 'Customer Support', 'Marketing', 'Finance', 'Legal', 'Human Resources',
-  'Sales', 'Operations', 'Research', 'Security', 'Product'
+  'Engineering',
+  'Data Science',
+  'Customer Support',
+  'Marketing',
+  'Finance',
+  'Legal',
+  'Human Resources',
+  'Sales',
+  'Operations',
+  'Research',
+  'Security',
+  'Product'
 ]
 const DEPARTMENT_CODES = ['Eng', 'Ds', 'Cs', 'Mkt', 'Fin', 'Legal', 'Hr', 'Sales', 'Ops', 'Res', 'Sec', 'Prod']
 const PROJECTS = [
-  'Atlas', 'Beacon', 'Compass', 'Delta', 'Ember', 'Falcon', 'Granite', 'Harbor', 'Iris', 'Juniper', 'Keystone',
-  'Lighthouse', 'Meridian', 'Nimbus', 'Orion', 'Pinnacle', 'Quartz', 'Redwood', 'Summit', 'Tundra', 'Unity',
-  'Vertex', 'Willow', 'Zephyr'
+  'Atlas',
+  'Beacon',
+  'Compass',
+  'Delta',
+  'Ember',
+  'Falcon',
+  'Granite',
+  'Harbor',
+  'Iris',
+  'Juniper',
+  'Keystone',
+  'Lighthouse',
+  'Meridian',
+  'Nimbus',
+  'Orion',
+  'Pinnacle',
+  'Quartz',
+  'Redwood',
+  'Summit',
+  'Tundra',
+  'Unity',
+  'Vertex',
+  'Willow',
+  'Zephyr'
 ]
-const PURPOSES = ['Chat', 'Search', 'Summary', 'Triage', 'Translate', 'Classify', 'Extract', 'Copilot', 'Review', 'Agent', 'Embed', 'Voice']
+const PURPOSES = [
+  'Chat',
+  'Search',
+  'Summary',
+  'Triage',
+  'Translate',
+  'Classify',
+  'Extract',
+  'Copilot',
+  'Review',
+  'Agent',
+  'Embed',
+  'Voice'
+]
 const FIRST_NAMES = [
-  'Aisha', 'Omar', 'Lina', 'Youssef', 'Fatima', 'Hassan', 'Maya', 'Karim', 'Sara', 'Ali', 'Noor', 'Tariq', 'Emma',
-  'Liam', 'Olivia', 'Noah', 'Sofia', 'Lucas', 'Chen', 'Priya', 'Ravi', 'Mei', 'Kenji', 'Ana', 'Diego', 'Ingrid',
-  'Jonas', 'Zara', 'Mateo', 'Leila'
+  'Aisha',
+  'Omar',
+  'Lina',
+  'Youssef',
+  'Fatima',
+  'Hassan',
+  'Maya',
+  'Karim',
+  'Sara',
+  'Ali',
+  'Noor',
+  'Tariq',
+  'Emma',
+  'Liam',
+  'Olivia',
+  'Noah',
+  'Sofia',
+  'Lucas',
+  'Chen',
+  'Priya',
+  'Ravi',
+  'Mei',
+  'Kenji',
+  'Ana',
+  'Diego',
+  'Ingrid',
+  'Jonas',
+  'Zara',
+  'Mateo',
+  'Leila'
 ]
 const LAST_NAMES = [
-  'Haddad', 'Nasser', 'Khalil', 'Rahman', 'Saleh', 'Mansour', 'Smith', 'Johnson', 'Garcia', 'Muller', 'Rossi',
-  'Dubois', 'Tanaka', 'Kim', 'Patel', 'Singh', 'Wang', 'Silva', 'Novak', 'Larsen', 'Cohen', 'Okafor', 'Mensah',
-  'Ivanova', 'Costa'
+  'Haddad',
+  'Nasser',
+  'Khalil',
+  'Rahman',
+  'Saleh',
+  'Mansour',
+  'Smith',
+  'Johnson',
+  'Garcia',
+  'Muller',
+  'Rossi',
+  'Dubois',
+  'Tanaka',
+  'Kim',
+  'Patel',
+  'Singh',
+  'Wang',
+  'Silva',
+  'Novak',
+  'Larsen',
+  'Cohen',
+  'Okafor',
+  'Mensah',
+  'Ivanova',
+  'Costa'
 ]
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const
 const JUSTIFICATIONS = [
@@ -168,7 +261,9 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
   const chance = (p: number) => random() < p
 
   // Where the registry stands decides the id stream, so seeding twice never reuses an id.
-  const head = (core.store.pluck("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as string | undefined) ?? ''
+  const head =
+    (core.store.pluck("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as string | undefined) ??
+    ''
   const idBytes = seededBytes(`${seed}:${head}`)
   let clockNow = now - 400 * DAY_MS
   const clock = () => clockNow
@@ -197,7 +292,15 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
             tpmLimit = Math.min(tpmLimit!, remaining)
           }
         }
-        resource = addResource(demo, validateInput('resources.add', { model: spec.model, type: spec.type, tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined }), actor).resource
+        resource = addResource(
+          demo,
+          validateInput('resources.add', {
+            model: spec.model,
+            type: spec.type,
+            tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined
+          }),
+          actor
+        ).resource
       }
       resources++
       const list = byModel.get(spec.model) ?? []
@@ -233,7 +336,9 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
         for (const model of [...chosen].sort()) resourceRefs.push(pick(byModel.get(model)!).id)
       }
       const expires = chance(0.35) ? createdAt + (30 + Math.floor(random() * 700)) * DAY_MS : null
-      const appId = chance(0.7) ? `${project.toLowerCase()}-${purpose.toLowerCase()}${environment === 'prod' ? '' : `-${environment}`}` : undefined
+      const appId = chance(0.7)
+        ? `${project.toLowerCase()}-${purpose.toLowerCase()}${environment === 'prod' ? '' : `-${environment}`}`
+        : undefined
       const input = {
         name: `${DEPARTMENT_CODES[d]}${project}${purpose}${admin ? 'Admin' : ''}${i + 1}`,
         kind: admin ? ('admin' as const) : ('standard' as const),
@@ -250,7 +355,11 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
       let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
       for (let attempt = 1; ; attempt++) {
         try {
-          created_ = createKey(demo, validateInput('keys.create', attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }), actor)
+          created_ = createKey(
+            demo,
+            validateInput('keys.create', attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }),
+            actor
+          )
           break
         } catch (error) {
           // A name already taken by an earlier seeding: try the next suffix.

@@ -2,7 +2,11 @@ import type { KeyListInput } from '../../shared/schemas'
 import type { z } from 'zod'
 
 /** The parsed input, with department/project names and the resource already resolved to ids. */
-type ParsedList = z.output<typeof KeyListInput> & { resourceId?: string; departmentIds?: number[]; projectIds?: number[] }
+type ParsedList = z.output<typeof KeyListInput> & {
+  resourceId?: string
+  departmentIds?: number[]
+  projectIds?: number[]
+}
 
 export interface KeyListQuery {
   countSql: string

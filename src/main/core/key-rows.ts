@@ -40,7 +40,18 @@ const KEY_BY_PK = `${KEY_SELECT} WHERE k.pk = ?`
 const KEY_BY_NAME = `${KEY_SELECT} WHERE k.name = ? COLLATE NOCASE`
 
 /** Editable key fields in the order they are shown in audit details. */
-const DETAIL_FIELDS = ['name', 'department', 'project', 'environment', 'requestor', 'appId', 'justification', 'notes', 'notifyEmail', 'expiresAt'] as const
+const DETAIL_FIELDS = [
+  'name',
+  'department',
+  'project',
+  'environment',
+  'requestor',
+  'appId',
+  'justification',
+  'notes',
+  'notifyEmail',
+  'expiresAt'
+] as const
 
 export function findKey(core: Core, ref: string): ApiKey | undefined {
   const trimmed = ref.trim()
@@ -50,7 +61,10 @@ export function findKey(core: Core, ref: string): ApiKey | undefined {
 
 export function resolveKey(core: Core, ref: string): ApiKey {
   const key = findKey(core, ref)
-  if (!key) throw new KeywardError('NOT_FOUND', `No key "${ref}". Name it by its id or name; list keys with "keys list".`, { key: `No key "${ref}".` })
+  if (!key)
+    throw new KeywardError('NOT_FOUND', `No key "${ref}". Name it by its id or name; list keys with "keys list".`, {
+      key: `No key "${ref}".`
+    })
   return key
 }
 
@@ -70,9 +84,13 @@ export function keyRows(core: Core, sql: string, params: Record<string, unknown>
 export function ensureNameFree(core: Core, name: string, exceptId?: string): void {
   const clash = keyRowByName(core, name)
   if (clash && clash.id !== exceptId) {
-    throw new KeywardError('CONFLICT', `A key named "${clash.name}" already exists (names are unique, ignoring case). Choose another name.`, {
-      name: `"${clash.name}" is taken.`
-    })
+    throw new KeywardError(
+      'CONFLICT',
+      `A key named "${clash.name}" already exists (names are unique, ignoring case). Choose another name.`,
+      {
+        name: `"${clash.name}" is taken.`
+      }
+    )
   }
 }
 
@@ -137,16 +155,23 @@ export function diffDetails(before: ApiKey, after: ApiKey): Record<string, { fro
 
 // ── Departments and projects: entities created on first use, matched ignoring case ──
 
-export function entityId(core: Core, table: 'departments' | 'projects', name: string | null | undefined): number | null {
+export function entityId(
+  core: Core,
+  table: 'departments' | 'projects',
+  name: string | null | undefined
+): number | null {
   if (name == null) return null
-  const found = core.store.pluck(`SELECT id FROM ${table} WHERE name = ? COLLATE NOCASE`).get(name) as number | undefined
+  const found = core.store.pluck(`SELECT id FROM ${table} WHERE name = ? COLLATE NOCASE`).get(name) as
+    number | undefined
   if (found !== undefined) return found
   return Number(core.store.sql(`INSERT INTO ${table} (name) VALUES (?)`).run(name).lastInsertRowid)
 }
 
 /** Ids of the named departments or projects that exist (names match ignoring case). */
 export function entityIds(core: Core, table: 'departments' | 'projects', names: readonly string[]): number[] {
-  return core.store.pluck(`SELECT id FROM ${table} WHERE name IN (SELECT value FROM json_each(?)) ORDER BY id`).all(JSON.stringify(names)) as number[]
+  return core.store
+    .pluck(`SELECT id FROM ${table} WHERE name IN (SELECT value FROM json_each(?)) ORDER BY id`)
+    .all(JSON.stringify(names)) as number[]
 }
 
 /** What the forms offer while typing: known departments, projects and environments. */
@@ -155,7 +180,9 @@ export function suggestions(core: Core): Suggestions {
   return {
     departments: names('SELECT name FROM departments ORDER BY name COLLATE NOCASE'),
     projects: names('SELECT name FROM projects ORDER BY name COLLATE NOCASE'),
-    environments: names('SELECT DISTINCT environment FROM api_keys WHERE environment IS NOT NULL ORDER BY environment COLLATE NOCASE LIMIT 200')
+    environments: names(
+      'SELECT DISTINCT environment FROM api_keys WHERE environment IS NOT NULL ORDER BY environment COLLATE NOCASE LIMIT 200'
+    )
   }
 }
 

@@ -5,7 +5,18 @@ import { insertAssignments } from './assignments'
 import { iso } from './clock'
 import { newId, type Core } from './context'
 import { buildKeyListQuery } from './key-query'
-import { diffDetails, ensureNameFree, entityId, entityIds, hydrate, keyByPk, keyRows, pickDetails, pkOf, resolveKey } from './key-rows'
+import {
+  diffDetails,
+  ensureNameFree,
+  entityId,
+  entityIds,
+  hydrate,
+  keyByPk,
+  keyRows,
+  pickDetails,
+  pkOf,
+  resolveKey
+} from './key-rows'
 import { enqueueKeyCreatedAlert } from './outbox'
 import { findResourceId, resolveResourceSet, resourceLabel } from './resources'
 import { generateSecret, hashSecret, secretHint } from './secrets'
@@ -18,9 +29,13 @@ export function createKey(core: Core, v: ParsedInput<'keys.create'>, actor: stri
     const expiresAt = futureDate(v.expiresAt, now)
     ensureNameFree(core, v.name)
     if (v.kind === 'admin' && v.resources.length > 0) {
-      throw new KeywardError('RULE_VIOLATION', 'Administrator keys take no resources: they manage the registry, not models. Remove the resources or make a standard key.', {
-        resources: 'Administrator keys take no resources.'
-      })
+      throw new KeywardError(
+        'RULE_VIOLATION',
+        'Administrator keys take no resources: they manage the registry, not models. Remove the resources or make a standard key.',
+        {
+          resources: 'Administrator keys take no resources.'
+        }
+      )
     }
     const resources = resolveResourceSet(core, v.resources)
     const secret = generateSecret(v.kind, core.randomBytes)
@@ -51,7 +66,9 @@ export function createKey(core: Core, v: ParsedInput<'keys.create'>, actor: stri
         expiresAt
       )
     const pk = Number(lastInsertRowid)
-    core.store.sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)').run(pk, hashSecret(secret), hint, now)
+    core.store
+      .sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)')
+      .run(pk, hashSecret(secret), hint, now)
     insertAssignments(core, pk, resources)
     const key = keyByPk(core, pk)
     core.audit.append(now, {
@@ -122,13 +139,24 @@ export function editKey(core: Core, v: ParsedInput<'keys.edit'>, actor: string):
     const after = keyByPk(core, pk)
     const changes = diffDetails(before, after)
     if (Object.keys(changes).length > 0) {
-      core.audit.append(now, { actor, action: 'key.edit', targetId: after.id, targetName: after.name, details: { changes } })
+      core.audit.append(now, {
+        actor,
+        action: 'key.edit',
+        targetId: after.id,
+        targetName: after.name,
+        details: { changes }
+      })
     }
     return { key: after }
   })
 }
 
-export function setDisabled(core: Core, v: ParsedInput<'keys.disable'>, actor: string, disabled: boolean): { key: ApiKey } {
+export function setDisabled(
+  core: Core,
+  v: ParsedInput<'keys.disable'>,
+  actor: string,
+  disabled: boolean
+): { key: ApiKey } {
   return core.store.write(() => {
     const before = resolveKey(core, v.key)
     const pk = pkOf(core, before.id)
@@ -157,25 +185,37 @@ export function rotateKey(core: Core, v: ParsedInput<'keys.rotate'>, actor: stri
     const retiresAt = now + v.graceSeconds * 1000
     // Secrets already in a grace window keep theirs unless this one ends sooner.
     core.store
-      .sql('UPDATE key_secrets SET retires_at = CASE WHEN retires_at IS NULL OR retires_at > ? THEN ? ELSE retires_at END WHERE key_pk = ?')
+      .sql(
+        'UPDATE key_secrets SET retires_at = CASE WHEN retires_at IS NULL OR retires_at > ? THEN ? ELSE retires_at END WHERE key_pk = ?'
+      )
       .run(retiresAt, retiresAt, pk)
     const secret = generateSecret(before.kind, core.randomBytes)
     const hint = secretHint(secret)
-    core.store.sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)').run(pk, hashSecret(secret), hint, now)
+    core.store
+      .sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)')
+      .run(pk, hashSecret(secret), hint, now)
     core.store.sql('UPDATE api_keys SET hint = ?, updated_at = ? WHERE pk = ?').run(hint, now, pk)
     core.audit.append(now, {
       actor,
       action: 'key.rotate',
       targetId: before.id,
       targetName: before.name,
-      details: { changes: { hint: { from: before.hint, to: hint } }, graceSeconds: v.graceSeconds, previousRetiresAt: iso(retiresAt) }
+      details: {
+        changes: { hint: { from: before.hint, to: hint } },
+        graceSeconds: v.graceSeconds,
+        previousRetiresAt: iso(retiresAt)
+      }
     })
     return { key: keyByPk(core, pk), secret }
   })
 }
 
 /** Removes the key and its assignments; its secret hashes stay as tombstones so verify says REVOKED. */
-export function deleteKey(core: Core, v: ParsedInput<'keys.delete'>, actor: string): { deleted: { id: string; name: string } } {
+export function deleteKey(
+  core: Core,
+  v: ParsedInput<'keys.delete'>,
+  actor: string
+): { deleted: { id: string; name: string } } {
   return core.store.write(() => {
     const key = resolveKey(core, v.key)
     const pk = pkOf(core, key.id)
@@ -204,7 +244,9 @@ function futureDate(value: string | null | undefined, now: number): number | nul
   // A bare date means the end of that day in UTC: "expires 2027-01-31" still works on the 31st.
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T23:59:59.999Z`) : Date.parse(value)
   if (ms <= now) {
-    throw KeywardError.validation({ expiresAt: `Expires must be in the future (it is now ${new Date(now).toISOString()}).` })
+    throw KeywardError.validation({
+      expiresAt: `Expires must be in the future (it is now ${new Date(now).toISOString()}).`
+    })
   }
   return ms
 }

@@ -19,7 +19,10 @@ export type Handler<K extends OperationName> = (core: Core, input: ParsedInput<K
 export type Handlers = { [K in CoreOperationName]: Handler<K> }
 
 /** A host's handler: may be async (SMTP, settings files). Hosts combine these with registryHandlers. */
-export type HostHandler<K extends OperationName> = (input: ParsedInput<K>, ctx: CallContext) => Output<K> | Promise<Output<K>>
+export type HostHandler<K extends OperationName> = (
+  input: ParsedInput<K>,
+  ctx: CallContext
+) => Output<K> | Promise<Output<K>>
 export type HostHandlers = { [K in Exclude<OperationName, CoreOperationName>]: HostHandler<K> }
 
 /**
@@ -48,5 +51,6 @@ export const registryHandlers: Handlers = {
   'audit.list': (core, input) => listAudit(core, input),
   'audit.verify': (core) => core.audit.verify(),
   'usage.report': (core, input) => usageReport(core, input),
-  'demo.load': (core, input, ctx) => seedDemoInto(core, { keys: input.keys, seed: input.seed ?? 'keyward-demo', actor: ctx.actor })
+  'demo.load': (core, input, ctx) =>
+    seedDemoInto(core, { keys: input.keys, seed: input.seed ?? 'keyward-demo', actor: ctx.actor })
 }

@@ -101,7 +101,9 @@ export class Outbox {
         .get(options.ignoreSchedule ? 1 : 0, now, now, JSON.stringify(options.skip)) as OutboxRow | undefined
       if (!row) return null
       const attempt = row.attempts + 1
-      store.sql("UPDATE outbox SET status = 'sending', attempts = ?, claimed_until = ? WHERE id = ?").run(attempt, now + leaseMs, row.id)
+      store
+        .sql("UPDATE outbox SET status = 'sending', attempts = ?, claimed_until = ? WHERE id = ?")
+        .run(attempt, now + leaseMs, row.id)
       return { row: { ...row, status: 'sending', attempts: attempt, claimed_until: now + leaseMs }, attempt }
     })
   }
@@ -118,7 +120,9 @@ export class Outbox {
     const { store } = this.core
     return store.write(() => {
       const { changes } = store
-        .sql("UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL WHERE id = ? AND status = 'sending' AND attempts = ?")
+        .sql(
+          "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL WHERE id = ? AND status = 'sending' AND attempts = ?"
+        )
         .run(now, claim.row.id, claim.attempt)
       return changes === 1
     })
@@ -152,10 +156,17 @@ export class Outbox {
     return store.write(() => {
       const row = this.rowOrThrow(v.id)
       if (row.status === 'sent') {
-        throw new KeywardError('CONFLICT', `Message ${row.id} was already delivered at ${iso(row.sent_at)}; it is not sent twice.`)
+        throw new KeywardError(
+          'CONFLICT',
+          `Message ${row.id} was already delivered at ${iso(row.sent_at)}; it is not sent twice.`
+        )
       }
       refuseWhileSending(row, now, 'retried')
-      store.sql("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_until = NULL WHERE id = ?").run(now, row.id)
+      store
+        .sql(
+          "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_until = NULL WHERE id = ?"
+        )
+        .run(now, row.id)
       audit.append(now, {
         actor,
         action: 'notify.retry',
@@ -187,18 +198,28 @@ export class Outbox {
 
   /** Every pending message becomes due now (the SMTP settings changed: try the fixed relay at once). */
   makePendingDue(now: number): void {
-    this.core.store.sql("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?").run(now, now)
+    this.core.store
+      .sql("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ?")
+      .run(now, now)
   }
 
   private rowOrThrow(id: number): OutboxRow {
     const row = this.core.store.sql('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined
-    if (!row) throw new KeywardError('NOT_FOUND', `No outbox message ${id}. List them with "keyward notify outbox" or the Outbox screen.`, { id: `No outbox message ${id}.` })
+    if (!row)
+      throw new KeywardError(
+        'NOT_FOUND',
+        `No outbox message ${id}. List them with "keyward notify outbox" or the Outbox screen.`,
+        { id: `No outbox message ${id}.` }
+      )
     return row
   }
 }
 
 function refuseWhileSending(row: OutboxRow, now: number, what: string): void {
   if (row.status === 'sending' && (row.claimed_until ?? 0) > now) {
-    throw new KeywardError('CONFLICT', `Message ${row.id} is being sent right now, so it cannot be ${what}. Wait a moment and look at the outbox again.`)
+    throw new KeywardError(
+      'CONFLICT',
+      `Message ${row.id} is being sent right now, so it cannot be ${what}. Wait a moment and look at the outbox again.`
+    )
   }
 }

@@ -27,7 +27,9 @@ export function setPool(core: Core, v: ParsedInput<'pool.set'>, actor: string): 
     if (v.tpmPool == null) core.store.sql("DELETE FROM registry_settings WHERE name = 'tpm_pool'").run()
     else
       core.store
-        .sql("INSERT INTO registry_settings (name, value) VALUES ('tpm_pool', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+        .sql(
+          "INSERT INTO registry_settings (name, value) VALUES ('tpm_pool', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+        )
         .run(String(v.tpmPool))
     core.audit.append(core.clock(), {
       actor,
@@ -58,6 +60,7 @@ export function checkPool(core: Core, assignedAfter: number, field: string): voi
 }
 
 function poolSize(core: Core): number | null {
-  const value = core.store.pluck("SELECT value FROM registry_settings WHERE name = 'tpm_pool'").get() as string | undefined
+  const value = core.store.pluck("SELECT value FROM registry_settings WHERE name = 'tpm_pool'").get() as
+    string | undefined
   return value === undefined ? null : Number(value)
 }

@@ -1,7 +1,16 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CoreOperationName, Input, Output, ParsedInput } from '../../shared/contract'
 import { VerifyInput } from '../../shared/schemas'
-import type { ApiKey, AuditEntry, AuditVerifyResult, Page, Resource, Suggestions, TpmPool, VerifyResult } from '../../shared/types'
+import type {
+  ApiKey,
+  AuditEntry,
+  AuditVerifyResult,
+  Page,
+  Resource,
+  Suggestions,
+  TpmPool,
+  VerifyResult
+} from '../../shared/types'
 import type { RegistryDatabase } from '../db/open'
 import { AuditLog } from './audit'
 import { systemClock, type Clock } from './clock'
@@ -182,7 +191,11 @@ export class Registry {
     return this.verifier.hit(secret, model, appName)
   }
   /** The hot path of the HTTP verifier: the decision and the key's summary row. */
-  verifyAnswer(secret: string | undefined, model?: string, appName?: string): { hit: VerifyHit; key: KeySummary | undefined } {
+  verifyAnswer(
+    secret: string | undefined,
+    model?: string,
+    appName?: string
+  ): { hit: VerifyHit; key: KeySummary | undefined } {
     return this.verifier.answer(secret, model, appName)
   }
   /** Whether `secret` is a current administrator key (the admin API's sign-in). */

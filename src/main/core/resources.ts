@@ -15,12 +15,16 @@ interface ResourceRow {
   key_count?: number
 }
 
-const WITH_KEY_COUNT = 'SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r'
+const WITH_KEY_COUNT =
+  'SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r'
 // Resolving a reference needs no key count, which costs a scan of the resource's assignments.
 const REF_ONLY = 'SELECT id, model, type, status, tpm_limit FROM resources r'
 // Whole statements as constants: the statement cache is keyed by SQL text, and a constant's hash is computed once.
 const BY_ID = { counted: `${WITH_KEY_COUNT} WHERE r.id = ?`, ref: `${REF_ONLY} WHERE r.id = ?` }
-const BY_MODEL_TYPE = { counted: `${WITH_KEY_COUNT} WHERE r.model = ? AND r.type = ?`, ref: `${REF_ONLY} WHERE r.model = ? AND r.type = ?` }
+const BY_MODEL_TYPE = {
+  counted: `${WITH_KEY_COUNT} WHERE r.model = ? AND r.type = ?`,
+  ref: `${REF_ONLY} WHERE r.model = ? AND r.type = ?`
+}
 
 export function listResources(core: Core): { items: Resource[] } {
   const rows = core.store.sql(`${WITH_KEY_COUNT} ORDER BY r.model, r.type`).all() as ResourceRow[]
@@ -30,15 +34,21 @@ export function listResources(core: Core): { items: Resource[] } {
 export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: string): { resource: Resource } {
   return core.store.write(() => {
     if (core.store.sql(BY_MODEL_TYPE.ref).get(v.model, v.type)) {
-      throw new KeywardError('CONFLICT', `Resource ${v.model}:${v.type} already exists. Edit it instead of adding it again.`, {
-        model: `${v.model} already has a ${v.type} resource.`
-      })
+      throw new KeywardError(
+        'CONFLICT',
+        `Resource ${v.model}:${v.type} already exists. Edit it instead of adding it again.`,
+        {
+          model: `${v.model} already has a ${v.type} resource.`
+        }
+      )
     }
     if (v.type === 'TPM') checkPool(core, assignedTpm(core) + v.tpmLimit!, 'tpmLimit')
     const now = core.clock()
     const id = newId(core, 'r_')
     core.store
-      .sql('INSERT INTO resources (id, model, type, status, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .sql(
+        'INSERT INTO resources (id, model, type, status, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
+      )
       .run(id, v.model, v.type, v.status, v.type === 'TPM' ? v.tpmLimit : null, now, now)
     const resource = resourceById(core, id)
     core.audit.append(now, {
@@ -69,7 +79,9 @@ export function editResource(core: Core, v: ParsedInput<'resources.edit'>, actor
     if (Object.keys(changes).length === 0) return { resource: before }
     const now = core.clock()
     core.store
-      .sql('UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), updated_at = ? WHERE id = ?')
+      .sql(
+        'UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), updated_at = ? WHERE id = ?'
+      )
       .run(v.tpmLimit ?? null, v.status ?? null, now, before.id)
     core.audit.append(now, {
       actor,
@@ -179,11 +191,22 @@ function resourceById(core: Core, id: string): Resource {
 }
 
 function toResource(row: ResourceRow): Resource {
-  return { id: row.id, model: row.model, type: row.type, status: row.status, tpmLimit: row.tpm_limit, keyCount: row.key_count ?? 0 }
+  return {
+    id: row.id,
+    model: row.model,
+    type: row.type,
+    status: row.status,
+    tpmLimit: row.tpm_limit,
+    keyCount: row.key_count ?? 0
+  }
 }
 
 function resourceNotFound(ref: string): KeywardError {
-  return new KeywardError('NOT_FOUND', `No resource "${ref}". Name it by its id or as MODEL:TYPE (e.g. gpt-4o:TPM); list them with "resources list".`, {
-    resources: `No resource "${ref}".`
-  })
+  return new KeywardError(
+    'NOT_FOUND',
+    `No resource "${ref}". Name it by its id or as MODEL:TYPE (e.g. gpt-4o:TPM); list them with "resources list".`,
+    {
+      resources: `No resource "${ref}".`
+    }
+  )
 }

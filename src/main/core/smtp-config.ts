@@ -35,7 +35,8 @@ export class SmtpConfigStore {
 
   /** The stored settings, or null when email has not been set up (or the stored value is unreadable). */
   read(): SmtpConfig | null {
-    const value = this.core.store.pluck('SELECT value FROM registry_settings WHERE name = ?').get(SETTING_NAME) as string | undefined
+    const value = this.core.store.pluck('SELECT value FROM registry_settings WHERE name = ?').get(SETTING_NAME) as
+      string | undefined
     if (value === undefined) return null
     try {
       const parsed = StoredConfig.safeParse(JSON.parse(value))
@@ -50,18 +51,26 @@ export class SmtpConfigStore {
    * "passwordChanged"). Pending alerts become due at once, so a fixed relay is tried now.
    * `password.apply` runs inside the transaction: if it throws (no secure storage), nothing is saved.
    */
-  save(next: SmtpConfig, actor: string, password: { changed: boolean; apply: () => void }, clock = this.core.clock): void {
+  save(
+    next: SmtpConfig,
+    actor: string,
+    password: { changed: boolean; apply: () => void },
+    clock = this.core.clock
+  ): void {
     const { store, audit } = this.core
     store.write(() => {
       const before = this.read()
       const changes: Record<string, { from: unknown; to: unknown }> = {}
       for (const field of FIELDS) {
-        if ((before?.[field] ?? null) !== next[field]) changes[field] = { from: before?.[field] ?? null, to: next[field] }
+        if ((before?.[field] ?? null) !== next[field])
+          changes[field] = { from: before?.[field] ?? null, to: next[field] }
       }
       if (Object.keys(changes).length === 0 && !password.changed) return
       const now = clock()
       store
-        .sql('INSERT INTO registry_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value')
+        .sql(
+          'INSERT INTO registry_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'
+        )
         .run(SETTING_NAME, JSON.stringify(next))
       this.outbox.makePendingDue(now)
       audit.append(now, {

@@ -74,7 +74,12 @@ export class UsageRefused extends KeywardError {
  * Records one request's tokens. The key authenticates the report: it must verify for the model
  * (a key that is RATE_LIMITED still reports, since the request it made was allowed and used tokens).
  */
-export function recordUsage(core: Core, verifier: VerifyPath, v: z.output<typeof UsageRecordInput>, now: number): UsageRecorded {
+export function recordUsage(
+  core: Core,
+  verifier: VerifyPath,
+  v: z.output<typeof UsageRecordInput>,
+  now: number
+): UsageRecorded {
   const hit = verifier.hit(v.key, v.model, v.appName)
   if (hit.code !== 'VALID' && hit.code !== 'RATE_LIMITED') throw new UsageRefused(hit.code)
   const pk = hit.pk!
@@ -83,7 +88,9 @@ export function recordUsage(core: Core, verifier: VerifyPath, v: z.output<typeof
   return store.write(() => {
     const keyId = store.pluck('SELECT id FROM api_keys WHERE pk = ?').get(pk) as string | undefined
     const assignment = store
-      .sql('SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?')
+      .sql(
+        'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
+      )
       .get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
     // Deleted or unassigned by another process between the check and this transaction.
     if (!keyId) throw new UsageRefused('REVOKED')
@@ -111,7 +118,14 @@ export function recordUsage(core: Core, verifier: VerifyPath, v: z.output<typeof
         resetsAt: iso((minute + 1) * MINUTE_MS)
       }
     }
-    return { keyId, model: v.model, minute: iso(minute * MINUTE_MS), promptTokens: v.promptTokens, completionTokens: v.completionTokens, tpm }
+    return {
+      keyId,
+      model: v.model,
+      minute: iso(minute * MINUTE_MS),
+      promptTokens: v.promptTokens,
+      completionTokens: v.completionTokens,
+      tpm
+    }
   })
 }
 

@@ -25,7 +25,10 @@ export function openRegistryDatabase(path: string, options: OpenOptions = {}): R
   try {
     db = new Database(path, { nativeBinding: options.nativeBinding || process.env.KEYWARD_SQLITE_BINDING || undefined })
   } catch (error) {
-    throw new KeywardError('INTERNAL', `Cannot open the registry at ${path}: ${(error as Error).message}. Check the path and its permissions.`)
+    throw new KeywardError(
+      'INTERNAL',
+      `Cannot open the registry at ${path}: ${(error as Error).message}. Check the path and its permissions.`
+    )
   }
   try {
     // Before anything that writes (the switch to WAL rewrites the header): a newer registry stays untouched.
@@ -36,7 +39,10 @@ export function openRegistryDatabase(path: string, options: OpenOptions = {}): R
     db.close()
     const known = translateSqliteError(error, path)
     if (known instanceof KeywardError) throw known
-    throw new KeywardError('INTERNAL', `Cannot use the registry at ${path}: ${(error as Error)?.message}. Check the path and its permissions.`)
+    throw new KeywardError(
+      'INTERNAL',
+      `Cannot use the registry at ${path}: ${(error as Error)?.message}. Check the path and its permissions.`
+    )
   }
   return db
 }
@@ -47,7 +53,10 @@ export function applyPragmas(db: RegistryDatabase, busyTimeoutMs: number): void 
   if (db.name !== ':memory:') {
     const mode = db.pragma('journal_mode = WAL', { simple: true })
     if (String(mode).toLowerCase() !== 'wal') {
-      throw new KeywardError('INTERNAL', `The registry could not switch to WAL mode (it reports "${mode}"). Is it on a network or read-only drive?`)
+      throw new KeywardError(
+        'INTERNAL',
+        `The registry could not switch to WAL mode (it reports "${mode}"). Is it on a network or read-only drive?`
+      )
     }
   }
   // Reads straight from the OS page cache instead of a read() per page: filtered lists and counts
@@ -92,7 +101,11 @@ export function migrate(db: RegistryDatabase, migrations: readonly Migration[] =
       // Re-read under the write lock: another process may have applied it while we waited.
       if (Number(db.pragma('user_version', { simple: true })) >= migration.version) return
       db.exec(migration.sql)
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now())
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now()
+      )
       db.pragma(`user_version = ${migration.version}`)
     })
     try {

@@ -36,13 +36,18 @@ export function desktopPaths(input: DesktopPathsInput): DesktopPaths {
   const { env, platform, isPackaged } = input
   const override = env.KEYWARD_USER_DATA?.trim()
   const userData = override || userDataDir(platform, env)
-  const registry = override && !env.KEYWARD_DB?.trim() ? join(userData, REGISTRY_FILE) : resolveRegistryPath(undefined, env, platform)
+  const registry =
+    override && !env.KEYWARD_DB?.trim() ? join(userData, REGISTRY_FILE) : resolveRegistryPath(undefined, env, platform)
   const devServer = !isPackaged ? env.ELECTRON_RENDERER_URL?.trim() : undefined
   return {
     userData,
     registry,
-    nativeBinding: isPackaged ? join(input.resourcesPath, 'native', ELECTRON_ABI_BINDING) : join(input.appPath, ELECTRON_ABI_DIR, ELECTRON_ABI_BINDING),
-    page: devServer ? { kind: 'dev-server', url: devServer } : { kind: 'file', path: join(dirname(input.mainDir), 'renderer', 'index.html') },
+    nativeBinding: isPackaged
+      ? join(input.resourcesPath, 'native', ELECTRON_ABI_BINDING)
+      : join(input.appPath, ELECTRON_ABI_DIR, ELECTRON_ABI_BINDING),
+    page: devServer
+      ? { kind: 'dev-server', url: devServer }
+      : { kind: 'file', path: join(dirname(input.mainDir), 'renderer', 'index.html') },
     preload: join(dirname(input.mainDir), 'preload', 'index.js'),
     icon: isPackaged ? join(input.resourcesPath, 'icon.png') : join(input.appPath, 'resources', 'icon.png'),
     serverModule: join(input.mainDir, 'server-process.js')

@@ -15,7 +15,10 @@ export interface SettingsService {
  * App preferences over a PreferenceStore. A stored field that is missing or invalid reads as its
  * default, so one bad value never loses the others.
  */
-export function createSettingsService(store: PreferenceStore, log: (line: string) => void = (l) => console.error(l)): SettingsService {
+export function createSettingsService(
+  store: PreferenceStore,
+  log: (line: string) => void = (l) => console.error(l)
+): SettingsService {
   const listeners = new Set<SettingsListener>()
 
   const get = (): AppSettings => {

@@ -8,7 +8,11 @@ export interface QuittingApp {
  * Runs `shutdown` once when the app quits, and lets the quit finish only after it settles
  * (Electron does not wait for promises): the first will-quit is held, the second passes.
  */
-export function runBeforeQuit(app: QuittingApp, shutdown: () => Promise<void>, log: (line: string) => void = (l) => console.error(l)): void {
+export function runBeforeQuit(
+  app: QuittingApp,
+  shutdown: () => Promise<void>,
+  log: (line: string) => void = (l) => console.error(l)
+): void {
   let state: 'running' | 'shutting-down' | 'done' = 'running'
   app.on('will-quit', (event) => {
     if (state === 'done') return

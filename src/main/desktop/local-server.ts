@@ -66,7 +66,11 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
       if (proc !== child) return
       child = null
       if (wantedPort !== null) {
-        setStatus({ state: 'failed', port: wantedPort, message: `The server process ended unexpectedly (exit code ${code}). Switch the server off and on to retry.` })
+        setStatus({
+          state: 'failed',
+          port: wantedPort,
+          message: `The server process ended unexpectedly (exit code ${code}). Switch the server off and on to retry.`
+        })
         log(`keyward: the local server process exited with code ${code}`)
       } else {
         setStatus({ state: 'off' })
@@ -116,7 +120,14 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
         if (wantedPort !== serverPort) return
         child ??= spawn()
         setStatus({ state: 'starting', port: serverPort })
-        child.postMessage({ type: 'start', dbPath: options.dbPath, host: '127.0.0.1', port: serverPort, ui: false, nativeBinding: options.nativeBinding })
+        child.postMessage({
+          type: 'start',
+          dbPath: options.dbPath,
+          host: '127.0.0.1',
+          port: serverPort,
+          ui: false,
+          nativeBinding: options.nativeBinding
+        })
       }
       // A stop still in progress finishes before the new process binds the port.
       if (stopping) void stopping.then(start)

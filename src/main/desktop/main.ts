@@ -82,7 +82,8 @@ function start(): void {
     return
   }
 
-  const preferences = new Store<Preferences>(preferenceStoreOptions()) as unknown as PreferenceStore & Store<Preferences>
+  const preferences = new Store<Preferences>(preferenceStoreOptions()) as unknown as PreferenceStore &
+    Store<Preferences>
   const settings = createSettingsService(preferences)
   nativeTheme.themeSource = settings.get().theme
 
@@ -95,7 +96,10 @@ function start(): void {
   })
   const localServer = createLocalServer({
     fork: () =>
-      utilityProcess.fork(paths.serverModule, [], { serviceName: 'Keyward local server', stdio: 'inherit' }) as unknown as UtilityProcessLike,
+      utilityProcess.fork(paths.serverModule, [], {
+        serviceName: 'Keyward local server',
+        stdio: 'inherit'
+      }) as unknown as UtilityProcessLike,
     dbPath: paths.registry,
     nativeBinding: paths.nativeBinding,
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
@@ -108,7 +112,11 @@ function start(): void {
   })
   const table = withSecretOnClipboard(operationTable(registry, host), secretClipboard)
   const actor = osUserName('desktop')
-  registerOperations(ipcMain as unknown as IpcMainLike, { table, isTrustedSender: isAppPage(paths.page), context: () => ({ actor }) })
+  registerOperations(ipcMain as unknown as IpcMainLike, {
+    table,
+    isTrustedSender: isAppPage(paths.page),
+    context: () => ({ actor })
+  })
 
   hardenSession(session.defaultSession, { sendCspHeader: !isDev })
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, (url) => shell.openExternal(url)))
@@ -139,12 +147,16 @@ function start(): void {
       nativeTheme.themeSource = next.theme
       applyMenu(next.theme)
     }
-    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort) localServer.apply(next)
+    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort)
+      localServer.apply(next)
     sendMenu('settings-changed')
   })
 
   const openWindow = () => {
-    const restored = restoreWindowState(preferences.get('window'), screen.getAllDisplays().map((d) => d.workArea))
+    const restored = restoreWindowState(
+      preferences.get('window'),
+      screen.getAllDisplays().map((d) => d.workArea)
+    )
     const window = new BrowserWindow(
       mainWindowOptions({
         preloadPath: paths.preload,

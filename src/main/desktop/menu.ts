@@ -61,15 +61,13 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     submenu: [
       {
         label: 'Theme',
-        submenu: (['system', 'light', 'dark'] as const).map(
-          (choice): MenuItemConstructorOptions => ({
-            id: `theme-${choice}`,
-            label: THEME_LABELS[choice],
-            type: 'radio',
-            checked: theme === choice,
-            click: () => actions.setTheme(choice)
-          })
-        )
+        submenu: (['system', 'light', 'dark'] as const).map((choice): MenuItemConstructorOptions => ({
+          id: `theme-${choice}`,
+          label: THEME_LABELS[choice],
+          type: 'radio',
+          checked: theme === choice,
+          click: () => actions.setTheme(choice)
+        }))
       },
       { type: 'separator' },
       { role: 'resetZoom' },
@@ -77,7 +75,14 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
       { role: 'zoomOut' },
       { type: 'separator' },
       { role: 'togglefullscreen' },
-      ...(isDev ? ([{ type: 'separator' }, { role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }] as MenuItemConstructorOptions[]) : [])
+      ...(isDev
+        ? ([
+            { type: 'separator' },
+            { role: 'reload' },
+            { role: 'forceReload' },
+            { role: 'toggleDevTools' }
+          ] as MenuItemConstructorOptions[])
+        : [])
     ]
   })
   template.push({

@@ -55,7 +55,9 @@ export function safeStoragePasswordStore(
         return
       }
       if (storage() === 'unavailable') {
-        throw new KeywardError('VALIDATION', NO_SECURE_STORAGE_MESSAGE, { password: 'No secure storage on this computer: the password cannot be saved.' })
+        throw new KeywardError('VALIDATION', NO_SECURE_STORAGE_MESSAGE, {
+          password: 'No secure storage on this computer: the password cannot be saved.'
+        })
       }
       store.set('smtpPassword', safeStorage.encryptString(password).toString('base64'))
     }

@@ -54,7 +54,10 @@ export function preferenceStoreOptions() {
 export function memoryPreferenceStore(initial: Partial<Record<keyof Preferences, unknown>> = {}): PreferenceStore & {
   data: Partial<Record<keyof Preferences, unknown>>
 } {
-  const data: Partial<Record<keyof Preferences, unknown>> = { settings: { ...DEFAULT_APP_SETTINGS }, ...structuredClone(initial) }
+  const data: Partial<Record<keyof Preferences, unknown>> = {
+    settings: { ...DEFAULT_APP_SETTINGS },
+    ...structuredClone(initial)
+  }
   return {
     data,
     get: (key) => structuredClone(data[key]),

@@ -38,13 +38,18 @@ export function withCspHeader(headers: Record<string, string[] | string> | undef
 
 /** The parts of webContents the hardening touches. */
 export interface WebContentsLike {
-  on(event: 'will-navigate' | 'will-redirect' | 'will-attach-webview', listener: (event: { preventDefault(): void }, ...args: unknown[]) => void): unknown
+  on(
+    event: 'will-navigate' | 'will-redirect' | 'will-attach-webview',
+    listener: (event: { preventDefault(): void }, ...args: unknown[]) => void
+  ): unknown
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void
 }
 
 /** The parts of a session the hardening touches. */
 export interface SessionLike {
-  setPermissionRequestHandler(handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void): void
+  setPermissionRequestHandler(
+    handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void
+  ): void
   setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void
   webRequest: {
     onHeadersReceived(
@@ -76,6 +81,8 @@ export function hardenSession(session: SessionLike, options: { sendCspHeader: bo
   session.setPermissionRequestHandler((_webContents, permission, callback) => callback(permissionAllowed(permission)))
   session.setPermissionCheckHandler((_webContents, permission) => permissionAllowed(permission))
   if (options.sendCspHeader) {
-    session.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: withCspHeader(details.responseHeaders) }))
+    session.webRequest.onHeadersReceived((details, callback) =>
+      callback({ responseHeaders: withCspHeader(details.responseHeaders) })
+    )
   }
 }

@@ -14,7 +14,10 @@ const MIN_VISIBLE = { width: 120, height: 40 }
  * The saved window state, made safe to use: an invalid record is ignored, and a position that is
  * no longer on any display (a monitor was unplugged) is dropped so the window opens centred.
  */
-export function restoreWindowState(saved: unknown, workAreas: readonly Rect[]): { bounds?: Omit<WindowState, 'maximized'>; maximized: boolean } {
+export function restoreWindowState(
+  saved: unknown,
+  workAreas: readonly Rect[]
+): { bounds?: Omit<WindowState, 'maximized'>; maximized: boolean } {
   const parsed = WindowState.safeParse(saved)
   if (!parsed.success) return { maximized: false }
   const { x, y, width, height, maximized } = parsed.data

@@ -34,7 +34,14 @@ export interface NotifyHandlerDeps {
  * The email operations of the contract for one host (the app, `keyward serve`, the CLI). The host
  * decides where the SMTP password lives by the PasswordStore it passes; settings are in the registry.
  */
-export function createNotifyHandlers({ registry, passwords, clock = systemClock, smtp, flush, sender }: NotifyHandlerDeps): NotifyHandlers {
+export function createNotifyHandlers({
+  registry,
+  passwords,
+  clock = systemClock,
+  smtp,
+  flush,
+  sender
+}: NotifyHandlerDeps): NotifyHandlers {
   const senderOptions: SenderOptions = { ...sender, registry, passwords, clock, smtp }
   return {
     'notify.settings.get': () => smtpSettingsView(registry.smtpConfig.read(), passwords),

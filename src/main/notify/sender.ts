@@ -3,7 +3,13 @@ import { systemClock, type Clock } from '../core/clock'
 import type { Claim } from '../core/outbox'
 import type { Registry } from '../core/registry'
 import type { SmtpConfig } from '../core/smtp-config'
-import { createSmtpTransport, describeSmtpError, describeSmtpSuccess, type SmtpConnectOptions, type SmtpTransporter } from './smtp'
+import {
+  createSmtpTransport,
+  describeSmtpError,
+  describeSmtpSuccess,
+  type SmtpConnectOptions,
+  type SmtpTransporter
+} from './smtp'
 import type { PasswordStore } from './types'
 
 export interface SenderOptions {
@@ -38,7 +44,11 @@ export interface FlushReport extends FlushResult {
 }
 
 /** Delay before attempt n+1 after n attempts: base·2^(n-1), capped. */
-export function backoffDelay(attempts: number, baseMs = DEFAULT_BACKOFF_BASE_MS, capMs = DEFAULT_BACKOFF_CAP_MS): number {
+export function backoffDelay(
+  attempts: number,
+  baseMs = DEFAULT_BACKOFF_BASE_MS,
+  capMs = DEFAULT_BACKOFF_CAP_MS
+): number {
   return Math.min(capMs, baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 30)))
 }
 
@@ -60,7 +70,10 @@ export function notReadyReason(config: SmtpConfig | null, passwords: PasswordSto
  * transaction), sent with its stable Message-ID, then marked sent only if the claim is still ours.
  * `ignoreSchedule` also takes pending messages whose backoff has not run out ("flush now").
  */
-export async function flushOutbox(options: SenderOptions, flushOptions: { ignoreSchedule?: boolean } = {}): Promise<FlushReport> {
+export async function flushOutbox(
+  options: SenderOptions,
+  flushOptions: { ignoreSchedule?: boolean } = {}
+): Promise<FlushReport> {
   const { registry, passwords } = options
   const clock = options.clock ?? systemClock
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
@@ -79,7 +92,10 @@ export async function flushOutbox(options: SenderOptions, flushOptions: { ignore
   let lastError: string | undefined
   try {
     while (tried.length < BATCH_LIMIT) {
-      const claim = registry.outbox.claimNext(clock(), leaseMs, { ignoreSchedule: flushOptions.ignoreSchedule ?? false, skip: tried })
+      const claim = registry.outbox.claimNext(clock(), leaseMs, {
+        ignoreSchedule: flushOptions.ignoreSchedule ?? false,
+        skip: tried
+      })
       if (!claim) break
       tried.push(claim.row.id)
       const outcome = await deliver(transport, claim, config, password, options, clock)
@@ -111,13 +127,16 @@ async function deliver(
   const { registry } = options
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
   // Keep the lease alive while this process works, so a slow server never looks like a dead sender.
-  const heartbeat = setInterval(() => {
-    try {
-      registry.outbox.renewClaim(claim, clock() + leaseMs)
-    } catch {
-      // The file is busy: the next beat tries again, and the lease has room for several misses.
-    }
-  }, Math.max(1_000, Math.floor(leaseMs / 4)))
+  const heartbeat = setInterval(
+    () => {
+      try {
+        registry.outbox.renewClaim(claim, clock() + leaseMs)
+      } catch {
+        // The file is busy: the next beat tries again, and the lease has room for several misses.
+      }
+    },
+    Math.max(1_000, Math.floor(leaseMs / 4))
+  )
   heartbeat.unref()
   let failure
   try {
@@ -138,13 +157,17 @@ async function deliver(
   }
   if (!failure) {
     if (!(await markSentPatiently(registry, claim, clock))) {
-      options.log?.(`keyward: outbox message ${claim.row.id} was delivered, but another sender had taken it over meanwhile.`)
+      options.log?.(
+        `keyward: outbox message ${claim.row.id} was delivered, but another sender had taken it over meanwhile.`
+      )
     }
     return 'sent'
   }
   const givesUp = failure.permanent && claim.attempt >= (options.maxPermanentAttempts ?? DEFAULT_MAX_PERMANENT_ATTEMPTS)
   const nextAttemptAt = clock() + backoffDelay(claim.attempt, options.backoffBaseMs, options.backoffCapMs)
-  const message = givesUp ? `${failure.message} Gave up after ${claim.attempt} attempts; use Retry once it is fixed.` : failure.message
+  const message = givesUp
+    ? `${failure.message} Gave up after ${claim.attempt} attempts; use Retry once it is fixed.`
+    : failure.message
   registry.outbox.markAttemptFailed(claim, { error: message, failed: givesUp, nextAttemptAt })
   return { message, failed: givesUp, serverWide: failure.serverWide }
 }
@@ -215,7 +238,9 @@ export function startOutboxSender(options: SenderOptions & { intervalMs: number 
   }
   const tick = () => {
     if (stopped) return
-    run(false).catch((error: unknown) => log(`keyward: the email outbox could not be processed: ${(error as Error)?.message ?? String(error)}`))
+    run(false).catch((error: unknown) =>
+      log(`keyward: the email outbox could not be processed: ${(error as Error)?.message ?? String(error)}`)
+    )
   }
   const timer = setInterval(tick, Math.max(10, options.intervalMs))
   timer.unref()

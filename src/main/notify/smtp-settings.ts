@@ -25,8 +25,20 @@ export function smtpSettingsView(config: SmtpConfig | null, passwords: PasswordS
  * password goes to the host's PasswordStore, inside the registry's transaction: if the store throws
  * (no secure storage), nothing is saved. The registry audits it only as "passwordChanged".
  */
-export function saveSmtpSettings(registry: Registry, passwords: PasswordStore, v: ParsedInput<'notify.settings.set'>, actor: string, clock: Clock): SmtpSettings {
-  const next: SmtpConfig = { host: v.host, port: v.port, security: v.security, user: v.user ? v.user : null, from: v.from }
+export function saveSmtpSettings(
+  registry: Registry,
+  passwords: PasswordStore,
+  v: ParsedInput<'notify.settings.set'>,
+  actor: string,
+  clock: Clock
+): SmtpSettings {
+  const next: SmtpConfig = {
+    host: v.host,
+    port: v.port,
+    security: v.security,
+    user: v.user ? v.user : null,
+    from: v.from
+  }
   const changed = v.password !== undefined && (v.password || null) !== passwords.get()
   registry.smtpConfig.save(next, actor, { changed, apply: () => passwords.set(v.password || null) }, clock)
   return smtpSettingsView(registry.smtpConfig.read(), passwords)

@@ -19,7 +19,11 @@ export type SmtpTransporter = nodemailer.Transporter<SMTPTransport.SentMessageIn
  * none → plain text even if the server offers STARTTLS (ignoreTLS); starttls → upgrade or refuse
  * to send (requireTLS); tls → TLS from the first byte (secure, usually port 465).
  */
-export function createSmtpTransport(config: SmtpConfig, password: string | null, options: SmtpConnectOptions = {}): SmtpTransporter {
+export function createSmtpTransport(
+  config: SmtpConfig,
+  password: string | null,
+  options: SmtpConnectOptions = {}
+): SmtpTransporter {
   return nodemailer.createTransport({
     host: config.host,
     port: config.port,
@@ -86,7 +90,11 @@ export function describeSmtpError(error: unknown, config: SmtpConfig, password?:
   } else if (code === 'ETIMEDOUT') {
     message = `The SMTP server at ${where} did not answer in time: check the host and port (465 is usually TLS, 587 STARTTLS, 25 none), and any firewall.`
   } else if (/self[- ]signed|unable to verify|UNABLE_TO_GET_ISSUER|certificate has expired|CERT_/i.test(raw)) {
-    const why = /expired/i.test(raw) ? 'has expired' : /self[- ]signed/i.test(raw) ? 'is self-signed' : 'is not signed by an authority this computer trusts'
+    const why = /expired/i.test(raw)
+      ? 'has expired'
+      : /self[- ]signed/i.test(raw)
+        ? 'is self-signed'
+        : 'is not signed by an authority this computer trusts'
     message = `The SMTP server's certificate ${why}, so Keyward did not send anything to ${where}: ask your mail administrator for a trusted certificate, or install its CA on this computer.`
   } else if (/altname|Hostname\/IP does not match/i.test(raw)) {
     message = `The SMTP server's certificate is not for "${config.host}": use the host name written on the certificate.`

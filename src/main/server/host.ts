@@ -5,7 +5,10 @@ import type { NotifyHandlers } from '../notify/handlers'
 
 function refuse(name: OperationName) {
   return () => {
-    throw new KeywardError('NOT_FOUND', `"${name}" belongs to the desktop app on its own machine and is not available over HTTP.`)
+    throw new KeywardError(
+      'NOT_FOUND',
+      `"${name}" belongs to the desktop app on its own machine and is not available over HTTP.`
+    )
   }
 }
 

@@ -7,7 +7,12 @@ export { sendJson }
 /** Verification and usage bodies are a key and a few numbers: anything bigger is a mistake. */
 export const SMALL_BODY_BYTES = 16 * 1024
 
-export function sendError(res: ServerResponse, status: number, error: ErrorPayload, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  error: ErrorPayload,
+  headers: Record<string, string> = {}
+): void {
   sendJson(res, status, { error }, headers)
 }
 
@@ -30,8 +35,14 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<unk
     throw new BodyError(
       status,
       status === 413
-        ? { code: 'VALIDATION', message: `The request body is too large: send at most ${Math.round(limit / 1024)} KiB of JSON.` }
-        : { code: 'VALIDATION', message: 'The request body is not valid JSON. Send a JSON object with Content-Type: application/json.' }
+        ? {
+            code: 'VALIDATION',
+            message: `The request body is too large: send at most ${Math.round(limit / 1024)} KiB of JSON.`
+          }
+        : {
+            code: 'VALIDATION',
+            message: 'The request body is not valid JSON. Send a JSON object with Content-Type: application/json.'
+          }
     )
   }
 }
@@ -64,5 +75,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * an ASCII name passes unchanged and any name round-trips through decodeURIComponent.
  */
 export function headerSafe(value: string): string {
-  return /^[\x20-\x24\x26-\x7e]*$/.test(value) ? value : value.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c))
+  return /^[\x20-\x24\x26-\x7e]*$/.test(value)
+    ? value
+    : value.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c))
 }

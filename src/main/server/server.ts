@@ -72,11 +72,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     lastUsedFlushMs: Number.POSITIVE_INFINITY
   })
-  const passwords = processPasswordStore(options.smtpPassword === undefined ? process.env.KEYWARD_SMTP_PASSWORD : options.smtpPassword)
+  const passwords = processPasswordStore(
+    options.smtpPassword === undefined ? process.env.KEYWARD_SMTP_PASSWORD : options.smtpPassword
+  )
   const outboxIntervalMs = options.outboxIntervalMs ?? 60_000
   // Alerts for keys created through the admin API go out from here, as from the desktop app.
-  const sender = outboxIntervalMs > 0 ? startOutboxSender({ registry, passwords, clock, log, intervalMs: outboxIntervalMs }) : undefined
-  const notify = createNotifyHandlers({ registry, passwords, clock, flush: sender ? () => sender.flushNow() : undefined })
+  const sender =
+    outboxIntervalMs > 0
+      ? startOutboxSender({ registry, passwords, clock, log, intervalMs: outboxIntervalMs })
+      : undefined
+  const notify = createNotifyHandlers({
+    registry,
+    passwords,
+    clock,
+    flush: sender ? () => sender.flushNow() : undefined
+  })
   const table = operationTable(registry, serverHostHandlers(notify))
   const verifier = new Verifier(registry)
   const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)
@@ -85,7 +95,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const raw = req.url ?? '/'
     const query = raw.indexOf('?')
     // The hot path skips URL parsing: its path is matched exactly, its query read only when needed.
-    if ((query < 0 ? raw : raw.slice(0, query)) === '/v1/keys/verify') return verifier.handle(req, res, query < 0 ? '' : raw.slice(query + 1))
+    if ((query < 0 ? raw : raw.slice(0, query)) === '/v1/keys/verify')
+      return verifier.handle(req, res, query < 0 ? '' : raw.slice(query + 1))
     const url = new URL(raw, 'http://keyward.invalid')
     const path = url.pathname
     if (path === '/v1/keys/verify') return verifier.handle(req, res, url.search.slice(1))
@@ -95,7 +106,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (ui && !path.startsWith('/v1/')) return ui.handle(req, res, path)
     sendError(res, 404, {
       code: 'NOT_FOUND',
-      message: ui || path.startsWith('/v1/') ? `No endpoint ${req.method} ${path.slice(0, 200)}.` : 'No web console here: start the server with --ui to serve it.'
+      message:
+        ui || path.startsWith('/v1/')
+          ? `No endpoint ${req.method} ${path.slice(0, 200)}.`
+          : 'No web console here: start the server with --ui to serve it.'
     })
   }
 
@@ -104,7 +118,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!res.headersSent) sendError(res, error.status, error.payload, { connection: 'close' })
       return
     }
-    if (!(error instanceof KeywardError)) log(`keyward serve: ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message}`)
+    if (!(error instanceof KeywardError))
+      log(
+        `keyward serve: ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message}`
+      )
     if (!res.headersSent) sendError(res, 500, toErrorPayload(error))
     else res.destroy()
   }
@@ -132,9 +149,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     registry.close()
     const code = (error as NodeJS.ErrnoException).code
     const port = options.port ?? DEFAULT_PORT
-    if (code === 'EADDRINUSE') throw new KeywardError('CONFLICT', `Port ${port} on ${host} is already in use. Stop the other server or choose another port with --port.`)
-    if (code === 'EACCES') throw new KeywardError('FORBIDDEN', `Not allowed to listen on ${host}:${port}. Use a port from 1024 up, or another --host.`)
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new KeywardError('VALIDATION', `Cannot listen on ${host}: it is not an address of this machine. Check --host.`)
+    if (code === 'EADDRINUSE')
+      throw new KeywardError(
+        'CONFLICT',
+        `Port ${port} on ${host} is already in use. Stop the other server or choose another port with --port.`
+      )
+    if (code === 'EACCES')
+      throw new KeywardError(
+        'FORBIDDEN',
+        `Not allowed to listen on ${host}:${port}. Use a port from 1024 up, or another --host.`
+      )
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new KeywardError(
+        'VALIDATION',
+        `Cannot listen on ${host}: it is not an address of this machine. Check --host.`
+      )
     throw error
   }
 
@@ -167,7 +196,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           void (sender?.stop() ?? Promise.resolve())
             .catch(() => undefined)
             .then(() => registry.close())
-            .catch((error: unknown) => log(`keyward serve: the registry did not close cleanly: ${(error as Error)?.message}`))
+            .catch((error: unknown) =>
+              log(`keyward serve: the registry did not close cleanly: ${(error as Error)?.message}`)
+            )
             .finally(resolveClose)
         })
         server.closeIdleConnections()

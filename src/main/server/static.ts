@@ -41,7 +41,11 @@ const SECURITY_HEADERS = {
 
 /** The built renderer: next to the bundled main (out/main → out/renderer), or out/renderer from the source tree. */
 export function defaultRendererDir(): string {
-  const candidates = [resolve(__dirname, '../renderer'), resolve(__dirname, '../../../out/renderer'), resolve(process.cwd(), 'out/renderer')]
+  const candidates = [
+    resolve(__dirname, '../renderer'),
+    resolve(__dirname, '../../../out/renderer'),
+    resolve(process.cwd(), 'out/renderer')
+  ]
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[candidates.length - 1]!
 }
 
@@ -60,7 +64,9 @@ export class StaticUi {
       )
     }
     const html = readFileSync(indexPath, 'utf8')
-    const marked = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => `${head}\n    ${WEB_CONSOLE_META}`) : `${WEB_CONSOLE_META}\n${html}`
+    const marked = /<head[^>]*>/i.test(html)
+      ? html.replace(/<head[^>]*>/i, (head) => `${head}\n    ${WEB_CONSOLE_META}`)
+      : `${WEB_CONSOLE_META}\n${html}`
     this.index = Buffer.from(marked, 'utf8')
   }
 
@@ -79,12 +85,19 @@ export class StaticUi {
     const file = decoded === '/' || decoded === '/index.html' ? null : this.resolveFile(decoded)
     if (file === null) {
       // The console routes in the page itself: any extension-less path is the app.
-      if (decoded === '/' || decoded === '/index.html' || extname(decoded) === '') return this.send(req, res, this.index, MIME['.html']!, 'no-store')
+      if (decoded === '/' || decoded === '/index.html' || extname(decoded) === '')
+        return this.send(req, res, this.index, MIME['.html']!, 'no-store')
       sendError(res, 404, { code: 'NOT_FOUND', message: `No file ${decoded.slice(0, 200)} in the web console.` })
       return
     }
     const immutable = file.startsWith(join(this.root, 'assets') + sep)
-    this.send(req, res, readFileSync(file), MIME[extname(file).toLowerCase()] ?? 'application/octet-stream', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+    this.send(
+      req,
+      res,
+      readFileSync(file),
+      MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
+    )
   }
 
   /** A regular file inside the root, never outside it (no "..", no absolute paths). */
@@ -100,7 +113,12 @@ export class StaticUi {
   }
 
   private send(req: IncomingMessage, res: ServerResponse, body: Buffer, type: string, cache: string): void {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': body.length, 'cache-control': cache })
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'content-length': body.length,
+      'cache-control': cache
+    })
     res.end(req.method === 'HEAD' ? undefined : body)
   }
 }

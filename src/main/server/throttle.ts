@@ -51,7 +51,10 @@ export class AuthThrottle {
     const entry = this.entries.get(client)
     this.entries.delete(client)
     const fresh = !entry || now >= entry.windowStart + this.windowMs
-    this.entries.set(client, fresh ? { failures: 1, windowStart: now } : { failures: entry.failures + 1, windowStart: entry.windowStart })
+    this.entries.set(
+      client,
+      fresh ? { failures: 1, windowStart: now } : { failures: entry.failures + 1, windowStart: entry.windowStart }
+    )
     while (this.entries.size > this.maxClients) this.entries.delete(this.entries.keys().next().value!)
   }
 

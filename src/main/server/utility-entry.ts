@@ -6,7 +6,9 @@ import { serveOverPort, type ParentPortLike } from './utility'
 
 const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort
 if (!parentPort) {
-  console.error('keyward: utility-entry runs inside Electron utilityProcess.fork(); for a terminal use "keyward serve".')
+  console.error(
+    'keyward: utility-entry runs inside Electron utilityProcess.fork(); for a terminal use "keyward serve".'
+  )
   process.exit(2)
 }
 const service = serveOverPort(parentPort)

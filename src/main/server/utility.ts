@@ -23,7 +23,10 @@ export interface ParentPortLike {
  * listens (answering `started` with the URL, or `error`), `stop` closes it (answering `stopped`).
  * Commands are handled one at a time, so a quick start/stop/start cannot interleave.
  */
-export function serveOverPort(port: ParentPortLike, start: (options: ServerOptions) => Promise<RunningServer> = startServer): { stop(): Promise<void> } {
+export function serveOverPort(
+  port: ParentPortLike,
+  start: (options: ServerOptions) => Promise<RunningServer> = startServer
+): { stop(): Promise<void> } {
   let running: RunningServer | undefined
   let queue: Promise<void> = Promise.resolve()
 
@@ -41,7 +44,13 @@ export function serveOverPort(port: ParentPortLike, start: (options: ServerOptio
     }
     await stop()
     try {
-      running = await start({ dbPath: command.dbPath, host: command.host, port: command.port, ui: command.ui, nativeBinding: command.nativeBinding })
+      running = await start({
+        dbPath: command.dbPath,
+        host: command.host,
+        port: command.port,
+        ui: command.ui,
+        nativeBinding: command.nativeBinding
+      })
       port.postMessage({ type: 'started', url: running.url, host: running.host, port: running.port })
     } catch (error) {
       port.postMessage({ type: 'error', ...toErrorPayload(error) })
@@ -50,8 +59,16 @@ export function serveOverPort(port: ParentPortLike, start: (options: ServerOptio
 
   port.on('message', (event) => {
     const command = event.data as ServerCommand
-    if (!command || (command.type !== 'start' && command.type !== 'stop') || (command.type === 'start' && typeof command.dbPath !== 'string')) {
-      port.postMessage({ type: 'error', code: 'VALIDATION', message: 'Send {type: "start", dbPath, port} or {type: "stop"}.' })
+    if (
+      !command ||
+      (command.type !== 'start' && command.type !== 'stop') ||
+      (command.type === 'start' && typeof command.dbPath !== 'string')
+    ) {
+      port.postMessage({
+        type: 'error',
+        code: 'VALIDATION',
+        message: 'Send {type: "start", dbPath, port} or {type: "stop"}.'
+      })
       return
     }
     queue = queue.then(() => run(command))

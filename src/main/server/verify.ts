@@ -4,7 +4,16 @@ import type { KeyResource, VerifyCode } from '../../shared/types'
 import type { Registry } from '../core/registry'
 import { UsageRefused } from '../core/usage'
 import { HTTP_STATUS } from '../transport/dispatch'
-import { bearerToken, headerSafe, headerValue, isPlainObject, readBody, sendError, sendJson, SMALL_BODY_BYTES } from './http'
+import {
+  bearerToken,
+  headerSafe,
+  headerValue,
+  isPlainObject,
+  readBody,
+  sendError,
+  sendJson,
+  SMALL_BODY_BYTES
+} from './http'
 
 /** The verify answer's status per code: 401 = the caller is not who it claims, 403 = it may not do this. */
 export const VERIFY_STATUS: Record<VerifyCode, number> = {
@@ -49,21 +58,35 @@ export class Verifier {
   handle(req: IncomingMessage, res: ServerResponse, query: string): void | Promise<void> {
     if (req.method === 'GET') return this.respond(req, res, query, undefined)
     if (req.method !== 'POST') {
-      sendError(res, 405, { code: 'VALIDATION', message: 'Use GET or POST for /v1/keys/verify.' }, { allow: 'GET, POST' })
+      sendError(
+        res,
+        405,
+        { code: 'VALIDATION', message: 'Use GET or POST for /v1/keys/verify.' },
+        { allow: 'GET, POST' }
+      )
       return
     }
     return readBody(req, SMALL_BODY_BYTES).then((parsed) => {
       if (parsed !== undefined && !isPlainObject(parsed)) {
-        sendError(res, 400, { code: 'VALIDATION', message: 'The body must be a JSON object like {"key": "kw_…", "model": "gpt-4o"}.' })
+        sendError(res, 400, {
+          code: 'VALIDATION',
+          message: 'The body must be a JSON object like {"key": "kw_…", "model": "gpt-4o"}.'
+        })
         return
       }
       this.respond(req, res, query, parsed)
     })
   }
 
-  private respond(req: IncomingMessage, res: ServerResponse, query: string, body: Record<string, unknown> | undefined): void {
+  private respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: string,
+    body: Record<string, unknown> | undefined
+  ): void {
     const secret = bearerToken(req) ?? headerValue(req, 'api-key') ?? stringOr(body?.key)
-    const model = headerValue(req, 'x-model') ?? (query ? new URLSearchParams(query).get('model') : null) ?? stringOr(body?.model)
+    const model =
+      headerValue(req, 'x-model') ?? (query ? new URLSearchParams(query).get('model') : null) ?? stringOr(body?.model)
     const appName = headerValue(req, 'x-app-name') ?? stringOr(body?.appName)
     const { hit, key } = this.registry.verifyAnswer(secret, model ?? undefined, appName)
     const status = VERIFY_STATUS[hit.code]
@@ -99,14 +122,27 @@ function json(value: string | null | undefined): string {
 }
 
 /** POST /v1/usage {key, model, promptTokens, completionTokens}: the key authenticates the report. */
-export async function handleUsage(req: IncomingMessage, res: ServerResponse, registry: Registry, clock: () => number): Promise<void> {
+export async function handleUsage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registry: Registry,
+  clock: () => number
+): Promise<void> {
   if (req.method !== 'POST') {
-    sendError(res, 405, { code: 'VALIDATION', message: 'Use POST with a JSON body {key, model, promptTokens, completionTokens}.' }, { allow: 'POST' })
+    sendError(
+      res,
+      405,
+      { code: 'VALIDATION', message: 'Use POST with a JSON body {key, model, promptTokens, completionTokens}.' },
+      { allow: 'POST' }
+    )
     return
   }
   const parsed = await readBody(req, SMALL_BODY_BYTES)
   if (!isPlainObject(parsed)) {
-    sendError(res, 400, { code: 'VALIDATION', message: 'Send a JSON object {"key", "model", "promptTokens", "completionTokens"}.' })
+    sendError(res, 400, {
+      code: 'VALIDATION',
+      message: 'Send a JSON object {"key", "model", "promptTokens", "completionTokens"}.'
+    })
     return
   }
   const input = {
@@ -118,7 +154,10 @@ export async function handleUsage(req: IncomingMessage, res: ServerResponse, reg
     sendJson(res, 200, { recorded: registry.recordUsage(input, clock()) })
   } catch (error) {
     if (error instanceof UsageRefused) {
-      sendJson(res, error.code === 'UNAUTHORIZED' ? 401 : 403, { error: error.toPayload(), verifyCode: error.verifyCode })
+      sendJson(res, error.code === 'UNAUTHORIZED' ? 401 : 403, {
+        error: error.toPayload(),
+        verifyCode: error.verifyCode
+      })
       return
     }
     if (!(error instanceof KeywardError)) throw error

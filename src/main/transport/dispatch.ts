@@ -1,11 +1,20 @@
-import { contract, CORE_OPERATIONS, type CoreOperationName, type OperationName, type Output, type ParsedInput } from '../../shared/contract'
+import {
+  contract,
+  CORE_OPERATIONS,
+  type CoreOperationName,
+  type OperationName,
+  type Output,
+  type ParsedInput
+} from '../../shared/contract'
 import { KeywardError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../shared/errors'
 import type { CallContext, HostHandlers } from '../core/operations'
 import type { Registry } from '../core/registry'
 import { validateInput } from '../core/validate'
 
 /** Every operation of the contract, bound to its implementation in one host. Handlers receive the parsed input. */
-export type OperationTable = { [K in OperationName]: (input: ParsedInput<K>, ctx: CallContext) => Output<K> | Promise<Output<K>> }
+export type OperationTable = {
+  [K in OperationName]: (input: ParsedInput<K>, ctx: CallContext) => Output<K> | Promise<Output<K>>
+}
 
 export type DispatchResult = { ok: true; result: unknown } | { ok: false; error: ErrorPayload }
 
@@ -48,7 +57,10 @@ export async function dispatch(
     const handler = table[name] as (input: unknown, ctx: CallContext) => unknown
     return { ok: true, result: await handler(parsed, ctx) }
   } catch (error) {
-    if (!(error instanceof KeywardError)) log(`keyward: ${name} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`)
+    if (!(error instanceof KeywardError))
+      log(
+        `keyward: ${name} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`
+      )
     return { ok: false, error: toErrorPayload(error) }
   }
 }

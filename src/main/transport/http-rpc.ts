@@ -21,7 +21,12 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): void {
   const payload = JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -38,7 +43,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * `POST <prefix>/<operation>` with the input as JSON → 200 `{result}` or an error status with
  * `{error: {code, message, fields?}}`. The HTTP face of the same contract the IPC bridge serves.
  */
-export async function handleRpc(req: IncomingMessage, res: ServerResponse, operation: string, table: OperationTable, ctx: CallContext): Promise<void> {
+export async function handleRpc(
+  req: IncomingMessage,
+  res: ServerResponse,
+  operation: string,
+  table: OperationTable,
+  ctx: CallContext
+): Promise<void> {
   if (req.method !== 'POST') {
     sendJson(res, 405, { error: { code: 'VALIDATION', message: 'Use POST with a JSON body.' } }, { allow: 'POST' })
     return
@@ -48,7 +59,12 @@ export async function handleRpc(req: IncomingMessage, res: ServerResponse, opera
     input = await readJsonBody(req)
   } catch (error) {
     const status = (error as { status?: number }).status ?? 400
-    sendJson(res, status, { error: { code: 'VALIDATION', message: status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.' } })
+    sendJson(res, status, {
+      error: {
+        code: 'VALIDATION',
+        message: status === 413 ? 'The request body is too large.' : 'The request body is not valid JSON.'
+      }
+    })
     return
   }
   const outcome = await dispatch(table, operation, input, ctx)

@@ -28,7 +28,8 @@ export const test = base.extend<{ serverOptions: Partial<E2eServerOptions>; serv
     page.on('console', (message) => {
       // The renderer must work under index.html's strict CSP: a blocked script or style is a failure.
       // (Chromium also notes that frame-ancestors is ignored in a <meta> policy: not a violation.)
-      if (/Content Security Policy/.test(message.text()) && !/frame-ancestors/.test(message.text())) errors.push(message.text())
+      if (/Content Security Policy/.test(message.text()) && !/frame-ancestors/.test(message.text()))
+        errors.push(message.text())
     })
     await use(new KeywardApp(page, server))
     // An uncaught exception or a CSP violation in the renderer fails the test that caused it.

@@ -42,7 +42,9 @@ export class KeywardApp {
 
   /** The table row of a key, found by its name cell. */
   keyRow(name: string): Locator {
-    return this.table.locator('tbody tr').filter({ has: this.page.locator('.cell-name__text', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
+    return this.table
+      .locator('tbody tr')
+      .filter({ has: this.page.locator('.cell-name__text', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
   }
 
   async keyNames(): Promise<string[]> {

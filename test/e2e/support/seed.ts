@@ -18,16 +18,96 @@ export function seedRegistry(registry: Registry, actor = 'e2e-user'): { usedSecr
   registry.setPool({ tpmPool: 750_000 }, actor)
   const soon = new Date(Date.now() + 6 * 86_400_000).toISOString().slice(0, 10)
   const keys = [
-    { name: 'SupportChatbot', department: 'Customer Support', project: 'Helpdesk Assistant', environment: 'Production', requestor: 'Maya Patel', appId: 'helpdesk-bot', resources: ['gpt-4o:TPM', 'text-embedding-3-large:PYG'], expiresAt: '2031-06-30' },
-    { name: 'SupportChatbotStaging', department: 'Customer Support', project: 'Helpdesk Assistant', environment: 'Staging', requestor: 'Maya Patel', appId: 'helpdesk-bot-staging', resources: ['gpt-4o-mini:PYG'] },
-    { name: 'InvoiceExtractor', department: 'Finance', project: 'Accounts Payable', environment: 'Production', requestor: 'Omar Haddad', appId: 'ap-extractor', resources: ['claude-sonnet-4:TPM'], expiresAt: soon },
-    { name: 'ResearchNotebook', department: 'Data Science', project: 'Forecasting', environment: 'Development', requestor: 'Lena Fischer', resources: ['gpt-4o:PYG', 'llama-3.1-70b:TPM'] },
-    { name: 'CodeReviewBot', department: 'Engineering', project: 'Developer Tools', environment: 'Production', requestor: 'Sam Okafor', appId: 'review-bot', resources: ['claude-sonnet-4:TPM', 'gpt-4o-mini:PYG'] },
-    { name: 'SearchEmbeddings', department: 'Engineering', project: 'Site Search', environment: 'Production', requestor: 'Priya Nair', appId: 'search-indexer', resources: ['text-embedding-3-large:PYG'] },
-    { name: 'MarketingCopyDrafts', department: 'Marketing', project: 'Campaigns', environment: 'Production', requestor: 'Jonas Berg', resources: [] },
-    { name: 'LegalContractReview', department: 'Legal', project: 'Contract Intelligence', environment: 'Staging', requestor: 'Aisha Rahman', appId: 'clm-review', resources: ['claude-sonnet-4:PYG'] },
-    { name: 'RegistryAutomation', kind: 'admin' as const, department: 'Engineering', project: 'Platform', environment: 'Production', requestor: 'Platform Team', resources: [] },
-    { name: 'HRPolicyAssistant', department: 'Human Resources', project: 'Employee Handbook', environment: 'Production', requestor: 'Grace Liu', appId: 'hr-assistant', resources: ['gpt-4o-mini:PYG'] }
+    {
+      name: 'SupportChatbot',
+      department: 'Customer Support',
+      project: 'Helpdesk Assistant',
+      environment: 'Production',
+      requestor: 'Maya Patel',
+      appId: 'helpdesk-bot',
+      resources: ['gpt-4o:TPM', 'text-embedding-3-large:PYG'],
+      expiresAt: '2031-06-30'
+    },
+    {
+      name: 'SupportChatbotStaging',
+      department: 'Customer Support',
+      project: 'Helpdesk Assistant',
+      environment: 'Staging',
+      requestor: 'Maya Patel',
+      appId: 'helpdesk-bot-staging',
+      resources: ['gpt-4o-mini:PYG']
+    },
+    {
+      name: 'InvoiceExtractor',
+      department: 'Finance',
+      project: 'Accounts Payable',
+      environment: 'Production',
+      requestor: 'Omar Haddad',
+      appId: 'ap-extractor',
+      resources: ['claude-sonnet-4:TPM'],
+      expiresAt: soon
+    },
+    {
+      name: 'ResearchNotebook',
+      department: 'Data Science',
+      project: 'Forecasting',
+      environment: 'Development',
+      requestor: 'Lena Fischer',
+      resources: ['gpt-4o:PYG', 'llama-3.1-70b:TPM']
+    },
+    {
+      name: 'CodeReviewBot',
+      department: 'Engineering',
+      project: 'Developer Tools',
+      environment: 'Production',
+      requestor: 'Sam Okafor',
+      appId: 'review-bot',
+      resources: ['claude-sonnet-4:TPM', 'gpt-4o-mini:PYG']
+    },
+    {
+      name: 'SearchEmbeddings',
+      department: 'Engineering',
+      project: 'Site Search',
+      environment: 'Production',
+      requestor: 'Priya Nair',
+      appId: 'search-indexer',
+      resources: ['text-embedding-3-large:PYG']
+    },
+    {
+      name: 'MarketingCopyDrafts',
+      department: 'Marketing',
+      project: 'Campaigns',
+      environment: 'Production',
+      requestor: 'Jonas Berg',
+      resources: []
+    },
+    {
+      name: 'LegalContractReview',
+      department: 'Legal',
+      project: 'Contract Intelligence',
+      environment: 'Staging',
+      requestor: 'Aisha Rahman',
+      appId: 'clm-review',
+      resources: ['claude-sonnet-4:PYG']
+    },
+    {
+      name: 'RegistryAutomation',
+      kind: 'admin' as const,
+      department: 'Engineering',
+      project: 'Platform',
+      environment: 'Production',
+      requestor: 'Platform Team',
+      resources: []
+    },
+    {
+      name: 'HRPolicyAssistant',
+      department: 'Human Resources',
+      project: 'Employee Handbook',
+      environment: 'Production',
+      requestor: 'Grace Liu',
+      appId: 'hr-assistant',
+      resources: ['gpt-4o-mini:PYG']
+    }
   ]
   let usedSecret = ''
   for (const k of keys) {

@@ -15,8 +15,15 @@ describe('the "key created" alert, as a real SMTP server receives it', () => {
   beforeEach(async () => {
     t = tempRegistry()
     smtp = await startLoopbackSmtp()
-    notify = createNotifyHandlers({ registry: t.registry, passwords: processPasswordStore(null), clock: () => t.clock.now })
-    await notify['notify.settings.set']({ host: '127.0.0.1', port: smtp.port, security: 'none', from: 'keyward@example.com' }, ctx)
+    notify = createNotifyHandlers({
+      registry: t.registry,
+      passwords: processPasswordStore(null),
+      clock: () => t.clock.now
+    })
+    await notify['notify.settings.set'](
+      { host: '127.0.0.1', port: smtp.port, security: 'none', from: 'keyward@example.com' },
+      ctx
+    )
     t.registry.addResource({ model: 'gpt-4o', type: 'TPM', tpmLimit: 1000 }, 'alice')
     t.registry.addResource({ model: 'claude-3', type: 'PYG' }, 'alice')
   })
@@ -84,7 +91,12 @@ describe('the "key created" alert, as a real SMTP server receives it', () => {
     const raw = mail!.raw.toString('latin1')
     expect(raw).not.toContain(secret)
     expect(raw).not.toContain(Buffer.from(secret).toString('base64').slice(0, 24))
-    const everything = [m.subject, m.text, String(m.html), ...[...m.headers.values()].map((v) => JSON.stringify(v))].join('\n')
+    const everything = [
+      m.subject,
+      m.text,
+      String(m.html),
+      ...[...m.headers.values()].map((v) => JSON.stringify(v))
+    ].join('\n')
     expect(everything).not.toContain(secret)
     // Nor a long fragment of it (the hint shows only its ends).
     expect(everything).not.toContain(secret.slice(6, 30))
@@ -116,7 +128,9 @@ describe('the "key created" alert, as a real SMTP server receives it', () => {
 
   it('keeps the alert and the key together: a refused key queues no alert', () => {
     t.registry.createKey({ name: 'Taken', notifyEmail: 'a@example.com' }, 'alice')
-    expect(() => t.registry.createKey({ name: 'taken', notifyEmail: 'b@example.com' }, 'alice')).toThrow(/already exists/)
+    expect(() => t.registry.createKey({ name: 'taken', notifyEmail: 'b@example.com' }, 'alice')).toThrow(
+      /already exists/
+    )
     const rows = t.registry.db.prepare('SELECT recipient FROM outbox').all()
     expect(rows).toEqual([{ recipient: 'a@example.com' }])
   })
@@ -126,9 +140,24 @@ describe('composeKeyCreatedAlert', () => {
   it('builds subject, text and HTML from the key document alone', () => {
     const message = composeKeyCreatedAlert(
       {
-        id: 'k_1', name: 'A1', kind: 'admin', hint: 'kwa_Ab…yz', status: 'active', department: null, project: null,
-        environment: null, requestor: null, appId: null, justification: null, notes: null, notifyEmail: 'x@example.com',
-        resources: [], createdAt: '2026-06-01T12:00:00.000Z', updatedAt: '2026-06-01T12:00:00.000Z', expiresAt: null, lastUsedAt: null
+        id: 'k_1',
+        name: 'A1',
+        kind: 'admin',
+        hint: 'kwa_Ab…yz',
+        status: 'active',
+        department: null,
+        project: null,
+        environment: null,
+        requestor: null,
+        appId: null,
+        justification: null,
+        notes: null,
+        notifyEmail: 'x@example.com',
+        resources: [],
+        createdAt: '2026-06-01T12:00:00.000Z',
+        updatedAt: '2026-06-01T12:00:00.000Z',
+        expiresAt: null,
+        lastUsedAt: null
       },
       'root',
       Date.parse('2026-06-01T12:00:00Z')

@@ -22,19 +22,57 @@ describe('keyward notify (CLI)', () => {
     cert.dispose()
     t.cleanup()
   })
-  const withPassword = (password = PASSWORD, extra: NodeJS.ProcessEnv = {}) => ({ env: cleanEnv({ KEYWARD_SMTP_PASSWORD: password, ...extra }) })
+  const withPassword = (password = PASSWORD, extra: NodeJS.ProcessEnv = {}) => ({
+    env: cleanEnv({ KEYWARD_SMTP_PASSWORD: password, ...extra })
+  })
 
   it('shows that email is not set up, then saves settings; flags left out keep their value', async () => {
     const empty = await t.ok(['notify', 'settings'])
-    expect(empty).toEqual({ host: null, port: null, security: 'starttls', user: null, from: null, passwordSet: false, passwordStorage: 'unavailable' })
+    expect(empty).toEqual({
+      host: null,
+      port: null,
+      security: 'starttls',
+      user: null,
+      from: null,
+      passwordSet: false,
+      passwordStorage: 'unavailable'
+    })
     const human = await t.cli(['notify', 'settings'])
     expect(human.stdout).toContain('Email is not set up.')
 
     const port = await freePort()
-    const saved = await t.ok(['notify', 'settings', '--host', '127.0.0.1', '--port', String(port), '--security', 'none', '--user', 'mailer', '--from', 'keyward@example.com'])
-    expect(saved).toEqual({ host: '127.0.0.1', port, security: 'none', user: 'mailer', from: 'keyward@example.com', passwordSet: false, passwordStorage: 'unavailable' })
+    const saved = await t.ok([
+      'notify',
+      'settings',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--security',
+      'none',
+      '--user',
+      'mailer',
+      '--from',
+      'keyward@example.com'
+    ])
+    expect(saved).toEqual({
+      host: '127.0.0.1',
+      port,
+      security: 'none',
+      user: 'mailer',
+      from: 'keyward@example.com',
+      passwordSet: false,
+      passwordStorage: 'unavailable'
+    })
     const again = await t.ok(['notify', 'settings', '--from', 'alerts@example.com'], withPassword())
-    expect(again).toMatchObject({ host: '127.0.0.1', port, user: 'mailer', from: 'alerts@example.com', passwordSet: true, passwordStorage: 'environment' })
+    expect(again).toMatchObject({
+      host: '127.0.0.1',
+      port,
+      user: 'mailer',
+      from: 'alerts@example.com',
+      passwordSet: true,
+      passwordStorage: 'environment'
+    })
 
     const shown = await t.cli(['notify', 'settings'], withPassword())
     expect(shown.stdout).toMatch(/Host:\s+127\.0\.0\.1/)
@@ -56,8 +94,14 @@ describe('keyward notify (CLI)', () => {
   it('audits every settings change, never with the password; the password is not in the registry file', async () => {
     const audit = await t.ok(['audit', 'list', '--action', 'notify.settings'])
     expect(audit.items).toHaveLength(2)
-    expect(audit.items[0].details).toEqual({ changes: { from: { from: 'keyward@example.com', to: 'alerts@example.com' } }, passwordChanged: false })
-    expect(audit.items[1].details.changes).toMatchObject({ host: { from: null, to: '127.0.0.1' }, user: { from: null, to: 'mailer' } })
+    expect(audit.items[0].details).toEqual({
+      changes: { from: { from: 'keyward@example.com', to: 'alerts@example.com' } },
+      passwordChanged: false
+    })
+    expect(audit.items[1].details.changes).toMatchObject({
+      host: { from: null, to: '127.0.0.1' },
+      user: { from: null, to: 'mailer' }
+    })
     for (const file of [t.db, `${t.db}-wal`]) {
       if (existsSync(file)) expect(readFileSync(file).includes(Buffer.from(PASSWORD))).toBe(false)
     }
@@ -65,20 +109,40 @@ describe('keyward notify (CLI)', () => {
 
   it('keeps an alert pending while the server is down, then flush delivers it once (outbox document shape)', async () => {
     const port = (await t.ok(['notify', 'settings'])).port as number
-    const created = await t.ok(['keys', 'create', '--name', 'CliAlert', '--notify', 'owner@example.com', '--department', 'Finance'])
+    const created = await t.ok([
+      'keys',
+      'create',
+      '--name',
+      'CliAlert',
+      '--notify',
+      'owner@example.com',
+      '--department',
+      'Finance'
+    ])
     const secret = created.secret as string
 
     const outbox = await t.ok(['notify', 'outbox'])
     expect(Object.keys(outbox)).toEqual(['items'])
     expect(Object.keys(outbox.items[0])).toEqual(OUTBOX_FIELDS)
-    expect(outbox.items[0]).toMatchObject({ id: 1, to: 'owner@example.com', subject: 'Keyward: API key "CliAlert" was created', status: 'pending', attempts: 0, sentAt: null })
+    expect(outbox.items[0]).toMatchObject({
+      id: 1,
+      to: 'owner@example.com',
+      subject: 'Keyward: API key "CliAlert" was created',
+      status: 'pending',
+      attempts: 0,
+      sentAt: null
+    })
 
     // Down: exit 1, the counts on stdout, the reason in words in the outbox.
     const down = await t.cli(['--json', 'notify', 'flush'], withPassword())
     expect(down.code).toBe(1)
     expect(JSON.parse(down.stdout)).toEqual({ sent: 0, failed: 0, pending: 1 })
     const waiting = (await t.ok(['notify', 'outbox'])).items[0]
-    expect(waiting).toMatchObject({ status: 'pending', attempts: 1, lastError: `Nothing answered at 127.0.0.1:${port} (connection refused): check the host and port, and that the mail server is running.` })
+    expect(waiting).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: `Nothing answered at 127.0.0.1:${port} (connection refused): check the host and port, and that the mail server is running.`
+    })
     const human = await t.cli(['notify', 'flush'], withPassword())
     expect(human.stdout).toMatch(/^Sent 0, failed 0, 1 message still pending\.\nWhy: Nothing answered at/)
 
@@ -100,9 +164,16 @@ describe('keyward notify (CLI)', () => {
     const smtp = await startLoopbackSmtp({ port, login: { user: 'mailer', pass: PASSWORD } })
     servers.push(smtp)
 
-    const good = await t.ok(['notify', 'test', '--to', 'me@example.com', '--password-stdin'], { input: `${PASSWORD}\n`, env: cleanEnv() })
+    const good = await t.ok(['notify', 'test', '--to', 'me@example.com', '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+      env: cleanEnv()
+    })
     expect(good.ok).toBe(true)
-    expect(good.message).toMatch(new RegExp(`^The SMTP server at 127\\.0\\.0\\.1:${port} accepted the message for me@example\\.com\\. It answered: "250 `))
+    expect(good.message).toMatch(
+      new RegExp(
+        `^The SMTP server at 127\\.0\\.0\\.1:${port} accepted the message for me@example\\.com\\. It answered: "250 `
+      )
+    )
     expect(smtp.received[0]).toMatchObject({ user: 'mailer', rcptTo: ['me@example.com'] })
 
     const wrong = await t.cli(['--json', 'notify', 'test', '--to', 'me@example.com'], withPassword('nope-wrong'))
@@ -114,9 +185,15 @@ describe('keyward notify (CLI)', () => {
     expect(human.stdout).toMatch(/^Not sent\. The SMTP server refused the login/)
 
     const none = await t.cli(['--json', 'notify', 'test', '--to', 'me@example.com'], { env: cleanEnv() })
-    expect(JSON.parse(none.stdout)).toEqual({ ok: false, message: 'The SMTP login "mailer" needs a password: set KEYWARD_SMTP_PASSWORD or pass --password-stdin.' })
+    expect(JSON.parse(none.stdout)).toEqual({
+      ok: false,
+      message: 'The SMTP login "mailer" needs a password: set KEYWARD_SMTP_PASSWORD or pass --password-stdin.'
+    })
 
-    const empty = await t.fails(['notify', 'test', '--to', 'me@example.com', '--password-stdin'], { input: '', env: cleanEnv() })
+    const empty = await t.fails(['notify', 'test', '--to', 'me@example.com', '--password-stdin'], {
+      input: '',
+      env: cleanEnv()
+    })
     expect(Object.keys(empty.error.fields!)).toEqual(['--password-stdin'])
     const badTo = await t.fails(['notify', 'test', '--to', 'nobody'], withPassword())
     expect(Object.keys(badTo.error.fields!)).toEqual(['--to'])
@@ -128,7 +205,10 @@ describe('keyward notify (CLI)', () => {
     const smtp = await startLoopbackSmtp({
       port,
       login: { user: 'mailer', pass: PASSWORD },
-      beforeAccept: (raw) => (raw.toString().includes('Rejected1') ? Object.assign(new Error('Policy says no'), { responseCode: 550 }) : undefined)
+      beforeAccept: (raw) =>
+        raw.toString().includes('Rejected1')
+          ? Object.assign(new Error('Policy says no'), { responseCode: 550 })
+          : undefined
     })
     servers.push(smtp)
     await t.ok(['keys', 'create', '--name', 'Rejected1', '--notify', 'a@example.com'])
@@ -136,7 +216,9 @@ describe('keyward notify (CLI)', () => {
     const failed = (await t.ok(['notify', 'outbox', '--status', 'failed'])).items
     expect(failed).toHaveLength(1)
     expect(failed[0]).toMatchObject({ status: 'failed', attempts: 3 })
-    expect(failed[0].lastError).toMatch(/^The SMTP server rejected the message \(550 Policy says no\)\. Gave up after 3 attempts/)
+    expect(failed[0].lastError).toMatch(
+      /^The SMTP server rejected the message \(550 Policy says no\)\. Gave up after 3 attempts/
+    )
     const flushFailed = await t.cli(['notify', 'flush'], withPassword())
     expect(flushFailed.code).toBe(0)
 
@@ -163,7 +245,10 @@ describe('keyward notify (CLI)', () => {
     await t.ok(['notify', 'settings', '--port', String(smtp.port), '--security', 'tls'])
     const untrusted = await t.cli(['--json', 'notify', 'test', '--to', 'me@example.com'], withPassword())
     expect(JSON.parse(untrusted.stdout).message).toMatch(/certificate is self-signed/)
-    const trusted = await t.ok(['notify', 'test', '--to', 'me@example.com'], withPassword(PASSWORD, { NODE_EXTRA_CA_CERTS: cert.certPath }))
+    const trusted = await t.ok(
+      ['notify', 'test', '--to', 'me@example.com'],
+      withPassword(PASSWORD, { NODE_EXTRA_CA_CERTS: cert.certPath })
+    )
     expect(trusted.ok).toBe(true)
     expect(smtp.received[0]).toMatchObject({ secure: true })
   })

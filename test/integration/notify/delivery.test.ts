@@ -45,7 +45,7 @@ describe('outbox delivery against a real SMTP server', () => {
     t.close()
   })
 
-  it('records a refused login with the server\'s words, retries with backoff, and fails after the permanent-attempt limit', async () => {
+  it("records a refused login with the server's words, retries with backoff, and fails after the permanent-attempt limit", async () => {
     const smtp = await smtpServer({ login: { user: 'mailer', pass: 'right-password' } })
     passwords = processPasswordStore('wrong-password')
     await configure(smtp.port, 'mailer')
@@ -56,7 +56,9 @@ describe('outbox delivery against a real SMTP server', () => {
     let r = row(t)
     expect(r.status).toBe('pending')
     expect(r.attempts).toBe(1)
-    expect(r.last_error).toMatch(/^The SMTP server refused the login \(535 .*Invalid username or password\): check the user name and password\.$/)
+    expect(r.last_error).toMatch(
+      /^The SMTP server refused the login \(535 .*Invalid username or password\): check the user name and password\.$/
+    )
     expect(r.last_error).not.toContain('wrong-password')
     expect(r.next_attempt_at).toBe(t.clock.now + backoffDelay(1))
 
@@ -90,7 +92,9 @@ describe('outbox delivery against a real SMTP server', () => {
     expect(smtp.received).toHaveLength(1)
     expect(smtp.received[0]!.user).toBe('mailer')
     expect(row(t)).toMatchObject({ status: 'sent', attempts: 1, last_error: null })
-    await expect(Promise.resolve().then(() => notify['notify.retry']({ id: 1 }, ctx))).rejects.toThrow(/already delivered/)
+    await expect(Promise.resolve().then(() => notify['notify.retry']({ id: 1 }, ctx))).rejects.toThrow(
+      /already delivered/
+    )
     expect(t.registry.listAudit({ action: 'notify.retry' }).items).toHaveLength(1)
   })
 
@@ -102,7 +106,9 @@ describe('outbox delivery against a real SMTP server', () => {
 
     const down = await flushOutbox(sender(), { ignoreSchedule: true })
     expect(down).toMatchObject({ sent: 0, failed: 0, pending: 2 })
-    expect(down.lastError).toBe(`Nothing answered at 127.0.0.1:${port} (connection refused): check the host and port, and that the mail server is running.`)
+    expect(down.lastError).toBe(
+      `Nothing answered at 127.0.0.1:${port} (connection refused): check the host and port, and that the mail server is running.`
+    )
     // The server being down stops the run: the second message is left untouched, not burnt.
     expect(row(t, 1)).toMatchObject({ status: 'pending', attempts: 1 })
     expect(row(t, 2)).toMatchObject({ status: 'pending', attempts: 0 })
@@ -126,12 +132,16 @@ describe('outbox delivery against a real SMTP server', () => {
       await flushOutbox(sender(), { ignoreSchedule: true })
       expect(row(t)).toMatchObject({ status: 'pending', attempts: i })
     }
-    expect(row(t).last_error).toBe('The SMTP server asked to try again later (451 Mailbox busy, try later); Keyward will retry.')
+    expect(row(t).last_error).toBe(
+      'The SMTP server asked to try again later (451 Mailbox busy, try later); Keyward will retry.'
+    )
     answer = Object.assign(new Error('Message rejected as spam'), { responseCode: 554 })
     const result = await flushOutbox(sender({ maxPermanentAttempts: 6 }), { ignoreSchedule: true })
     expect(result).toMatchObject({ failed: 1, pending: 0 })
     expect(row(t)).toMatchObject({ status: 'failed', attempts: 6 })
-    expect(row(t).last_error).toMatch(/^The SMTP server rejected the message \(554 Message rejected as spam\)\. Gave up after 6 attempts/)
+    expect(row(t).last_error).toMatch(
+      /^The SMTP server rejected the message \(554 Message rejected as spam\)\. Gave up after 6 attempts/
+    )
     expect(smtp.received).toHaveLength(0)
   })
 
@@ -146,7 +156,9 @@ describe('outbox delivery against a real SMTP server', () => {
     const smtp = await smtpServer({ login: { user: 'u', pass: 'p' } })
     await configure(smtp.port, 'u')
     const noPassword = await flushOutbox(sender(), { ignoreSchedule: true })
-    expect(noPassword.blocked).toBe('The SMTP login "u" needs a password: set KEYWARD_SMTP_PASSWORD or pass --password-stdin.')
+    expect(noPassword.blocked).toBe(
+      'The SMTP login "u" needs a password: set KEYWARD_SMTP_PASSWORD or pass --password-stdin.'
+    )
     passwords.set('p')
     expect(await flushOutbox(sender(), { ignoreSchedule: true })).toEqual({ sent: 1, failed: 0, pending: 0 })
   })
@@ -169,7 +181,9 @@ describe('outbox delivery against a real SMTP server', () => {
     expect(b).toEqual({ sent: 0, failed: 0, pending: 1 })
     release()
     expect(await a).toEqual({ sent: 1, failed: 0, pending: 0 })
-    expect(await flushOutbox({ registry: other, passwords, clock: () => t.clock.now }, { ignoreSchedule: true })).toEqual({ sent: 0, failed: 0, pending: 0 })
+    expect(
+      await flushOutbox({ registry: other, passwords, clock: () => t.clock.now }, { ignoreSchedule: true })
+    ).toEqual({ sent: 0, failed: 0, pending: 0 })
     expect(smtp.received).toHaveLength(1)
     expect(smtp.dataArrived).toBe(1)
   })
@@ -190,7 +204,9 @@ describe('outbox delivery against a real SMTP server', () => {
     t.clock.advance(2_000) // past the first lease, inside the renewed one
     const other = new Registry(openRegistryDatabase(t.path), { clock: () => t.clock.now })
     extraRegistries.push(other)
-    expect(await flushOutbox({ registry: other, passwords, clock: () => t.clock.now, leaseMs }, { ignoreSchedule: true })).toEqual({ sent: 0, failed: 0, pending: 1 })
+    expect(
+      await flushOutbox({ registry: other, passwords, clock: () => t.clock.now, leaseMs }, { ignoreSchedule: true })
+    ).toEqual({ sent: 0, failed: 0, pending: 1 })
     release()
     expect(await a).toEqual({ sent: 1, failed: 0, pending: 0 })
     expect(smtp.dataArrived).toBe(1)
@@ -207,10 +223,15 @@ describe('outbox delivery against a real SMTP server', () => {
     expect(await flushOutbox(sender(), { ignoreSchedule: true })).toEqual({ sent: 0, failed: 0, pending: 1 })
     const notify = createNotifyHandlers({ registry: t.registry, passwords, clock: () => t.clock.now })
     expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({ status: 'sending' })
-    await expect(Promise.resolve().then(() => notify['notify.discard']({ id: 1 }, ctx))).rejects.toThrow(/being sent right now/)
+    await expect(Promise.resolve().then(() => notify['notify.discard']({ id: 1 }, ctx))).rejects.toThrow(
+      /being sent right now/
+    )
 
     t.clock.advance(60_000)
-    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/interrupted/) })
+    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({
+      status: 'pending',
+      lastError: expect.stringMatching(/interrupted/)
+    })
     expect(await flushOutbox(sender())).toEqual({ sent: 1, failed: 0, pending: 0 })
     expect(row(t)).toMatchObject({ status: 'sent', attempts: 2 })
     expect(smtp.received).toHaveLength(1)
@@ -230,7 +251,9 @@ describe('outbox delivery against a real SMTP server', () => {
     const impatient = new Registry(openRegistryDatabase(t.path, { busyTimeoutMs: 50 }), { clock: () => t.clock.now })
     extraRegistries.push(impatient)
 
-    await expect(flushOutbox({ registry: impatient, passwords, clock: () => t.clock.now }, { ignoreSchedule: true })).rejects.toThrow(/busy/)
+    await expect(
+      flushOutbox({ registry: impatient, passwords, clock: () => t.clock.now }, { ignoreSchedule: true })
+    ).rejects.toThrow(/busy/)
     blocker.exec('ROLLBACK')
     blocker.close()
     expect(smtp.received).toHaveLength(1)
@@ -250,9 +273,15 @@ describe('outbox delivery against a real SMTP server', () => {
     const { discarded } = await notify['notify.discard']({ id: 1 }, ctx)
     expect(discarded).toMatchObject({ id: 1, to: 'a@example.com', status: 'pending' })
     expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items).toEqual([])
-    await expect(Promise.resolve().then(() => notify['notify.discard']({ id: 1 }, ctx))).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(Promise.resolve().then(() => notify['notify.discard']({ id: 1 }, ctx))).rejects.toMatchObject({
+      code: 'NOT_FOUND'
+    })
     const audit = t.registry.listAudit({ action: 'notify.discard' }).items
-    expect(audit[0]).toMatchObject({ actor: 'alice', targetId: '1', details: { to: 'a@example.com', status: 'pending' } })
+    expect(audit[0]).toMatchObject({
+      actor: 'alice',
+      targetId: '1',
+      details: { to: 'a@example.com', status: 'pending' }
+    })
   })
 
   it('the background sender delivers mail left from before it started, and new alerts as they come', async () => {
@@ -268,7 +297,10 @@ describe('outbox delivery against a real SMTP server', () => {
     } finally {
       await background.stop()
     }
-    expect(smtp.received.map((m) => m.parsed.subject)).toEqual(['Keyward: API key "Before" was created', 'Keyward: API key "After" was created'])
+    expect(smtp.received.map((m) => m.parsed.subject)).toEqual([
+      'Keyward: API key "Before" was created',
+      'Keyward: API key "After" was created'
+    ])
     await expect(background.flushNow()).rejects.toThrow(/stopped/)
   })
 })

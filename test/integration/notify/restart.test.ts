@@ -33,17 +33,21 @@ describe('outbox across process restarts and crashes', () => {
   }
 
   async function configure(port: number) {
-    await createNotifyHandlers({ registry: t.registry, passwords: processPasswordStore(null), clock: () => t.clock.now })['notify.settings.set'](
-      { host: '127.0.0.1', port, security: 'none', from: 'keyward@example.com' },
-      ctx
-    )
+    await createNotifyHandlers({
+      registry: t.registry,
+      passwords: processPasswordStore(null),
+      clock: () => t.clock.now
+    })['notify.settings.set']({ host: '127.0.0.1', port, security: 'none', from: 'keyward@example.com' }, ctx)
   }
 
   it('mail left pending when the process that queued it exits is delivered once by the next process', async () => {
     const port = await freePort()
     await configure(port)
     t.registry.createKey({ name: 'Restart1', notifyEmail: 'a@example.com' }, 'alice')
-    const offline = await flushOutbox({ registry: t.registry, passwords: processPasswordStore(null), clock: () => t.clock.now }, { ignoreSchedule: true })
+    const offline = await flushOutbox(
+      { registry: t.registry, passwords: processPasswordStore(null), clock: () => t.clock.now },
+      { ignoreSchedule: true }
+    )
     expect(offline).toMatchObject({ sent: 0, pending: 1 })
     // "The app quits": its registry connection closes with the alert still pending.
     t.registry.close()
@@ -63,13 +67,21 @@ describe('outbox across process restarts and crashes', () => {
     await configure(smtp.port)
     t.registry.createKey({ name: 'Crash1', notifyEmail: 'a@example.com' }, 'alice')
 
-    const child = spawn(process.execPath, [BIN, '--db', t.path, '--json', 'notify', 'flush'], { env: cleanEnv(), stdio: 'ignore' })
+    const child = spawn(process.execPath, [BIN, '--db', t.path, '--json', 'notify', 'flush'], {
+      env: cleanEnv(),
+      stdio: 'ignore'
+    })
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
     await smtp.waitForData(1)
     child.kill('SIGKILL')
     expect(await exited).toBe('SIGKILL')
 
-    const row = () => t.registry.db.prepare('SELECT status, attempts, claimed_until FROM outbox').get() as { status: string; attempts: number; claimed_until: number }
+    const row = () =>
+      t.registry.db.prepare('SELECT status, attempts, claimed_until FROM outbox').get() as {
+        status: string
+        attempts: number
+        claimed_until: number
+      }
     expect(row()).toMatchObject({ status: 'sending', attempts: 1 })
     const senderHere = { registry: t.registry, passwords: processPasswordStore(null), clock: () => t.clock.now }
     // The dead sender's lease still runs: a new process (real clock) and this one both leave it alone.
@@ -92,7 +104,8 @@ describe('outbox across process restarts and crashes', () => {
     smtp = await startLoopbackSmtp({ beforeAccept: () => (smtp!.dataArrived === 1 ? smtp!.waitForData(2) : undefined) })
     await configure(smtp.port)
     const count = 12
-    for (let i = 1; i <= count; i++) t.registry.createKey({ name: `Race${i}`, notifyEmail: `r${i}@example.com` }, 'alice')
+    for (let i = 1; i <= count; i++)
+      t.registry.createKey({ name: `Race${i}`, notifyEmail: `r${i}@example.com` }, 'alice')
 
     const [a, b] = await Promise.all([flushInChild(), flushInChild()])
     expect(a.result.sent + b.result.sent).toBe(count)
@@ -105,7 +118,9 @@ describe('outbox across process restarts and crashes', () => {
     expect(new Set(recipients).size).toBe(count)
     const ids = smtp.received.map((m) => m.parsed.messageId)
     expect(new Set(ids).size).toBe(count)
-    const statuses = t.registry.db.prepare('SELECT status, attempts, count(*) AS n FROM outbox GROUP BY status, attempts').all()
+    const statuses = t.registry.db
+      .prepare('SELECT status, attempts, count(*) AS n FROM outbox GROUP BY status, attempts')
+      .all()
     expect(statuses).toEqual([{ status: 'sent', attempts: 1, n: count }])
   })
 })

@@ -33,19 +33,33 @@ describe('SMTP settings', () => {
   })
   afterEach(() => t.close())
 
-  const valid = { host: 'smtp.example.com', port: 587, security: 'starttls' as const, user: 'mailer', from: 'keyward@example.com' }
+  const valid = {
+    host: 'smtp.example.com',
+    port: 587,
+    security: 'starttls' as const,
+    user: 'mailer',
+    from: 'keyward@example.com'
+  }
 
   it('are stored in the registry file (shared by app, CLI and server), never with the password', async () => {
     const passwords = keepingStore()
     const notify = createNotifyHandlers({ registry: t.registry, passwords, clock: () => t.clock.now })
     expect(await notify['notify.settings.get']({}, ctx)).toEqual({
-      host: null, port: null, security: 'starttls', user: null, from: null, passwordSet: false, passwordStorage: 'os'
+      host: null,
+      port: null,
+      security: 'starttls',
+      user: null,
+      from: null,
+      passwordSet: false,
+      passwordStorage: 'os'
     })
     const saved = await notify['notify.settings.set']({ ...valid, password: PASSWORD }, ctx)
     expect(saved).toEqual({ ...valid, passwordSet: true, passwordStorage: 'os' })
     expect(passwords.writes).toEqual([PASSWORD])
 
-    const stored = t.registry.db.prepare("SELECT value FROM registry_settings WHERE name = 'smtp'").get() as { value: string }
+    const stored = t.registry.db.prepare("SELECT value FROM registry_settings WHERE name = 'smtp'").get() as {
+      value: string
+    }
     expect(JSON.parse(stored.value)).toEqual(valid)
     t.registry.flushLastUsed()
     for (const file of [t.path, `${t.path}-wal`]) {
@@ -54,7 +68,11 @@ describe('SMTP settings', () => {
 
     // A second host (another process) reads the same settings.
     const other = createNotifyHandlers({ registry: t.registry, passwords: keepingStore('environment') })
-    expect(await other['notify.settings.get']({}, ctx)).toMatchObject({ host: 'smtp.example.com', passwordSet: false, passwordStorage: 'environment' })
+    expect(await other['notify.settings.get']({}, ctx)).toMatchObject({
+      host: 'smtp.example.com',
+      passwordSet: false,
+      passwordStorage: 'environment'
+    })
   })
 
   it('audits what changed, the password only as passwordChanged, and nothing when nothing changed', async () => {
@@ -67,8 +85,23 @@ describe('SMTP settings', () => {
     await notify['notify.settings.set']({ ...valid, port: 465, security: 'tls', user: null, password: null }, ctx)
     const entries = t.registry.listAudit({ action: 'notify.settings' }).items.reverse()
     expect(entries.map((e) => [e.actor, e.details])).toEqual([
-      ['alice', { changes: { host: { from: null, to: 'smtp.example.com' }, port: { from: null, to: 587 }, security: { from: null, to: 'starttls' }, user: { from: null, to: 'mailer' }, from: { from: null, to: 'keyward@example.com' } }, passwordChanged: true }],
-      ['bob', { changes: { port: { from: 587, to: 465 }, security: { from: 'starttls', to: 'tls' } }, passwordChanged: false }],
+      [
+        'alice',
+        {
+          changes: {
+            host: { from: null, to: 'smtp.example.com' },
+            port: { from: null, to: 587 },
+            security: { from: null, to: 'starttls' },
+            user: { from: null, to: 'mailer' },
+            from: { from: null, to: 'keyward@example.com' }
+          },
+          passwordChanged: true
+        }
+      ],
+      [
+        'bob',
+        { changes: { port: { from: 587, to: 465 }, security: { from: 'starttls', to: 'tls' } }, passwordChanged: false }
+      ],
       ['alice', { changes: {}, passwordChanged: true }],
       ['alice', { changes: { user: { from: 'mailer', to: null } }, passwordChanged: true }]
     ])
@@ -81,7 +114,13 @@ describe('SMTP settings', () => {
   it('refuses bad input naming the field, through the one dispatch path, and changes nothing', async () => {
     const notify = createNotifyHandlers({ registry: t.registry, passwords: keepingStore(), clock: () => t.clock.now })
     const table = operationTable(t.registry, notify as unknown as HostHandlers)
-    const bad = await dispatch(table, 'notify.settings.set', { ...valid, port: 0, from: 'nope', security: 'ssl' }, ctx, () => undefined)
+    const bad = await dispatch(
+      table,
+      'notify.settings.set',
+      { ...valid, port: 0, from: 'nope', security: 'ssl' },
+      ctx,
+      () => undefined
+    )
     expect(bad).toEqual({
       ok: false,
       error: {
@@ -95,8 +134,12 @@ describe('SMTP settings', () => {
       }
     })
     // Every transport goes through dispatch, which validates once; handlers receive the parsed value.
-    expect((await dispatch(table, 'notify.settings.set', { ...valid, host: '  ' }, ctx, () => undefined)).ok).toBe(false)
-    expect(t.registry.db.prepare("SELECT count(*) AS n FROM registry_settings WHERE name = 'smtp'").get()).toEqual({ n: 0 })
+    expect((await dispatch(table, 'notify.settings.set', { ...valid, host: '  ' }, ctx, () => undefined)).ok).toBe(
+      false
+    )
+    expect(t.registry.db.prepare("SELECT count(*) AS n FROM registry_settings WHERE name = 'smtp'").get()).toEqual({
+      n: 0
+    })
     expect(t.registry.listAudit({ action: 'notify.settings' }).total).toBe(0)
   })
 
@@ -120,6 +163,10 @@ describe('SMTP settings', () => {
     t.registry.db.prepare('UPDATE outbox SET next_attempt_at = ?, attempts = 4').run(t.clock.now + 3_600_000)
     t.clock.advance(1_000)
     await notify['notify.settings.set'](valid, ctx)
-    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({ status: 'pending', attempts: 4, nextAttemptAt: new Date(t.clock.now).toISOString() })
+    expect((await notify['notify.outbox']({ limit: 200 }, ctx)).items[0]).toMatchObject({
+      status: 'pending',
+      attempts: 4,
+      nextAttemptAt: new Date(t.clock.now).toISOString()
+    })
   })
 })

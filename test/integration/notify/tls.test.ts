@@ -35,7 +35,10 @@ describe('security modes: none, STARTTLS and TLS with a self-signed certificate'
   }
 
   async function setUp(security: 'none' | 'starttls' | 'tls', port: number) {
-    await handlers(true)['notify.settings.set']({ host: '127.0.0.1', port, security, user: 'mailer', from: 'keyward@example.com' }, ctx)
+    await handlers(true)['notify.settings.set'](
+      { host: '127.0.0.1', port, security, user: 'mailer', from: 'keyward@example.com' },
+      ctx
+    )
   }
 
   it('STARTTLS: upgrades before logging in and sends over the encrypted session', async () => {
@@ -58,7 +61,10 @@ describe('security modes: none, STARTTLS and TLS with a self-signed certificate'
     smtp = await startLoopbackSmtp({ cert, secure: true })
     await setUp('tls', smtp.port)
     t.registry.createKey({ name: 'Tls3', notifyEmail: 'a@example.com' }, 'alice')
-    const report = await flushOutbox({ registry: t.registry, passwords: processPasswordStore('x'), clock: () => t.clock.now }, { ignoreSchedule: true })
+    const report = await flushOutbox(
+      { registry: t.registry, passwords: processPasswordStore('x'), clock: () => t.clock.now },
+      { ignoreSchedule: true }
+    )
     expect(report).toMatchObject({ sent: 0, pending: 1 })
     expect(report.lastError).toBe(
       `The SMTP server's certificate is self-signed, so Keyward did not send anything to 127.0.0.1:${smtp.port}: ask your mail administrator for a trusted certificate, or install its CA on this computer.`
@@ -71,7 +77,11 @@ describe('security modes: none, STARTTLS and TLS with a self-signed certificate'
     await setUp('starttls', smtp.port)
     const result = await handlers(true)['notify.test']({ to: 'a@example.com' }, ctx)
     expect(result.ok).toBe(false)
-    expect(result.message).toMatch(new RegExp(`^The SMTP server at 127\\.0\\.0\\.1:${smtp.port} did not upgrade the connection with STARTTLS.*nothing was sent in clear text`))
+    expect(result.message).toMatch(
+      new RegExp(
+        `^The SMTP server at 127\\.0\\.0\\.1:${smtp.port} did not upgrade the connection with STARTTLS.*nothing was sent in clear text`
+      )
+    )
     expect(smtp.dataArrived).toBe(0)
   })
 
@@ -89,7 +99,14 @@ describe('security modes: none, STARTTLS and TLS with a self-signed certificate'
     smtp = await startLoopbackSmtp({ cert, login: { user: 'mailer', pass: 's3cret-pass' } })
     await setUp('none', smtp.port)
     const result = await handlers(false)['notify.test']({ to: 'a@example.com' }, ctx)
-    expect(result).toEqual({ ok: true, message: expect.stringMatching(new RegExp(`^The SMTP server at 127\\.0\\.0\\.1:${smtp.port} accepted the message for a@example\\.com\\. It answered: "250 `)) })
+    expect(result).toEqual({
+      ok: true,
+      message: expect.stringMatching(
+        new RegExp(
+          `^The SMTP server at 127\\.0\\.0\\.1:${smtp.port} accepted the message for a@example\\.com\\. It answered: "250 `
+        )
+      )
+    })
     expect(smtp.received[0]).toMatchObject({ secure: false, user: 'mailer' })
     expect(smtp.received[0]!.parsed.subject).toBe('Keyward test email')
   })

@@ -14,7 +14,10 @@ async function setUp(options: Parameters<typeof serverOnTempRegistry>[0] = {}) {
   h.registry.addResource({ model: 'gpt-4o', type: 'TPM', tpmLimit: 1000 }, ACTOR)
   h.registry.addResource({ model: 'llama-3', type: 'PYG' }, ACTOR)
   adminSecret = h.registry.createKey({ name: 'Ops', kind: 'admin' }, ACTOR).secret
-  standardSecret = h.registry.createKey({ name: 'Gateway1', resources: ['gpt-4o:TPM'], department: 'Research' }, ACTOR).secret
+  standardSecret = h.registry.createKey(
+    { name: 'Gateway1', resources: ['gpt-4o:TPM'], department: 'Research' },
+    ACTOR
+  ).secret
 }
 afterEach(async () => {
   await h.stop()
@@ -26,10 +29,15 @@ describe('admin authentication', () => {
   it('no key 401, standard key 403, wrong, malformed, deleted, disabled or expired admin key 401, admin key 200', async () => {
     const noKey = await admin(h.url, undefined, 'GET', '/keys')
     expect(noKey.status).toBe(401)
-    expect(noKey.body.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/Authorization: Bearer kwa_/) })
+    expect(noKey.body.error).toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/Authorization: Bearer kwa_/)
+    })
     expect(noKey.headers.get('www-authenticate')).toMatch(/^Bearer/)
 
-    const basic = await request(`${h.url}/v1/admin/keys`, { headers: { authorization: `Basic ${Buffer.from(`x:${adminSecret}`).toString('base64')}` } })
+    const basic = await request(`${h.url}/v1/admin/keys`, {
+      headers: { authorization: `Basic ${Buffer.from(`x:${adminSecret}`).toString('base64')}` }
+    })
     expect(basic.status).toBe(401)
 
     const standard = await admin(h.url, standardSecret, 'GET', '/keys')
@@ -43,7 +51,10 @@ describe('admin authentication', () => {
     expect(ok.status).toBe(200)
     expect(ok.body.total).toBe(2)
 
-    const tempSecret = h.registry.createKey({ name: 'Temp', kind: 'admin', expiresAt: new Date(h.clock.now + 1000).toISOString() }, ACTOR).secret
+    const tempSecret = h.registry.createKey(
+      { name: 'Temp', kind: 'admin', expiresAt: new Date(h.clock.now + 1000).toISOString() },
+      ACTOR
+    ).secret
     expect((await admin(h.url, tempSecret, 'GET', '/pool')).status).toBe(200)
     h.clock.advance(1000)
     const expired = await admin(h.url, tempSecret, 'GET', '/pool')
@@ -78,7 +89,9 @@ describe('throttling failed sign-ins per client address', () => {
     expect(blocked.headers.get('retry-after')).toBe('45')
     expect((await admin(h.url, standardSecret, 'GET', '/keys')).status).toBe(429)
     // The verifier itself is not throttled: gateways relay many clients' keys from one address.
-    expect((await request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${standardSecret}` } })).status).toBe(200)
+    expect(
+      (await request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${standardSecret}` } })).status
+    ).toBe(200)
     h.clock.advance(45_000)
     expect((await admin(h.url, adminSecret, 'GET', '/keys')).status).toBe(200)
   })
@@ -114,11 +127,22 @@ describe('admin API: REST routes', () => {
   const call = (method: string, path: string, json?: unknown) => admin(h.url, adminSecret, method, path, json)
 
   it('keys: create (secret once, no-store), get, list with filters, edit, delete; actor admin-key:<name>', async () => {
-    const created = await call('POST', '/keys', { name: 'Billing', resources: ['llama-3:PYG'], department: 'Finance', project: 'Ledger', environment: 'prod' })
+    const created = await call('POST', '/keys', {
+      name: 'Billing',
+      resources: ['llama-3:PYG'],
+      department: 'Finance',
+      project: 'Ledger',
+      environment: 'prod'
+    })
     expect(created.status).toBe(201)
     expect(created.headers.get('cache-control')).toBe('no-store')
     expect(created.body.secret).toMatch(/^kw_/)
-    expect(created.body.key).toMatchObject({ name: 'Billing', kind: 'standard', department: 'Finance', resources: [{ model: 'llama-3', type: 'PYG' }] })
+    expect(created.body.key).toMatchObject({
+      name: 'Billing',
+      kind: 'standard',
+      department: 'Finance',
+      resources: [{ model: 'llama-3', type: 'PYG' }]
+    })
     // Exactly what the core (and the CLI's --json) returns.
     expect(created.body.key).toEqual(h.registry.getKey({ key: 'Billing' }).key)
 
@@ -128,10 +152,14 @@ describe('admin API: REST routes', () => {
 
     const list = await call('GET', '/keys?department=Finance&department=Research&sort=name&desc=true&limit=10')
     expect(list.status).toBe(200)
-    expect(list.body).toEqual(h.registry.listKeys({ departments: ['Finance', 'Research'], sort: 'name', desc: true, limit: 10 }))
+    expect(list.body).toEqual(
+      h.registry.listKeys({ departments: ['Finance', 'Research'], sort: 'name', desc: true, limit: 10 })
+    )
     expect(list.body.items.map((k: any) => k.name)).toEqual(['Gateway1', 'Billing'])
     expect(list.text).not.toContain(created.body.secret)
-    expect((await call('GET', '/keys?project=Ledger&environment=prod')).body.items.map((k: any) => k.name)).toEqual(['Billing'])
+    expect((await call('GET', '/keys?project=Ledger&environment=prod')).body.items.map((k: any) => k.name)).toEqual([
+      'Billing'
+    ])
     expect((await call('GET', '/keys?resource=gpt-4o:TPM')).body.total).toBe(1)
     expect((await call('GET', '/keys?search=bill')).body.items.map((k: any) => k.name)).toEqual(['Billing'])
     expect((await call('GET', '/keys?limit=1&offset=1')).body).toMatchObject({ total: 3, items: [expect.any(Object)] })
@@ -153,16 +181,30 @@ describe('admin API: REST routes', () => {
   })
 
   it('keys: assign, unassign, set-resources, disable, enable, rotate', async () => {
-    expect((await call('POST', '/keys/Gateway1/assign', { resources: ['llama-3:PYG'] })).body.key.resources.map((r: any) => r.model)).toEqual(['gpt-4o', 'llama-3'])
-    expect((await call('POST', '/keys/Gateway1/unassign', { resources: ['gpt-4o:TPM'] })).body.key.resources.map((r: any) => r.model)).toEqual(['llama-3'])
-    expect((await call('PUT', '/keys/Gateway1/resources', { resources: ['gpt-4o:TPM'] })).body.key.resources.map((r: any) => r.model)).toEqual(['gpt-4o'])
+    expect(
+      (await call('POST', '/keys/Gateway1/assign', { resources: ['llama-3:PYG'] })).body.key.resources.map(
+        (r: any) => r.model
+      )
+    ).toEqual(['gpt-4o', 'llama-3'])
+    expect(
+      (await call('POST', '/keys/Gateway1/unassign', { resources: ['gpt-4o:TPM'] })).body.key.resources.map(
+        (r: any) => r.model
+      )
+    ).toEqual(['llama-3'])
+    expect(
+      (await call('PUT', '/keys/Gateway1/resources', { resources: ['gpt-4o:TPM'] })).body.key.resources.map(
+        (r: any) => r.model
+      )
+    ).toEqual(['gpt-4o'])
     expect((await call('POST', '/keys/Gateway1/disable')).body.key.status).toBe('disabled')
     expect((await call('POST', '/keys/Gateway1/enable')).body.key.status).toBe('active')
     const rotated = await call('POST', '/keys/Gateway1/rotate', { grace: '30m' })
     expect(rotated.status).toBe(200)
     expect(rotated.headers.get('cache-control')).toBe('no-store')
     expect(rotated.body.secret).toMatch(/^kw_/)
-    expect(rotated.body.key.hint).not.toBe(h.registry.listAudit({ key: 'Gateway1', action: 'key.create' }).items[0]!.details.hint)
+    expect(rotated.body.key.hint).not.toBe(
+      h.registry.listAudit({ key: 'Gateway1', action: 'key.create' }).items[0]!.details.hint
+    )
     const entry = h.registry.listAudit({ key: 'Gateway1', action: 'key.rotate' }).items[0]!
     expect(entry).toMatchObject({ actor: 'admin-key:Ops', details: { graceSeconds: 1800 } })
     const both = await call('POST', '/keys/Gateway1/rotate', { grace: '1h', graceSeconds: 5 })
@@ -173,26 +215,47 @@ describe('admin API: REST routes', () => {
   it('resources, TPM pool, suggestions, audit', async () => {
     const added = await call('POST', '/resources', { model: 'claude', type: 'TPM', tpmLimit: 500 })
     expect(added.status).toBe(201)
-    expect(added.body.resource).toMatchObject({ model: 'claude', type: 'TPM', tpmLimit: 500, status: 'active', keyCount: 0 })
+    expect(added.body.resource).toMatchObject({
+      model: 'claude',
+      type: 'TPM',
+      tpmLimit: 500,
+      status: 'active',
+      keyCount: 0
+    })
     expect((await call('PATCH', '/resources/claude:TPM', { tpmLimit: 700 })).body.resource.tpmLimit).toBe(700)
     expect((await call('GET', '/resources')).body).toEqual(h.registry.listResources())
-    expect((await call('PUT', '/pool', { tpmPool: 5000 })).body).toEqual({ tpmPool: 5000, assigned: 1700, remaining: 3300 })
+    expect((await call('PUT', '/pool', { tpmPool: 5000 })).body).toEqual({
+      tpmPool: 5000,
+      assigned: 1700,
+      remaining: 3300
+    })
     expect((await call('GET', '/pool')).body).toEqual({ tpmPool: 5000, assigned: 1700, remaining: 3300 })
     const over = await call('POST', '/resources', { model: 'big', type: 'TPM', tpmLimit: 4000 })
     expect(over.status).toBe(422)
     expect(over.body.error.code).toBe('RULE_VIOLATION')
     expect((await call('DELETE', '/resources/claude:TPM')).body.removed.model).toBe('claude')
-    expect((await call('GET', '/suggestions')).body).toEqual({ departments: ['Research'], projects: [], environments: [] })
+    expect((await call('GET', '/suggestions')).body).toEqual({
+      departments: ['Research'],
+      projects: [],
+      environments: []
+    })
     const audit = await call('GET', '/audit?action=resource.add&limit=5')
     expect(audit.body.total).toBe(3)
-    expect(audit.body.items[0]).toMatchObject({ action: 'resource.add', actor: 'admin-key:Ops', targetName: 'claude:TPM' })
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'resource.add',
+      actor: 'admin-key:Ops',
+      targetName: 'claude:TPM'
+    })
     expect((await call('GET', '/audit/verify')).body).toMatchObject({ ok: true })
   })
 
   it('errors carry the contract codes and statuses, with fields named', async () => {
     const invalid = await call('POST', '/keys', { name: 'has space' })
     expect(invalid.status).toBe(400)
-    expect(invalid.body.error).toMatchObject({ code: 'VALIDATION', fields: { name: expect.stringMatching(/no spaces/) } })
+    expect(invalid.body.error).toMatchObject({
+      code: 'VALIDATION',
+      fields: { name: expect.stringMatching(/no spaces/) }
+    })
     expect((await call('POST', '/keys', { name: 'gateway1' })).status).toBe(409)
     expect((await call('GET', '/keys/Nobody')).body.error.code).toBe('NOT_FOUND')
     expect((await call('POST', '/keys/Ops/assign', { resources: ['gpt-4o:TPM'] })).status).toBe(422)
@@ -205,7 +268,11 @@ describe('admin API: REST routes', () => {
     expect(wrongMethod.status).toBe(405)
     expect(wrongMethod.headers.get('allow')).toBe('GET, POST')
     expect((await call('GET', '/nothing-here')).status).toBe(404)
-    const notJson = await request(`${h.url}/v1/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminSecret}` }, body: 'name=x' })
+    const notJson = await request(`${h.url}/v1/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminSecret}` },
+      body: 'name=x'
+    })
     expect(notJson.status).toBe(400)
     const huge = await call('POST', '/keys', { name: 'Big', notes: 'x'.repeat(1024 * 1024 + 10) })
     expect(huge.status).toBe(413)
@@ -225,7 +292,9 @@ describe('admin API: POST /v1/admin/rpc/<operation>', () => {
     expect(created.body.result.secret).toMatch(/^kw_/)
     expect(created.headers.get('cache-control')).toBe('no-store')
     expect(h.registry.listAudit({ key: 'ViaRpc' }).items[0]!.actor).toBe('admin-key:Ops')
-    expect((await rpc('usage.report', { start: '2026-06-01', end: '2026-06-02' })).body).toEqual({ result: { items: [] } })
+    expect((await rpc('usage.report', { start: '2026-06-01', end: '2026-06-02' })).body).toEqual({
+      result: { items: [] }
+    })
   })
 
   it('errors as {error}; host-only operations are 404; auth applies', async () => {

@@ -23,7 +23,9 @@ afterEach(async () => {
 })
 
 const verify = (s: string, model?: string) =>
-  request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${s}`, ...(model ? { 'x-model': model } : {}) } })
+  request(`${h.url}/v1/keys/verify`, {
+    headers: { authorization: `Bearer ${s}`, ...(model ? { 'x-model': model } : {}) }
+  })
 
 describe('revocation by another process is seen on the next request', () => {
   it('keys delete → REVOKED', async () => {

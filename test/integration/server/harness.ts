@@ -65,7 +65,13 @@ export async function request(url: string, init: RequestInit & { json?: unknown 
 }
 
 /** An admin API call with a bearer key. */
-export function admin(base: string, secret: string | undefined, method: string, path: string, json?: unknown): Promise<Answer> {
+export function admin(
+  base: string,
+  secret: string | undefined,
+  method: string,
+  path: string,
+  json?: unknown
+): Promise<Answer> {
   return request(`${base}/v1/admin${path}`, {
     method,
     headers: secret === undefined ? {} : { authorization: `Bearer ${secret}` },
@@ -78,16 +84,24 @@ export const CLI = resolve(REPO, 'bin/keyward.cjs')
 
 /** The real CLI in its own process, with its own connection to the registry file. */
 export async function cli(db: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [CLI, '--db', db, ...args], { cwd: REPO, env: { ...process.env, KEYWARD_DB: '' } })
+  return promisify(execFile)(process.execPath, [CLI, '--db', db, ...args], {
+    cwd: REPO,
+    env: { ...process.env, KEYWARD_DB: '' }
+  })
 }
 
 /** Repeats `probe` until `done` holds (no fixed sleeps); fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000
+): Promise<T> {
   const until = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
     if (done(value)) return value
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`)
+    if (Date.now() > until)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }

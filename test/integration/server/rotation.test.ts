@@ -17,23 +17,35 @@ afterEach(async () => {
   await h.stop()
 })
 
-const verify = (s: string) => request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${s}`, 'x-model': 'gpt-4o' } })
+const verify = (s: string) =>
+  request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${s}`, 'x-model': 'gpt-4o' } })
 const rotate = (json: unknown) => admin(h.url, adminSecret, 'POST', '/keys/Gateway1/rotate', json)
 
 it('inside the grace window both secrets verify; after it only the new one; id, name, resources and usage stay', async () => {
   const before = h.registry.getKey({ key: 'Gateway1' }).key
-  await request(`${h.url}/v1/usage`, { method: 'POST', json: { key: original, model: 'gpt-4o', promptTokens: 7, completionTokens: 3 } })
+  await request(`${h.url}/v1/usage`, {
+    method: 'POST',
+    json: { key: original, model: 'gpt-4o', promptTokens: 7, completionTokens: 3 }
+  })
 
   const rotated = await rotate({ graceSeconds: 600 })
   expect(rotated.status).toBe(200)
   const next = rotated.body.secret as string
-  expect(rotated.body.key).toMatchObject({ id: before.id, name: 'Gateway1', resources: before.resources, project: 'Atlas' })
+  expect(rotated.body.key).toMatchObject({
+    id: before.id,
+    name: 'Gateway1',
+    resources: before.resources,
+    project: 'Atlas'
+  })
   expect(rotated.body.key.hint).not.toBe(before.hint)
 
   h.clock.advance(599_000)
   expect((await verify(original)).body).toMatchObject({ code: 'VALID', keyId: before.id })
   expect((await verify(next)).body).toMatchObject({ code: 'VALID', keyId: before.id })
-  await request(`${h.url}/v1/usage`, { method: 'POST', json: { key: next, model: 'gpt-4o', promptTokens: 5, completionTokens: 5 } })
+  await request(`${h.url}/v1/usage`, {
+    method: 'POST',
+    json: { key: next, model: 'gpt-4o', promptTokens: 5, completionTokens: 5 }
+  })
 
   h.clock.advance(1_000)
   const old = await verify(original)
@@ -41,7 +53,12 @@ it('inside the grace window both secrets verify; after it only the new one; id, 
   expect(old.body.code).toBe('REVOKED')
   expect((await verify(next)).status).toBe(200)
 
-  const usage = await admin(h.url, adminSecret, 'POST', '/usage', { key: 'Gateway1', start: '2026-06-01', end: '2026-06-01', interval: 'per_day' })
+  const usage = await admin(h.url, adminSecret, 'POST', '/usage', {
+    key: 'Gateway1',
+    start: '2026-06-01',
+    end: '2026-06-01',
+    interval: 'per_day'
+  })
   expect(usage.body.items).toMatchObject([{ keyId: before.id, requests: 2, totalTokens: 20 }])
   const history = h.registry.listAudit({ key: before.id }).items.map((e) => e.action)
   expect(history).toEqual(['key.rotate', 'key.create'])

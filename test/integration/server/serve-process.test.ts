@@ -18,7 +18,10 @@ afterEach(() => {
 })
 
 function serve(...args: string[]) {
-  const proc = spawn(process.execPath, [CLI, '--db', t.path, 'serve', ...args], { cwd: REPO, env: { ...process.env, KEYWARD_DB: '' } })
+  const proc = spawn(process.execPath, [CLI, '--db', t.path, 'serve', ...args], {
+    cwd: REPO,
+    env: { ...process.env, KEYWARD_DB: '' }
+  })
   let stdout = ''
   let stderr = ''
   proc.stdout.on('data', (c) => (stdout += c))
@@ -34,10 +37,15 @@ describe('keyward serve (the CLI command, in its own process)', () => {
     const secret = t.registry.createKey({ name: 'Gateway1' }, 'test').secret
     t.registry.close()
     const s = serve('--port', '0')
-    const url = await waitFor(() => /http:\/\/127\.0\.0\.1:\d+/.exec(s.out())?.[0], (u) => u !== undefined)
+    const url = await waitFor(
+      () => /http:\/\/127\.0\.0\.1:\d+/.exec(s.out())?.[0],
+      (u) => u !== undefined
+    )
     expect(s.out()).toContain('/v1/keys/verify')
     expect(s.err()).not.toMatch(/Warning/)
-    expect((await request(`${url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200)
+    expect((await request(`${url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(
+      200
+    )
     s.proc.kill('SIGTERM')
     expect(await s.exited).toBe(0)
     const registry = new Registry(openRegistryDatabase(t.path))
@@ -55,8 +63,16 @@ describe('keyward serve (the CLI command, in its own process)', () => {
     child = s
     let stdout = ''
     s.stdout.on('data', (c) => (stdout += c))
-    const doc = await waitFor(() => stdout, (text) => text.trim().endsWith('}'))
-    expect(JSON.parse(doc)).toMatchObject({ host: '127.0.0.1', dbPath: t.path, ui: false, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) })
+    const doc = await waitFor(
+      () => stdout,
+      (text) => text.trim().endsWith('}')
+    )
+    expect(JSON.parse(doc)).toMatchObject({
+      host: '127.0.0.1',
+      dbPath: t.path,
+      ui: false,
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)
+    })
     const exited = new Promise((resolve) => s.on('exit', resolve))
     s.kill('SIGINT')
     expect(await exited).toBe(0)
@@ -113,19 +129,38 @@ describe('the desktop utility-process entry (serveOverPort)', () => {
     const port = new FakeParentPort()
     serveOverPort(port)
     port.send({ type: 'start', dbPath: t.path, port: 0 })
-    const started = await waitFor(() => port.sent[0], (m) => m !== undefined)
-    expect(started).toMatchObject({ type: 'started', host: '127.0.0.1', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) })
+    const started = await waitFor(
+      () => port.sent[0],
+      (m) => m !== undefined
+    )
+    expect(started).toMatchObject({
+      type: 'started',
+      host: '127.0.0.1',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)
+    })
     const url = (started as { url: string }).url
-    expect((await request(`${url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200)
+    expect((await request(`${url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(
+      200
+    )
     port.send({ type: 'stop' })
-    await waitFor(() => port.sent[1], (m) => m !== undefined)
+    await waitFor(
+      () => port.sent[1],
+      (m) => m !== undefined
+    )
     expect(port.sent[1]).toEqual({ type: 'stopped' })
     await expect(fetch(`${url}/v1/health`)).rejects.toThrow()
 
     port.send({ type: 'start' })
     port.send({ type: 'start', dbPath: t.path, port: 0, ui: `${t.dir}/no-such-build` })
-    await waitFor(() => port.sent.length, (n) => n >= 4)
+    await waitFor(
+      () => port.sent.length,
+      (n) => n >= 4
+    )
     expect(port.sent[2]).toMatchObject({ type: 'error', code: 'VALIDATION' })
-    expect(port.sent[3]).toMatchObject({ type: 'error', code: 'NOT_FOUND', message: expect.stringMatching(/npm run build/) })
+    expect(port.sent[3]).toMatchObject({
+      type: 'error',
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/npm run build/)
+    })
   })
 })

@@ -40,11 +40,15 @@ it('recordUsage refuses keys that do not verify with UsageRefused carrying the c
 
 it('usageReport refuses a report that would be too large, naming what to narrow', () => {
   const pk = (t.registry.db.prepare("SELECT pk FROM api_keys WHERE name = 'Alpha'").get() as { pk: number }).pk
-  const insert = t.registry.db.prepare('INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, 1, 1)')
+  const insert = t.registry.db.prepare(
+    'INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, 1, 1)'
+  )
   t.registry.db.transaction(() => {
     for (let i = 0; i <= USAGE_REPORT_MAX_ROWS; i++) insert.run(pk, 'gpt-4o', T0 / 60_000 - i)
   })()
-  expect(() => t.registry.usageReport({ start: '2026-04-01', end: '2026-06-01', interval: 'per_minute' })).toThrow(/more than 50000 rows/)
+  expect(() => t.registry.usageReport({ start: '2026-04-01', end: '2026-06-01', interval: 'per_minute' })).toThrow(
+    /more than 50000 rows/
+  )
   const perDay = t.registry.usageReport({ start: '2026-04-01', end: '2026-06-01', interval: 'per_day' })
   expect(perDay.items.reduce((n, r) => n + r.requests, 0)).toBe(USAGE_REPORT_MAX_ROWS + 1)
 })

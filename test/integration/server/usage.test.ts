@@ -15,16 +15,25 @@ beforeEach(async () => {
   h.registry.addResource({ model: 'gpt-4o', type: 'TPM', tpmLimit: 1000 }, ACTOR)
   h.registry.addResource({ model: 'llama-3', type: 'PYG' }, ACTOR)
   adminSecret = h.registry.createKey({ name: 'Ops', kind: 'admin' }, ACTOR).secret
-  alpha = h.registry.createKey({ name: 'Alpha', resources: ['gpt-4o:TPM', 'llama-3:PYG'], department: 'Research', project: 'Atlas' }, ACTOR).secret
-  beta = h.registry.createKey({ name: 'Beta', resources: ['gpt-4o:TPM'], department: 'Sales', project: 'Atlas' }, ACTOR).secret
+  alpha = h.registry.createKey(
+    { name: 'Alpha', resources: ['gpt-4o:TPM', 'llama-3:PYG'], department: 'Research', project: 'Atlas' },
+    ACTOR
+  ).secret
+  beta = h.registry.createKey(
+    { name: 'Beta', resources: ['gpt-4o:TPM'], department: 'Sales', project: 'Atlas' },
+    ACTOR
+  ).secret
 })
 afterEach(async () => {
   await h.stop()
 })
 
-const report = (json: unknown, headers: Record<string, string> = {}) => request(`${h.url}/v1/usage`, { method: 'POST', json, headers })
+const report = (json: unknown, headers: Record<string, string> = {}) =>
+  request(`${h.url}/v1/usage`, { method: 'POST', json, headers })
 const verify = (secret: string, model?: string) =>
-  request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}`, ...(model ? { 'x-model': model } : {}) } })
+  request(`${h.url}/v1/keys/verify`, {
+    headers: { authorization: `Bearer ${secret}`, ...(model ? { 'x-model': model } : {}) }
+  })
 
 describe('POST /v1/usage', () => {
   it('records tokens per key, model and minute and answers the TPM window', async () => {
@@ -42,7 +51,9 @@ describe('POST /v1/usage', () => {
     const pyg = await report({ key: alpha, model: 'llama-3', promptTokens: 5, completionTokens: 5 })
     expect(pyg.body.recorded.tpm).toBeNull()
     await report({ key: alpha, model: 'gpt-4o', promptTokens: 10, completionTokens: 0 })
-    const rows = h.registry.db.prepare('SELECT model, minute, requests, prompt_tokens, completion_tokens FROM key_usage ORDER BY model').all()
+    const rows = h.registry.db
+      .prepare('SELECT model, minute, requests, prompt_tokens, completion_tokens FROM key_usage ORDER BY model')
+      .all()
     expect(rows).toEqual([
       { model: 'gpt-4o', minute: T0 / 60_000, requests: 2, prompt_tokens: 130, completion_tokens: 30 },
       { model: 'llama-3', minute: T0 / 60_000, requests: 1, prompt_tokens: 5, completion_tokens: 5 }
@@ -51,10 +62,16 @@ describe('POST /v1/usage', () => {
 
   it('takes the key from the Authorization header too, and the app name from x-app-name', async () => {
     h.registry.editKey({ key: 'Alpha', changes: { appId: 'svc-a' } }, ACTOR)
-    const refused = await report({ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }, { authorization: `Bearer ${alpha}` })
+    const refused = await report(
+      { model: 'gpt-4o', promptTokens: 1, completionTokens: 1 },
+      { authorization: `Bearer ${alpha}` }
+    )
     expect(refused.status).toBe(403)
     expect(refused.body.verifyCode).toBe('APP_MISMATCH')
-    const ok = await report({ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }, { authorization: `Bearer ${alpha}`, 'x-app-name': 'svc-a' })
+    const ok = await report(
+      { model: 'gpt-4o', promptTokens: 1, completionTokens: 1 },
+      { authorization: `Bearer ${alpha}`, 'x-app-name': 'svc-a' }
+    )
     expect(ok.status).toBe(200)
   })
 
@@ -89,7 +106,9 @@ describe('POST /v1/usage', () => {
 describe('TPM limit (fixed one-minute window per resource)', () => {
   it('crossing the limit gives RATE_LIMITED with Retry-After, for every key on the resource, until the next minute', async () => {
     h.clock.now = T0 + 20_000 // 12:00:20
-    expect((await report({ key: alpha, model: 'gpt-4o', promptTokens: 500, completionTokens: 0 })).body.recorded.tpm.used).toBe(500)
+    expect(
+      (await report({ key: alpha, model: 'gpt-4o', promptTokens: 500, completionTokens: 0 })).body.recorded.tpm.used
+    ).toBe(500)
     expect((await verify(alpha, 'gpt-4o')).status).toBe(200)
     // Beta shares the resource: its tokens count against the same window.
     const second = await report({ key: beta, model: 'gpt-4o', promptTokens: 300, completionTokens: 199 })
@@ -141,51 +160,124 @@ describe('POST /v1/admin/usage (usage.report)', () => {
   })
 
   it('per_minute, per_hour and per_day buckets', async () => {
-    const perMinute = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-01', interval: 'per_minute' })
+    const perMinute = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-01',
+      interval: 'per_minute'
+    })
     expect(perMinute.status).toBe(200)
     expect(perMinute.body.items.map((r: any) => [r.bucket, r.keyName, r.model, r.requests, r.totalTokens])).toEqual([
       ['2026-06-01T09:15:00.000Z', 'Alpha', 'gpt-4o', 2, 330],
       ['2026-06-01T09:47:00.000Z', 'Alpha', 'llama-3', 1, 3],
       ['2026-06-01T10:05:00.000Z', 'Beta', 'gpt-4o', 1, 44]
     ])
-    const perHour = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-02', interval: 'per_hour' })
-    expect(perHour.body.items.map((r: any) => [r.bucket, r.keyName, r.model, r.promptTokens, r.completionTokens])).toEqual([
+    const perHour = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-02',
+      interval: 'per_hour'
+    })
+    expect(
+      perHour.body.items.map((r: any) => [r.bucket, r.keyName, r.model, r.promptTokens, r.completionTokens])
+    ).toEqual([
       ['2026-06-01T09:00:00.000Z', 'Alpha', 'gpt-4o', 300, 30],
       ['2026-06-01T09:00:00.000Z', 'Alpha', 'llama-3', 1, 2],
       ['2026-06-01T10:00:00.000Z', 'Beta', 'gpt-4o', 40, 4],
       ['2026-06-02T08:00:00.000Z', 'Alpha', 'gpt-4o', 1000, 0]
     ])
-    const perDay = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-02', interval: 'per_day' })
+    const perDay = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-02',
+      interval: 'per_day'
+    })
     expect(perDay.body.items).toEqual([
-      { bucket: '2026-06-01T00:00:00.000Z', keyId: expect.stringMatching(/^k_/), keyName: 'Alpha', model: 'gpt-4o', requests: 2, promptTokens: 300, completionTokens: 30, totalTokens: 330 },
-      { bucket: '2026-06-01T00:00:00.000Z', keyId: expect.stringMatching(/^k_/), keyName: 'Alpha', model: 'llama-3', requests: 1, promptTokens: 1, completionTokens: 2, totalTokens: 3 },
-      { bucket: '2026-06-01T00:00:00.000Z', keyId: expect.stringMatching(/^k_/), keyName: 'Beta', model: 'gpt-4o', requests: 1, promptTokens: 40, completionTokens: 4, totalTokens: 44 },
-      { bucket: '2026-06-02T00:00:00.000Z', keyId: expect.stringMatching(/^k_/), keyName: 'Alpha', model: 'gpt-4o', requests: 1, promptTokens: 1000, completionTokens: 0, totalTokens: 1000 }
+      {
+        bucket: '2026-06-01T00:00:00.000Z',
+        keyId: expect.stringMatching(/^k_/),
+        keyName: 'Alpha',
+        model: 'gpt-4o',
+        requests: 2,
+        promptTokens: 300,
+        completionTokens: 30,
+        totalTokens: 330
+      },
+      {
+        bucket: '2026-06-01T00:00:00.000Z',
+        keyId: expect.stringMatching(/^k_/),
+        keyName: 'Alpha',
+        model: 'llama-3',
+        requests: 1,
+        promptTokens: 1,
+        completionTokens: 2,
+        totalTokens: 3
+      },
+      {
+        bucket: '2026-06-01T00:00:00.000Z',
+        keyId: expect.stringMatching(/^k_/),
+        keyName: 'Beta',
+        model: 'gpt-4o',
+        requests: 1,
+        promptTokens: 40,
+        completionTokens: 4,
+        totalTokens: 44
+      },
+      {
+        bucket: '2026-06-02T00:00:00.000Z',
+        keyId: expect.stringMatching(/^k_/),
+        keyName: 'Alpha',
+        model: 'gpt-4o',
+        requests: 1,
+        promptTokens: 1000,
+        completionTokens: 0,
+        totalTokens: 1000
+      }
     ])
   })
 
   it('filters by models, key, department and project; date-times bound the range', async () => {
     const body = { start: '2026-06-01', end: '2026-06-02', interval: 'per_day' }
     const names = async (extra: object) =>
-      (await admin(h.url, adminSecret, 'POST', '/usage', { ...body, ...extra })).body.items.map((r: any) => `${r.bucket.slice(0, 10)} ${r.keyName} ${r.model}`)
+      (await admin(h.url, adminSecret, 'POST', '/usage', { ...body, ...extra })).body.items.map(
+        (r: any) => `${r.bucket.slice(0, 10)} ${r.keyName} ${r.model}`
+      )
     expect(await names({ models: ['llama-3'] })).toEqual(['2026-06-01 Alpha llama-3'])
     expect(await names({ key: 'Beta' })).toEqual(['2026-06-01 Beta gpt-4o'])
-    expect(await names({ department: 'research', models: ['gpt-4o'] })).toEqual(['2026-06-01 Alpha gpt-4o', '2026-06-02 Alpha gpt-4o'])
+    expect(await names({ department: 'research', models: ['gpt-4o'] })).toEqual([
+      '2026-06-01 Alpha gpt-4o',
+      '2026-06-02 Alpha gpt-4o'
+    ])
     expect(await names({ project: 'Atlas' })).toHaveLength(4)
     expect(await names({ project: 'Nothing' })).toEqual([])
-    expect(await names({ start: '2026-06-01T09:30:00Z', end: '2026-06-01T10:05:00Z' })).toEqual(['2026-06-01 Alpha llama-3'])
+    expect(await names({ start: '2026-06-01T09:30:00Z', end: '2026-06-01T10:05:00Z' })).toEqual([
+      '2026-06-01 Alpha llama-3'
+    ])
     // The same report through GET with query parameters.
-    const viaGet = await admin(h.url, adminSecret, 'GET', '/usage?start=2026-06-01&end=2026-06-01&interval=per_day&model=gpt-4o&key=Alpha')
+    const viaGet = await admin(
+      h.url,
+      adminSecret,
+      'GET',
+      '/usage?start=2026-06-01&end=2026-06-01&interval=per_day&model=gpt-4o&key=Alpha'
+    )
     expect(viaGet.body.items.map((r: any) => r.totalTokens)).toEqual([330])
   })
 
   it('clear errors for bad ranges, unknown keys and bad intervals', async () => {
-    const backwards = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-02T00:00:00Z', end: '2026-06-01' })
+    const backwards = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-02T00:00:00Z',
+      end: '2026-06-01'
+    })
     expect(backwards.status).toBe(400)
     expect(backwards.body.error.fields.end).toMatch(/must be after start/)
-    const unknown = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-02', key: 'Ghost' })
+    const unknown = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-02',
+      key: 'Ghost'
+    })
     expect(unknown.status).toBe(404)
-    const interval = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-02', interval: 'weekly' })
+    const interval = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-02',
+      interval: 'weekly'
+    })
     expect(interval.status).toBe(400)
     expect(interval.body.error.fields.interval).toBe('Interval must be per_minute, per_hour or per_day.')
     const noStart = await admin(h.url, adminSecret, 'POST', '/usage', { end: '2026-06-02' })
@@ -194,10 +286,19 @@ describe('POST /v1/admin/usage (usage.report)', () => {
 
   it('usage stays with the key when it is rotated, and goes when it is deleted', async () => {
     await admin(h.url, adminSecret, 'POST', '/keys/Alpha/rotate', {})
-    const after = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-02', key: 'Alpha', interval: 'per_day' })
+    const after = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-02',
+      key: 'Alpha',
+      interval: 'per_day'
+    })
     expect(after.body.items).toHaveLength(3)
     await admin(h.url, adminSecret, 'DELETE', '/keys/Alpha')
-    const gone = await admin(h.url, adminSecret, 'POST', '/usage', { start: '2026-06-01', end: '2026-06-02', interval: 'per_day' })
+    const gone = await admin(h.url, adminSecret, 'POST', '/usage', {
+      start: '2026-06-01',
+      end: '2026-06-02',
+      interval: 'per_day'
+    })
     expect(gone.body.items.map((r: any) => r.keyName)).toEqual(['Beta'])
   })
 })
@@ -206,13 +307,20 @@ describe('lastUsedAt', () => {
   it('is not written per verification; the server writes it on its timer and on shutdown', async () => {
     const reader = new Database(h.path, { readonly: true })
     try {
-      const lastUsed = () => (reader.prepare("SELECT last_used_at FROM api_keys WHERE name = 'Beta'").get() as { last_used_at: number | null }).last_used_at
+      const lastUsed = () =>
+        (
+          reader.prepare("SELECT last_used_at FROM api_keys WHERE name = 'Beta'").get() as {
+            last_used_at: number | null
+          }
+        ).last_used_at
       h.clock.now = T0 + 5_000
       for (let i = 0; i < 20; i++) expect((await verify(beta)).status).toBe(200)
       // Buffered in the server, not on disk...
       expect(lastUsed()).toBeNull()
       // ...though the admin API (same process) already shows it.
-      expect((await admin(h.url, adminSecret, 'GET', '/keys/Beta')).body.key.lastUsedAt).toBe('2026-06-01T12:00:05.000Z')
+      expect((await admin(h.url, adminSecret, 'GET', '/keys/Beta')).body.key.lastUsedAt).toBe(
+        '2026-06-01T12:00:05.000Z'
+      )
       await h.server.close()
       expect(lastUsed()).toBe(T0 + 5_000)
     } finally {
@@ -229,7 +337,12 @@ describe('lastUsedAt', () => {
     const reader = new Database(h.path, { readonly: true })
     try {
       const at = await waitFor(
-        () => (reader.prepare("SELECT last_used_at FROM api_keys WHERE name = 'Gamma'").get() as { last_used_at: number | null }).last_used_at,
+        () =>
+          (
+            reader.prepare("SELECT last_used_at FROM api_keys WHERE name = 'Gamma'").get() as {
+              last_used_at: number | null
+            }
+          ).last_used_at,
         (v) => v !== null
       )
       expect(at).toBe(h.clock.now)

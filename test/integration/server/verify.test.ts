@@ -13,7 +13,13 @@ beforeEach(async () => {
   h.registry.addResource({ model: 'llama-3', type: 'PYG' }, ACTOR)
   h.registry.addResource({ model: 'mistral', type: 'PYG' }, ACTOR)
   secret = h.registry.createKey(
-    { name: 'Gateway1', resources: ['gpt-4o:TPM', 'llama-3:PYG'], department: 'Data – Science', project: 'Chatbot', environment: 'production' },
+    {
+      name: 'Gateway1',
+      resources: ['gpt-4o:TPM', 'llama-3:PYG'],
+      department: 'Data – Science',
+      project: 'Chatbot',
+      environment: 'production'
+    },
     ACTOR
   ).secret
 })
@@ -21,8 +27,11 @@ afterEach(async () => {
   await h.stop()
 })
 
-const verify = (init: RequestInit & { json?: unknown } = {}, query = '') => request(`${h.url}/v1/keys/verify${query}`, init)
-const bearer = (s: string, extra: Record<string, string> = {}) => ({ headers: { authorization: `Bearer ${s}`, ...extra } })
+const verify = (init: RequestInit & { json?: unknown } = {}, query = '') =>
+  request(`${h.url}/v1/keys/verify${query}`, init)
+const bearer = (s: string, extra: Record<string, string> = {}) => ({
+  headers: { authorization: `Bearer ${s}`, ...extra }
+})
 
 describe('GET/POST /v1/keys/verify', () => {
   it('VALID: 200 with the key document and the x-keyward-* headers, never the secret', async () => {
@@ -67,7 +76,9 @@ describe('GET/POST /v1/keys/verify', () => {
   it('takes the model from x-model, ?model= or the body; without a model a valid key is VALID', async () => {
     expect((await verify(bearer(secret, { 'x-model': 'mistral' }))).body.code).toBe('MODEL_NOT_ASSIGNED')
     expect((await verify(bearer(secret), '?model=mistral')).body.code).toBe('MODEL_NOT_ASSIGNED')
-    expect((await verify({ method: 'POST', json: { key: secret, model: 'mistral' } })).body.code).toBe('MODEL_NOT_ASSIGNED')
+    expect((await verify({ method: 'POST', json: { key: secret, model: 'mistral' } })).body.code).toBe(
+      'MODEL_NOT_ASSIGNED'
+    )
     expect((await verify({ method: 'POST', json: { key: secret, model: 'llama-3' } })).body.code).toBe('VALID')
     expect((await verify(bearer(secret), '?model=llama-3')).body.code).toBe('VALID')
     expect((await verify(bearer(secret))).body.code).toBe('VALID')
@@ -75,7 +86,12 @@ describe('GET/POST /v1/keys/verify', () => {
 
   it('MALFORMED (401) for no key, a mistyped key or a key with a broken checksum', async () => {
     const broken = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A')
-    for (const a of [await verify(), await verify(bearer('hello')), await verify(bearer(broken)), await verify(bearer('kw_' + 'x'.repeat(500)))]) {
+    for (const a of [
+      await verify(),
+      await verify(bearer('hello')),
+      await verify(bearer(broken)),
+      await verify(bearer('kw_' + 'x'.repeat(500)))
+    ]) {
       expect(a.status).toBe(401)
       expect(a.body).toMatchObject({ valid: false, code: 'MALFORMED', keyId: null, name: null, resources: [] })
       expect(a.headers.get('www-authenticate')).toMatch(/^Bearer/)
@@ -112,7 +128,7 @@ describe('GET/POST /v1/keys/verify', () => {
     expect(a.body).toMatchObject({ valid: false, code: 'DISABLED', name: 'Gateway1' })
   })
 
-  it('APP_MISMATCH (403) unless x-app-name is exactly the key\'s App ID', async () => {
+  it("APP_MISMATCH (403) unless x-app-name is exactly the key's App ID", async () => {
     h.registry.editKey({ key: 'Gateway1', changes: { appId: 'billing-svc' } }, ACTOR)
     expect((await verify(bearer(secret))).body.code).toBe('APP_MISMATCH')
     expect((await verify(bearer(secret))).status).toBe(403)
@@ -135,7 +151,10 @@ describe('GET/POST /v1/keys/verify', () => {
 
   it('RATE_LIMITED (429) with Retry-After once the TPM resource used its limit this minute', async () => {
     h.clock.now = Date.parse('2026-06-01T12:00:15Z')
-    const report = await request(`${h.url}/v1/usage`, { method: 'POST', json: { key: secret, model: 'gpt-4o', promptTokens: 700, completionTokens: 300 } })
+    const report = await request(`${h.url}/v1/usage`, {
+      method: 'POST',
+      json: { key: secret, model: 'gpt-4o', promptTokens: 700, completionTokens: 300 }
+    })
     expect(report.status).toBe(200)
     const a = await verify(bearer(secret, { 'x-model': 'gpt-4o' }))
     expect(a.status).toBe(429)

@@ -14,7 +14,10 @@ let h: ServerHarness | undefined
 beforeAll(() => {
   ui = mkdtempSync(join(tmpdir(), 'keyward-ui-'))
   mkdirSync(join(ui, 'assets'))
-  writeFileSync(join(ui, 'index.html'), '<!doctype html><html><head><meta charset="UTF-8"><title>Keyward</title></head><body><div id="app"></div><script type="module" src="./assets/index-abc.js"></script></body></html>')
+  writeFileSync(
+    join(ui, 'index.html'),
+    '<!doctype html><html><head><meta charset="UTF-8"><title>Keyward</title></head><body><div id="app"></div><script type="module" src="./assets/index-abc.js"></script></body></html>'
+  )
   writeFileSync(join(ui, 'assets', 'index-abc.js'), 'console.log("keyward")')
   writeFileSync(join(ui, 'assets', 'index-abc.css'), 'body{}')
   writeFileSync(join(ui, '..', `${ui.split('/').pop()}-secret.txt`), 'outside')
@@ -82,6 +85,8 @@ describe('keyward serve --ui', () => {
     const none = await request(`${h.url}/`)
     expect(none.status).toBe(404)
     expect(none.body.error.message).toMatch(/--ui/)
-    await expect(startServer({ dbPath: h.path, port: 0, ui: join(ui, 'nope'), outboxIntervalMs: 0 })).rejects.toThrow(/npm run build/)
+    await expect(startServer({ dbPath: h.path, port: 0, ui: join(ui, 'nope'), outboxIntervalMs: 0 })).rejects.toThrow(
+      /npm run build/
+    )
   })
 })

@@ -29,7 +29,10 @@ function modulesLoadedBy(args: string[]): string[] {
   dirs.push(dir)
   const probe = join(dir, 'probe.cjs')
   const out = join(dir, 'loaded.json')
-  writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))))\n`)
+  writeFileSync(
+    probe,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))))\n`
+  )
   const r = spawnSync(process.execPath, ['--require', probe, join(ROOT, 'bin', 'keyward.cjs'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', KEYWARD_CLI_SOURCE: '', KEYWARD_DB: join(dir, 'registry.sqlite3') }
@@ -47,7 +50,14 @@ describe('the CLI bundle (out/cli/keyward.cjs)', () => {
   it('stamps every source it was built from, and only project files', () => {
     const stamp = JSON.parse(readFileSync(join(CLI_OUT, STAMP_FILE), 'utf8')) as { inputs: Record<string, string> }
     const files = Object.keys(stamp.inputs)
-    for (const file of ['src/cli/main.ts', 'src/cli/core.ts', 'src/main/db/open.ts', 'src/main/server/server.ts', 'package-lock.json', 'vite.cli.config.ts']) {
+    for (const file of [
+      'src/cli/main.ts',
+      'src/cli/core.ts',
+      'src/main/db/open.ts',
+      'src/main/server/server.ts',
+      'package-lock.json',
+      'vite.cli.config.ts'
+    ]) {
       expect(files, file).toContain(file)
     }
     expect(files.some((f) => f.includes('node_modules'))).toBe(false)
@@ -91,9 +101,9 @@ describe('the CLI bundle (out/cli/keyward.cjs)', () => {
     const listing = modulesLoadedBy(['keys', 'list'])
     expect(sqlite(listing)).toBe(true)
     // Nothing of the sources, nothing through tsx: the bundle and the driver.
-    expect(listing.filter((f) => !/[\\/]better-sqlite3[\\/]/.test(f)).map((f) => f.slice(ROOT.length).replace(/\\/g, '/'))).toEqual(
-      expect.arrayContaining(['/bin/keyward.cjs', '/out/cli/keyward.cjs'])
-    )
+    expect(
+      listing.filter((f) => !/[\\/]better-sqlite3[\\/]/.test(f)).map((f) => f.slice(ROOT.length).replace(/\\/g, '/'))
+    ).toEqual(expect.arrayContaining(['/bin/keyward.cjs', '/out/cli/keyward.cjs']))
     expect(listing.some((f) => f.endsWith('.ts') || f.includes('tsx'))).toBe(false)
   })
 })

@@ -1,5 +1,17 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -80,7 +92,10 @@ function macLayout(root: string): Layout {
 function windowsLayout(root: string): Layout {
   fakeAppBinary(join(root, 'Keyward', 'Keyward.exe'))
   fillResources(join(root, 'Keyward', 'resources'), 'keyward.cmd')
-  return { launcher: join(root, 'Keyward', 'resources', 'bin', 'keyward.cmd'), resources: join(root, 'Keyward', 'resources') }
+  return {
+    launcher: join(root, 'Keyward', 'resources', 'bin', 'keyward.cmd'),
+    resources: join(root, 'Keyward', 'resources')
+  }
 }
 
 interface Run {
@@ -100,12 +115,22 @@ function runLauncher(dir: string, layout: Layout, args: string[], input = ''): P
       `binding: process.env.KEYWARD_SQLITE_BINDING, script: process.argv[1], execPath: process.execPath }))\n`
   )
   // A user's stray KEYWARD_SQLITE_BINDING must not matter: the launcher sets its own.
-  const env = cleanEnv({ NODE_OPTIONS: `--require ${JSON.stringify(recorder)}`, KEYWARD_SQLITE_BINDING: join(dir, 'nowhere.node'), HOME: dir, XDG_CONFIG_HOME: dir, APPDATA: dir })
+  const env = cleanEnv({
+    NODE_OPTIONS: `--require ${JSON.stringify(recorder)}`,
+    KEYWARD_SQLITE_BINDING: join(dir, 'nowhere.node'),
+    HOME: dir,
+    XDG_CONFIG_HOME: dir,
+    APPDATA: dir
+  })
   delete env.ELECTRON_RUN_AS_NODE
   const windows = layout.launcher.endsWith('.cmd')
   return new Promise((resolvePromise, reject) => {
     const child = windows
-      ? spawn(process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${layout.launcher}" ${args.map((a) => `"${a}"`).join(' ')}`], { env, cwd: dir, windowsVerbatimArguments: true })
+      ? spawn(
+          process.env.ComSpec ?? 'cmd.exe',
+          ['/d', '/s', '/c', `"${layout.launcher}" ${args.map((a) => `"${a}"`).join(' ')}`],
+          { env, cwd: dir, windowsVerbatimArguments: true }
+        )
       : spawn(layout.launcher, args, { env, cwd: dir })
     const out: Buffer[] = []
     const err: Buffer[] = []
@@ -114,14 +139,24 @@ function runLauncher(dir: string, layout: Layout, args: string[], input = ''): P
     child.on('error', reject)
     child.on('close', (code) => {
       const seen = existsSync(record) ? JSON.parse(readFileSync(record, 'utf8')) : { script: '', execPath: '' }
-      resolvePromise({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), seen })
+      resolvePromise({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        seen
+      })
     })
     child.stdin.end(input)
   })
 }
 
 const layouts: [string, (root: string) => Layout][] =
-  process.platform === 'win32' ? [['Windows (keyward.cmd)', windowsLayout]] : [['Linux (deb, /usr/bin/keyward)', linuxLayout], ['macOS (Keyward.app)', macLayout]]
+  process.platform === 'win32'
+    ? [['Windows (keyward.cmd)', windowsLayout]]
+    : [
+        ['Linux (deb, /usr/bin/keyward)', linuxLayout],
+        ['macOS (Keyward.app)', macLayout]
+      ]
 
 describe.each(layouts)('the installed keyward launcher: %s', (_name, build) => {
   let dir: string

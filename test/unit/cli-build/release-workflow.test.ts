@@ -37,7 +37,11 @@ describe('the release workflow (.github/workflows/release.yml)', () => {
     expect(jobs).toHaveLength(1)
     expect(job['runs-on']).toBe('${{ matrix.os }}')
     const os = job.strategy.matrix.os
-    for (const prefix of ['ubuntu-', 'macos-', 'windows-']) expect(os.filter((o) => o.startsWith(prefix)), prefix).toHaveLength(1)
+    for (const prefix of ['ubuntu-', 'macos-', 'windows-'])
+      expect(
+        os.filter((o) => o.startsWith(prefix)),
+        prefix
+      ).toHaveLength(1)
     expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch'])
   })
 
@@ -58,7 +62,9 @@ describe('the release workflow (.github/workflows/release.yml)', () => {
   it("prepares Electron as the README's `npm start` does, before the tests, so the _electron suite runs", () => {
     const start = readmeCommands().find((c) => c[c.length - 1] === 'npm start')
     expect(start, 'README has `npm ci && npm start`').toEqual(['npm ci', 'npm start'])
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts
     const prepare = runs.indexOf(`${scripts.start} --prepare`)
     expect(prepare).toBeGreaterThan(runs.indexOf('npm ci'))
     expect(prepare).toBeLessThan(runs.findIndex((r) => command(r) === 'npm test'))

@@ -25,7 +25,9 @@ function everyChange(): string[] {
   r.addResource({ model: 'o3', type: 'PYG' }, ACTOR)
   r.editResource({ resource: 'gpt-4o:TPM', tpmLimit: 200 }, ACTOR)
   r.setPool({ tpmPool: 1000 }, ACTOR)
-  secrets.push(r.createKey({ name: 'a', department: 'Fin', resources: ['o3:PYG'], notifyEmail: 'x@example.com' }, ACTOR).secret)
+  secrets.push(
+    r.createKey({ name: 'a', department: 'Fin', resources: ['o3:PYG'], notifyEmail: 'x@example.com' }, ACTOR).secret
+  )
   r.editKey({ key: 'a', changes: { notes: 'hello', department: 'Legal' } }, ACTOR)
   r.assignResources({ key: 'a', resources: ['gpt-4o:TPM'] }, ACTOR)
   r.unassignResources({ key: 'a', resources: ['o3:PYG'] }, ACTOR)
@@ -63,19 +65,39 @@ describe('audit log', () => {
     ])
     expect(items.map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => 15 - i))
     const by = (action: string) => items.filter((e) => e.action === action).reverse()
-    expect(by('resource.add')[0]).toMatchObject({ actor: 'alice', targetName: 'gpt-4o:TPM', at: '2026-06-01T12:00:00.000Z', details: { tpmLimit: 100 } })
+    expect(by('resource.add')[0]).toMatchObject({
+      actor: 'alice',
+      targetName: 'gpt-4o:TPM',
+      at: '2026-06-01T12:00:00.000Z',
+      details: { tpmLimit: 100 }
+    })
     expect(by('resource.edit')[0]!.details).toEqual({ changes: { tpmLimit: { from: 100, to: 200 } } })
     expect(by('pool.set')[0]!.details).toEqual({ changes: { tpmPool: { from: null, to: 1000 } } })
-    expect(by('key.create')[0]!.details).toMatchObject({ kind: 'standard', department: 'Fin', resources: ['o3:PYG'], notifyEmail: 'x@example.com' })
+    expect(by('key.create')[0]!.details).toMatchObject({
+      kind: 'standard',
+      department: 'Fin',
+      resources: ['o3:PYG'],
+      notifyEmail: 'x@example.com'
+    })
     expect(by('key.edit')[0]).toMatchObject({
       targetName: 'a',
       details: { changes: { notes: { from: null, to: 'hello' }, department: { from: 'Fin', to: 'Legal' } } }
     })
-    expect(Object.keys((by('key.edit')[0]!.details as { changes: object }).changes).sort()).toEqual(['department', 'notes'])
-    expect(by('key.assign')[0]!.details).toMatchObject({ added: ['gpt-4o:TPM'], removed: [], changes: { resources: { from: ['o3:PYG'], to: ['gpt-4o:TPM', 'o3:PYG'] } } })
+    expect(Object.keys((by('key.edit')[0]!.details as { changes: object }).changes).sort()).toEqual([
+      'department',
+      'notes'
+    ])
+    expect(by('key.assign')[0]!.details).toMatchObject({
+      added: ['gpt-4o:TPM'],
+      removed: [],
+      changes: { resources: { from: ['o3:PYG'], to: ['gpt-4o:TPM', 'o3:PYG'] } }
+    })
     expect(by('key.unassign')[0]!.details).toMatchObject({ removed: ['o3:PYG'] })
     expect(by('key.disable')[0]!.details).toEqual({ changes: { status: { from: 'active', to: 'disabled' } } })
-    expect(by('key.rotate')[0]!.details).toMatchObject({ graceSeconds: 60, changes: { hint: { from: expect.stringMatching(/^kw_/), to: expect.stringMatching(/^kw_/) } } })
+    expect(by('key.rotate')[0]!.details).toMatchObject({
+      graceSeconds: 60,
+      changes: { hint: { from: expect.stringMatching(/^kw_/), to: expect.stringMatching(/^kw_/) } }
+    })
     expect(by('key.delete')[0]).toMatchObject({ targetName: 'a', details: { resources: ['o3:PYG'] } })
     // Filters: by key (id or name, even once deleted) and by action.
     expect(t.registry.listAudit({ key: 'root' }).items.map((e) => e.action)).toEqual(['key.create'])
@@ -145,10 +167,18 @@ describe('audit verify finds tampering and names the first broken seq', () => {
   })
 
   it('an edited row whose own hash was recomputed: the next row no longer links', () => {
-    run("UPDATE audit_log SET at = at + 1 WHERE seq = 7")
+    run('UPDATE audit_log SET at = at + 1 WHERE seq = 7')
     expect(t.registry.verifyAudit().brokenAt).toBe(7)
     const row = t.registry.db.prepare('SELECT * FROM audit_log WHERE seq = 7').get() as Record<string, never>
-    const content = canonicalJson({ seq: 7, at: row.at, actor: row.actor, action: row.action, targetId: row.target_id, targetName: row.target_name, details: JSON.parse(row.details) })
+    const content = canonicalJson({
+      seq: 7,
+      at: row.at,
+      actor: row.actor,
+      action: row.action,
+      targetId: row.target_id,
+      targetName: row.target_name,
+      details: JSON.parse(row.details)
+    })
     const forged = createHash('sha256').update(row.prev_hash).update(content).digest('hex')
     t.registry.db.prepare('UPDATE audit_log SET hash = ? WHERE seq = 7').run(forged)
     expect(t.registry.verifyAudit()).toEqual({ ok: false, entries: 15, brokenAt: 8 })
@@ -172,18 +202,51 @@ describe('audit verify finds tampering and names the first broken seq', () => {
   })
 
   it('reordered rows', () => {
-    run('UPDATE audit_log SET seq = -1 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = -1')
+    run(
+      'UPDATE audit_log SET seq = -1 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = -1'
+    )
     expect(t.registry.verifyAudit()).toEqual({ ok: false, entries: 15, brokenAt: 5 })
   })
 
   it('a row added behind the log’s back, even one with a correct link and hash', () => {
-    const last = t.registry.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string }
-    const entry = { seq: 16, at: 1, actor: 'mallory', action: 'key.create', target_id: null, target_name: 'x', details: '{}' }
-    const content = canonicalJson({ seq: 16, at: 1, actor: 'mallory', action: 'key.create', targetId: null, targetName: 'x', details: {} })
+    const last = t.registry.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as {
+      seq: number
+      hash: string
+    }
+    const entry = {
+      seq: 16,
+      at: 1,
+      actor: 'mallory',
+      action: 'key.create',
+      target_id: null,
+      target_name: 'x',
+      details: '{}'
+    }
+    const content = canonicalJson({
+      seq: 16,
+      at: 1,
+      actor: 'mallory',
+      action: 'key.create',
+      targetId: null,
+      targetName: 'x',
+      details: {}
+    })
     const hash = createHash('sha256').update(last.hash).update(content).digest('hex')
     t.registry.db
-      .prepare('INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(entry.seq, entry.at, entry.actor, entry.action, entry.target_id, entry.target_name, entry.details, last.hash, hash)
+      .prepare(
+        'INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      )
+      .run(
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.target_id,
+        entry.target_name,
+        entry.details,
+        last.hash,
+        hash
+      )
     expect(t.registry.verifyAudit()).toEqual({ ok: false, entries: 16, brokenAt: 16 })
   })
 

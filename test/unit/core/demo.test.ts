@@ -95,7 +95,12 @@ describe('seedDemo', () => {
     const disabled = keys.filter((k) => k.status === 'disabled').length
     expect(audit.entries).toBe(resources.length + 400 + disabled)
     // The rule holds in the database too: no key has two rows for one model.
-    expect(t.registry.db.prepare('SELECT count(*) FROM (SELECT key_pk, model FROM key_resources GROUP BY 1, 2 HAVING count(*) > 1)').pluck().get()).toBe(0)
+    expect(
+      t.registry.db
+        .prepare('SELECT count(*) FROM (SELECT key_pk, model FROM key_resources GROUP BY 1, 2 HAVING count(*) > 1)')
+        .pluck()
+        .get()
+    ).toBe(0)
   })
 
   it('returns counts only and writes no secret, no outbox mail', () => {
@@ -112,7 +117,9 @@ describe('seedDemo', () => {
     t.registry.setPool({ tpmPool: 300_000 }, ACTOR)
     seedDemo(t.registry, { keys: 200, seed: 9, actor: ACTOR, now: t.clock.now })
     const resources = t.registry.listResources().items
-    expect(resources.filter((r) => r.model === 'gpt-4o' && r.type === 'TPM')).toEqual([expect.objectContaining({ id: mine.id, tpmLimit: 1000 })])
+    expect(resources.filter((r) => r.model === 'gpt-4o' && r.type === 'TPM')).toEqual([
+      expect.objectContaining({ id: mine.id, tpmLimit: 1000 })
+    ])
     expect(resources.find((r) => r.id === mine.id)!.keyCount).toBeGreaterThan(0)
     const pool = t.registry.getPool()
     expect(pool.assigned).toBeLessThanOrEqual(300_000)

@@ -19,7 +19,8 @@ beforeAll(() => {
   t = tempRegistry()
   seedDemo(t.registry, { keys: 600, seed: 'list', actor: ACTOR, now: t.clock.now })
   all = []
-  for (let offset = 0; offset < 600; offset += 1000) all.push(...t.registry.listKeys({ sort: 'createdAt', limit: 1000, offset }).items)
+  for (let offset = 0; offset < 600; offset += 1000)
+    all.push(...t.registry.listKeys({ sort: 'createdAt', limit: 1000, offset }).items)
 })
 afterAll(() => t.close())
 
@@ -83,7 +84,10 @@ describe('list', () => {
       [{ status: 'expired' }, (k) => k.status === 'expired'],
       [{ resource: resource.id }, (k) => k.resources.some((r) => r.id === resource.id)],
       [{ resource: `${resource.model}:${resource.type}` }, (k) => k.resources.some((r) => r.id === resource.id)],
-      [{ departments: [depts[0]!], environment: 'prod', status: 'active' }, (k) => k.department === depts[0] && k.environment === 'prod' && k.status === 'active']
+      [
+        { departments: [depts[0]!], environment: 'prod', status: 'active' },
+        (k) => k.department === depts[0] && k.environment === 'prod' && k.status === 'active'
+      ]
     ]
     for (const [filter, keep] of cases) {
       const expected = oracleSort(all.filter(keep), 'name', false)
@@ -103,21 +107,25 @@ describe('list', () => {
     const someone = all.find((k) => k.requestor)!.requestor!.split(' ')[1]!
     const texts = ['atlas', 'ATL', someone.toLowerCase(), 'gateway', 'dev', 'Chat1', 'zzzqqq', 'ticket OPS-48']
     for (const text of texts) {
-      const keep = (k: ApiKey) => contains(k.name, text) || contains(k.requestor, text) || contains(k.appId, text) || contains(k.notes, text)
+      const keep = (k: ApiKey) =>
+        contains(k.name, text) || contains(k.requestor, text) || contains(k.appId, text) || contains(k.notes, text)
       const page = t.registry.listKeys({ search: text, limit: 1000 })
       expect(page.total, text).toBe(all.filter(keep).length)
       expect(ids(page.items), text).toEqual(ids(oracleSort(all.filter(keep), 'name', false)))
     }
     // The 3+ character search goes through the trigram index, not a scan of the table.
     const plan = t.registry.db
-      .prepare("EXPLAIN QUERY PLAN SELECT count(*) FROM api_keys k WHERE k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH '\"atl\"')")
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT count(*) FROM api_keys k WHERE k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH \'"atl"\')'
+      )
       .all() as { detail: string }[]
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/VIRTUAL TABLE INDEX/)
   })
 
   it('falls back to a plain substring match for one or two characters, escaping LIKE wildcards', () => {
     for (const text of ['a', 'At', '_', '%', '9']) {
-      const keep = (k: ApiKey) => contains(k.name, text) || contains(k.requestor, text) || contains(k.appId, text) || contains(k.notes, text)
+      const keep = (k: ApiKey) =>
+        contains(k.name, text) || contains(k.requestor, text) || contains(k.appId, text) || contains(k.notes, text)
       const page = t.registry.listKeys({ search: text, limit: 1000 })
       expect(page.total, text).toBe(all.filter(keep).length)
       expect(ids(page.items), text).toEqual(ids(oracleSort(all.filter(keep), 'name', false)))
@@ -130,7 +138,8 @@ describe('list', () => {
   it('lists keys expiring within N days from now, not the expired ones nor those without a date', () => {
     for (const days of [0, 7, 30, 365]) {
       const horizon = t.clock.now + days * DAY
-      const keep = (k: ApiKey) => k.expiresAt != null && Date.parse(k.expiresAt) > t.clock.now && Date.parse(k.expiresAt) <= horizon
+      const keep = (k: ApiKey) =>
+        k.expiresAt != null && Date.parse(k.expiresAt) > t.clock.now && Date.parse(k.expiresAt) <= horizon
       const page = t.registry.listKeys({ expiringWithinDays: days, sort: 'expiresAt', limit: 1000 })
       expect(page.total, String(days)).toBe(all.filter(keep).length)
       expect(ids(page.items)).toEqual(ids(oracleSort(all.filter(keep), 'expiresAt', false)))
@@ -155,7 +164,13 @@ describe('query plans: a page and its total never read the whole table', () => {
     const v = { ...KeyListInput.parse(input), ...extra }
     const q = buildKeyListQuery(v, t.clock.now)
     const explain = (sql: string) =>
-      (t.registry.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ ...q.params, limit: 50, offset: 0 }) as { detail: string }[]).map((r) => r.detail).join('\n')
+      (
+        t.registry.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ ...q.params, limit: 50, offset: 0 }) as {
+          detail: string
+        }[]
+      )
+        .map((r) => r.detail)
+        .join('\n')
     return { count: explain(q.countSql), page: explain(q.pageSql) }
   }
   const db = () => t.registry.db
@@ -175,7 +190,7 @@ describe('query plans: a page and its total never read the whole table', () => {
   })
 
   it('narrows every filter through an index', () => {
-    const dept = id("SELECT id FROM departments LIMIT 1")
+    const dept = id('SELECT id FROM departments LIMIT 1')
     const project = id('SELECT id FROM projects LIMIT 1')
     const resource = db().prepare('SELECT id FROM resources LIMIT 1').pluck().get() as string
     const cases: [Record<string, unknown>, Record<string, unknown>][] = [
@@ -201,7 +216,9 @@ describe('query plans: a page and its total never read the whole table', () => {
     // One department, sorted by name: the index gives the order too.
     expect(plan({}, { departmentIds: [dept] }).page).not.toMatch(/TEMP B-TREE FOR ORDER BY/)
     // The weak status filter never drives: an active-status filter with a department uses the department index.
-    expect(plan({ status: 'active', environment: 'prod' }, { departmentIds: [dept] }).count).toMatch(/api_keys_department/)
+    expect(plan({ status: 'active', environment: 'prod' }, { departmentIds: [dept] }).count).toMatch(
+      /api_keys_department/
+    )
     // A resource's total comes from its assignment index alone.
     expect(plan({}, { resourceId: resource }).count).toMatch(/key_resources_resource/)
   })

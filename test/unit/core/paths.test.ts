@@ -6,8 +6,12 @@ describe('where the registry file lives', () => {
     expect(resolveRegistryPath(undefined, {}, 'linux')).toMatch(/\/\.config\/Keyward\/registry\.sqlite3$/)
     expect(resolveRegistryPath(undefined, { XDG_CONFIG_HOME: '/xdg' }, 'linux')).toBe('/xdg/Keyward/registry.sqlite3')
     expect(userDataDir('darwin', {}, '/Users/ana')).toBe('/Users/ana/Library/Application Support/Keyward')
-    expect(userDataDir('win32', { APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, 'C:\\Users\\ana')).toBe('C:\\Users\\ana\\AppData\\Roaming\\Keyward')
-    expect(resolveRegistryPath(undefined, { APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, 'win32')).toBe('C:\\Users\\ana\\AppData\\Roaming\\Keyward\\registry.sqlite3')
+    expect(userDataDir('win32', { APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, 'C:\\Users\\ana')).toBe(
+      'C:\\Users\\ana\\AppData\\Roaming\\Keyward'
+    )
+    expect(resolveRegistryPath(undefined, { APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, 'win32')).toBe(
+      'C:\\Users\\ana\\AppData\\Roaming\\Keyward\\registry.sqlite3'
+    )
   })
 
   it('is overridden by --db, then by KEYWARD_DB', () => {

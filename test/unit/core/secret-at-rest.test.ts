@@ -10,7 +10,8 @@ afterEach(() => t.close())
 /** The raw bytes of the database, its WAL and its shared-memory index, as an attacker copying them would see. */
 function rawFiles(path: string): Record<string, Buffer> {
   const out: Record<string, Buffer> = {}
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) out[suffix || 'db'] = readFileSync(path + suffix)
+  for (const suffix of ['', '-wal', '-shm'])
+    if (existsSync(path + suffix)) out[suffix || 'db'] = readFileSync(path + suffix)
   return out
 }
 
@@ -28,7 +29,8 @@ function expectAbsent(files: Record<string, Buffer>, secrets: string[]): void {
   for (const [name, bytes] of Object.entries(files)) {
     for (const secret of secrets) {
       for (const needle of needles(secret)) {
-        if (bytes.includes(needle)) throw new Error(`a piece of a secret (${needle.toString('utf8').length} bytes) is in the ${name} file`)
+        if (bytes.includes(needle))
+          throw new Error(`a piece of a secret (${needle.toString('utf8').length} bytes) is in the ${name} file`)
       }
     }
   }
@@ -40,7 +42,17 @@ describe('secrets at rest', () => {
     t.registry.addResource({ model: 'gpt-4o', type: 'TPM', tpmLimit: 100 }, ACTOR)
     const secrets: string[] = []
     for (let i = 0; i < 20; i++) {
-      secrets.push(t.registry.createKey({ name: `k${i}`, kind: i % 5 === 0 ? 'admin' : 'standard', resources: i % 5 === 0 ? [] : ['gpt-4o:TPM'], notifyEmail: 'a@example.com' }, ACTOR).secret)
+      secrets.push(
+        t.registry.createKey(
+          {
+            name: `k${i}`,
+            kind: i % 5 === 0 ? 'admin' : 'standard',
+            resources: i % 5 === 0 ? [] : ['gpt-4o:TPM'],
+            notifyEmail: 'a@example.com'
+          },
+          ACTOR
+        ).secret
+      )
     }
     for (let i = 1; i < 20; i += 3) secrets.push(t.registry.rotateKey({ key: `k${i}`, graceSeconds: 30 }, ACTOR).secret)
     t.registry.deleteKey({ key: 'k2' }, ACTOR)
@@ -67,7 +79,10 @@ describe('secrets at rest', () => {
     const { secret, key } = t.registry.createKey({ name: 'a' }, ACTOR)
     const reg = TestRegistry.open(t.path)
     try {
-      const row = reg.db.prepare('SELECT secret_hash, hint FROM key_secrets').get() as { secret_hash: Buffer; hint: string }
+      const row = reg.db.prepare('SELECT secret_hash, hint FROM key_secrets').get() as {
+        secret_hash: Buffer
+        hint: string
+      }
       expect(row.hint).toBe(key.hint)
       expect(row.secret_hash.toString('hex')).toBe(createHash('sha256').update(secret).digest('hex'))
       const columns = reg.db.prepare("SELECT name FROM pragma_table_info('key_secrets')").pluck().all()

@@ -50,14 +50,23 @@ export function logicalState(registry: TestRegistry): string {
   for (const t of tables) {
     if (t === 'api_keys_fts') continue // the virtual table itself; its shadow tables are listed
     h.update(t)
-    for (const row of db.prepare(`SELECT * FROM "${t}"`).raw().iterate()) h.update(JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v)))
+    for (const row of db.prepare(`SELECT * FROM "${t}"`).raw().iterate())
+      h.update(
+        JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v))
+      )
   }
   h.update(String(db.pragma('user_version', { simple: true })))
   return h.digest('hex')
 }
 
 /** fn must be refused with `code` and leave the files on disk and the logical content as they were. */
-export function expectRefusedUnchanged(registry: TestRegistry, path: string, fn: () => unknown, code: ErrorCode, fields: string[] = []): KeywardError {
+export function expectRefusedUnchanged(
+  registry: TestRegistry,
+  path: string,
+  fn: () => unknown,
+  code: ErrorCode,
+  fields: string[] = []
+): KeywardError {
   const bytes = fileState(path)
   const logical = logicalState(registry)
   const error = expectRefused(fn, code, fields)

@@ -12,7 +12,10 @@ beforeEach(() => {
   t = tempRegistry()
   t.registry.addResource({ model: 'gpt-4o', type: 'TPM', tpmLimit: 1000 }, ACTOR)
   t.registry.addResource({ model: 'o3', type: 'PYG' }, ACTOR)
-  secret = t.registry.createKey({ name: 'app1', resources: ['gpt-4o:TPM', 'o3:PYG'], appId: 'Billing', expiresAt: '2026-06-02T12:00:00Z' }, ACTOR).secret
+  secret = t.registry.createKey(
+    { name: 'app1', resources: ['gpt-4o:TPM', 'o3:PYG'], appId: 'Billing', expiresAt: '2026-06-02T12:00:00Z' },
+    ACTOR
+  ).secret
 })
 afterEach(() => t.close())
 
@@ -29,7 +32,15 @@ describe('verify', () => {
 
   it('says MALFORMED for a bad format or checksum without touching the database', () => {
     const typo = secret.slice(0, 10) + (secret[10] === 'a' ? 'b' : 'a') + secret.slice(11)
-    const inputs = ['', 'hello', secret.slice(0, -1), typo, secret.toUpperCase(), `Bearer ${secret}`, 'kw_' + '0'.repeat(49)]
+    const inputs = [
+      '',
+      'hello',
+      secret.slice(0, -1),
+      typo,
+      secret.toUpperCase(),
+      `Bearer ${secret}`,
+      'kw_' + '0'.repeat(49)
+    ]
     // With the connection closed, any lookup would throw: MALFORMED must come before one.
     t.registry.db.close()
     for (const s of inputs) expect(t.registry.verify({ secret: s })).toEqual({ valid: false, code: 'MALFORMED' })
@@ -47,7 +58,11 @@ describe('verify', () => {
 
   it('says DISABLED for a disabled key, then VALID once enabled', () => {
     t.registry.disableKey({ key: 'app1' }, ACTOR)
-    expect(verify(secret, 'gpt-4o', 'Billing')).toMatchObject({ valid: false, code: 'DISABLED', key: { status: 'disabled' } })
+    expect(verify(secret, 'gpt-4o', 'Billing')).toMatchObject({
+      valid: false,
+      code: 'DISABLED',
+      key: { status: 'disabled' }
+    })
     t.registry.enableKey({ key: 'app1' }, ACTOR)
     expect(verify(secret, 'gpt-4o', 'Billing').code).toBe('VALID')
   })
@@ -56,7 +71,11 @@ describe('verify', () => {
     t.clock.now = Date.parse('2026-06-02T11:59:59.999Z')
     expect(verify(secret, undefined, 'Billing').code).toBe('VALID')
     t.clock.now = Date.parse('2026-06-02T12:00:00Z')
-    expect(verify(secret, undefined, 'Billing')).toMatchObject({ valid: false, code: 'EXPIRED', key: { status: 'expired' } })
+    expect(verify(secret, undefined, 'Billing')).toMatchObject({
+      valid: false,
+      code: 'EXPIRED',
+      key: { status: 'expired' }
+    })
   })
 
   it('says APP_MISMATCH when the app name is missing or differs, even only in case or spaces', () => {

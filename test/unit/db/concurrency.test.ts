@@ -23,7 +23,10 @@ interface Writer {
 
 /** Starts a writer process; resolves `ready` when it has opened the registry. */
 function startWriter(path: string, prefix: string): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, prefix, String(COUNT)], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } })
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, prefix, String(COUNT)], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '' }
+  })
   let out = ''
   let err = ''
   child.stderr.on('data', (d) => (err += d))
@@ -85,7 +88,10 @@ describe('two processes writing to one registry at once', () => {
     }
     // One chain, every change in it once, from both writers taking turns.
     expect(t.registry.verifyAudit()).toEqual({ ok: true, entries: 2 + 2 * COUNT * 3 })
-    const actors = t.registry.db.prepare("SELECT actor FROM audit_log WHERE actor != 'setup' ORDER BY seq").pluck().all() as string[]
+    const actors = t.registry.db
+      .prepare("SELECT actor FROM audit_log WHERE actor != 'setup' ORDER BY seq")
+      .pluck()
+      .all() as string[]
     const switches = actors.filter((actor, i) => i > 0 && actor !== actors[i - 1]).length
     expect(switches, 'the writers never overlapped').toBeGreaterThan(1)
   }, 120_000)
@@ -107,7 +113,9 @@ describe('a write lock held longer than the busy timeout', () => {
       }
       expect(caught).toBeInstanceOf(KeywardError)
       expect((caught as KeywardError).code).toBe('CONFLICT')
-      expect((caught as KeywardError).message).toBe('The registry is busy with another change (another window, CLI or server). Nothing was changed; try again.')
+      expect((caught as KeywardError).message).toBe(
+        'The registry is busy with another change (another window, CLI or server). Nothing was changed; try again.'
+      )
       expect((caught as KeywardError).message).not.toMatch(/locked/i)
       // Readers are never blocked in WAL mode; the lastUsedAt write waits for a later chance.
       expect(impatient.verify({ secret }).code).toBe('VALID')

@@ -34,9 +34,23 @@ describe('migrations', () => {
     const db = openRegistryDatabase(path)
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST)
-      expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })))
+      expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+        MIGRATIONS.map((m) => ({ version: m.version, name: m.name }))
+      )
       const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all()
-      for (const t of ['api_keys', 'api_keys_fts', 'audit_log', 'departments', 'key_resources', 'key_secrets', 'key_tombstones', 'outbox', 'projects', 'registry_settings', 'resources']) {
+      for (const t of [
+        'api_keys',
+        'api_keys_fts',
+        'audit_log',
+        'departments',
+        'key_resources',
+        'key_secrets',
+        'key_tombstones',
+        'outbox',
+        'projects',
+        'registry_settings',
+        'resources'
+      ]) {
         expect(tables).toContain(t)
       }
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
@@ -63,13 +77,19 @@ describe('migrations', () => {
     const first = MIGRATIONS.filter((m) => m.version === 1)
     const old = openRegistryDatabase(path, { migrations: first })
     expect(old.pragma('user_version', { simple: true })).toBe(1)
-    old.prepare("INSERT INTO api_keys (id, name, kind, hint, created_by, created_at, updated_at) VALUES ('k_1', 'kept', 'standard', 'kw_0000…0000', 't', 1, 1)").run()
+    old
+      .prepare(
+        "INSERT INTO api_keys (id, name, kind, hint, created_by, created_at, updated_at) VALUES ('k_1', 'kept', 'standard', 'kw_0000…0000', 't', 1, 1)"
+      )
+      .run()
     old.close()
     const db = openRegistryDatabase(path)
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST)
       expect(db.prepare('SELECT name FROM api_keys').pluck().all()).toEqual(['kept'])
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version))
+      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+        MIGRATIONS.map((m) => m.version)
+      )
     } finally {
       db.close()
     }

@@ -12,7 +12,8 @@ describe('the documentation', () => {
     expect(files).toContain('README.md')
     expect(files).toContain('docs/user-guide.md')
     const broken = checkLinks(REPO, files)
-    if (broken.length > 0) expect.fail(`${broken.length} broken link(s) in the docs (file:line → target: why):\n${formatBroken(broken)}`)
+    if (broken.length > 0)
+      expect.fail(`${broken.length} broken link(s) in the docs (file:line → target: why):\n${formatBroken(broken)}`)
   })
 
   it('keeps the README a front page: under 300 lines, the two fresh-machine commands, a screenshot under 300 KB', () => {
@@ -48,20 +49,40 @@ describe('the link checker', () => {
     expect(slug('`resources add --model M --type TPM|PYG [--limit N] [--inactive]` → `{"resource": R}`')).toBe(
       'resources-add---model-m---type-tpmpyg---limit-n---inactive--resource-r'
     )
-    expect(slug('A [linked](https://example.com) *emphasised* __strong__ snake_case word')).toBe('a-linked-emphasised-strong-snake_case-word')
+    expect(slug('A [linked](https://example.com) *emphasised* __strong__ snake_case word')).toBe(
+      'a-linked-emphasised-strong-snake_case-word'
+    )
     expect(slug('Ünïcode Wörter & <b>tags</b>')).toBe('ünïcode-wörter--tags')
   })
 
   it('numbers duplicate headings -1, -2… and ignores headings inside fenced code', () => {
-    const anchors = anchorsOf(['# Errors', '## Errors', '```sh', '# not a heading', '```', '### Errors', 'Setext', '======', '<a id="custom"></a>'].join('\n'))
+    const anchors = anchorsOf(
+      [
+        '# Errors',
+        '## Errors',
+        '```sh',
+        '# not a heading',
+        '```',
+        '### Errors',
+        'Setext',
+        '======',
+        '<a id="custom"></a>'
+      ].join('\n')
+    )
     expect([...anchors].sort()).toEqual(['custom', 'errors', 'errors-1', 'errors-2', 'setext'])
   })
 
   it('finds links outside code only', () => {
     const links = linksOf(
-      ['[a](one.md) and ![b](img.png "title")', '`[not](code.md)`', '```', '[not](fenced.md)', '```', '[ref]: <two.md#x>', '<a href="three.md">3</a>'].join(
-        '\n'
-      )
+      [
+        '[a](one.md) and ![b](img.png "title")',
+        '`[not](code.md)`',
+        '```',
+        '[not](fenced.md)',
+        '```',
+        '[ref]: <two.md#x>',
+        '<a href="three.md">3</a>'
+      ].join('\n')
     )
     expect(links).toEqual([
       { line: 1, target: 'one.md' },

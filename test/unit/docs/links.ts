@@ -109,7 +109,8 @@ function scan(markdown: string): Scanned {
     } else if (/^ {0,3}(=+|-+)[ \t]*$/.test(text) && i > 0) {
       // A setext heading underlines one paragraph line (not a list item, table row, quote or heading).
       const prev = lines[i - 1]!
-      if (prev.n === lines[i]!.n - 1 && prev.text.trim() !== '' && !/^ {0,3}([-*+>#|]|\d+[.)]\s)/.test(prev.text)) addHeading(prev.text.trim())
+      if (prev.n === lines[i]!.n - 1 && prev.text.trim() !== '' && !/^ {0,3}([-*+>#|]|\d+[.)]\s)/.test(prev.text))
+        addHeading(prev.text.trim())
     }
     for (const html of text.matchAll(/<a\s[^>]*\b(?:id|name)\s*=\s*"([^"]+)"/gi)) anchors.add(html[1]!)
   })
@@ -133,7 +134,8 @@ export function linksOf(markdown: string): { line: number; target: string }[] {
     for (const m of prose.matchAll(/\]\(\s*(?:<([^>]*)>|((?:[^\s()]|\([^\s()]*\))*))/g)) {
       found.push({ line: n, target: m[1] ?? m[2]! })
     }
-    for (const m of prose.matchAll(/<(?:a|img)\s[^>]*\b(?:href|src)\s*=\s*"([^"]*)"/gi)) found.push({ line: n, target: m[1]! })
+    for (const m of prose.matchAll(/<(?:a|img)\s[^>]*\b(?:href|src)\s*=\s*"([^"]*)"/gi))
+      found.push({ line: n, target: m[1]! })
   }
   return found
 }
@@ -185,7 +187,8 @@ export function checkLinks(root: string, files: string[]): BrokenLink[] {
         report('not valid percent-encoding')
         continue
       }
-      const resolved = path === '' ? source : path.startsWith('/') ? join(rootDir, path) : resolve(dirname(source), path)
+      const resolved =
+        path === '' ? source : path.startsWith('/') ? join(rootDir, path) : resolve(dirname(source), path)
       if (resolved !== rootDir && !resolved.startsWith(rootDir + sep)) {
         report('points outside the repository')
         continue
@@ -198,9 +201,12 @@ export function checkLinks(root: string, files: string[]): BrokenLink[] {
       if (statSync(resolved).isDirectory()) {
         report(`${show(resolved)} is a folder; an #anchor needs a Markdown file`)
       } else if (extname(resolved).toLowerCase() === '.md') {
-        if (!anchorsOfFile(resolved).has(fragment)) report(`no heading with the anchor #${fragment} in ${show(resolved)}`)
+        if (!anchorsOfFile(resolved).has(fragment))
+          report(`no heading with the anchor #${fragment} in ${show(resolved)}`)
       } else if (!/^L\d+(-L\d+)?$/.test(fragment)) {
-        report(`#${fragment} in ${show(resolved)}: only Markdown headings and GitHub line anchors (#L10, #L10-L20) can be checked`)
+        report(
+          `#${fragment} in ${show(resolved)}: only Markdown headings and GitHub line anchors (#L10, #L10-L20) can be checked`
+        )
       }
     }
   }

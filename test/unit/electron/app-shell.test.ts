@@ -24,25 +24,50 @@ describe('desktop paths', () => {
     const moved = desktopPaths({ ...base, env: { KEYWARD_USER_DATA: '/tmp/kw-test' }, platform: 'linux' })
     expect(moved.userData).toBe('/tmp/kw-test')
     expect(moved.registry).toBe(join('/tmp/kw-test', 'registry.sqlite3'))
-    const both = desktopPaths({ ...base, env: { KEYWARD_USER_DATA: '/tmp/kw-test', KEYWARD_DB: '/data/r.sqlite3' }, platform: 'linux' })
+    const both = desktopPaths({
+      ...base,
+      env: { KEYWARD_USER_DATA: '/tmp/kw-test', KEYWARD_DB: '/data/r.sqlite3' },
+      platform: 'linux'
+    })
     expect(both.registry).toBe('/data/r.sqlite3')
   })
 
   it('dev loads the built renderer file, or the dev server when electron-vite serves one; packaged never uses a dev server', () => {
-    expect(desktopPaths({ ...base, env: {}, platform: 'linux' }).page).toEqual({ kind: 'file', path: join('/src/keyward/out/renderer/index.html') })
-    expect(desktopPaths({ ...base, env: { ELECTRON_RENDERER_URL: 'http://localhost:5173' }, platform: 'linux' }).page).toEqual({
+    expect(desktopPaths({ ...base, env: {}, platform: 'linux' }).page).toEqual({
+      kind: 'file',
+      path: join('/src/keyward/out/renderer/index.html')
+    })
+    expect(
+      desktopPaths({ ...base, env: { ELECTRON_RENDERER_URL: 'http://localhost:5173' }, platform: 'linux' }).page
+    ).toEqual({
       kind: 'dev-server',
       url: 'http://localhost:5173'
     })
-    const packaged = desktopPaths({ ...base, isPackaged: true, env: { ELECTRON_RENDERER_URL: 'http://evil:1' }, platform: 'linux' })
+    const packaged = desktopPaths({
+      ...base,
+      isPackaged: true,
+      env: { ELECTRON_RENDERER_URL: 'http://evil:1' },
+      platform: 'linux'
+    })
     expect(packaged.page.kind).toBe('file')
   })
 
   it('the Electron-ABI driver: .electron-abi/ in dev (as scripts/start.cjs builds it), resources/native in a package', () => {
-    const start = createRequire(import.meta.url)('../../../scripts/start.cjs') as { ABI_DIR: string; ABI_BINDING: string }
+    const start = createRequire(import.meta.url)('../../../scripts/start.cjs') as {
+      ABI_DIR: string
+      ABI_BINDING: string
+    }
     expect([ELECTRON_ABI_DIR, ELECTRON_ABI_BINDING]).toEqual([start.ABI_DIR, start.ABI_BINDING])
-    expect(desktopPaths({ ...base, env: {}, platform: 'linux' }).nativeBinding).toBe(join('/src/keyward', '.electron-abi', 'better_sqlite3.node'))
-    const packaged = desktopPaths({ ...base, isPackaged: true, resourcesPath: '/opt/Keyward/resources', env: {}, platform: 'linux' })
+    expect(desktopPaths({ ...base, env: {}, platform: 'linux' }).nativeBinding).toBe(
+      join('/src/keyward', '.electron-abi', 'better_sqlite3.node')
+    )
+    const packaged = desktopPaths({
+      ...base,
+      isPackaged: true,
+      resourcesPath: '/opt/Keyward/resources',
+      env: {},
+      platform: 'linux'
+    })
     expect(packaged.nativeBinding).toBe(join('/opt/Keyward/resources', 'native', 'better_sqlite3.node'))
     expect(packaged.icon).toBe(join('/opt/Keyward/resources', 'icon.png'))
   })
@@ -71,7 +96,9 @@ describe('single instance', () => {
   it('the second launch quits; the first brings its window to the front', () => {
     const handlers: (() => void)[] = []
     const win = fakeWindow(true)
-    expect(claimSingleInstance({ requestSingleInstanceLock: () => true, on: (_e, l) => handlers.push(l) }, () => win)).toBe(true)
+    expect(
+      claimSingleInstance({ requestSingleInstanceLock: () => true, on: (_e, l) => handlers.push(l) }, () => win)
+    ).toBe(true)
     handlers[0]!()
     expect(win.calls).toEqual(['restore', 'show', 'focus'])
     expect(claimSingleInstance({ requestSingleInstanceLock: () => false, on: () => undefined }, () => win)).toBe(false)
@@ -88,13 +115,10 @@ describe('quit sequence', () => {
     let quits = 0
     let finish!: () => void
     let runs = 0
-    runBeforeQuit(
-      { on: (_e, l) => void (listener = l), quit: () => void quits++ },
-      () => {
-        runs++
-        return new Promise<void>((resolve) => (finish = resolve))
-      }
-    )
+    runBeforeQuit({ on: (_e, l) => void (listener = l), quit: () => void quits++ }, () => {
+      runs++
+      return new Promise<void>((resolve) => (finish = resolve))
+    })
     const prevented: boolean[] = []
     const fire = () => {
       let p = false
@@ -116,7 +140,13 @@ describe('quit sequence', () => {
     let listener: ((e: { preventDefault(): void }) => void) | undefined
     let quits = 0
     const logged: string[] = []
-    runBeforeQuit({ on: (_e, l) => void (listener = l), quit: () => void quits++ }, async () => { throw new Error('disk full') }, (l) => logged.push(l))
+    runBeforeQuit(
+      { on: (_e, l) => void (listener = l), quit: () => void quits++ },
+      async () => {
+        throw new Error('disk full')
+      },
+      (l) => logged.push(l)
+    )
     listener!({ preventDefault: () => undefined })
     await settle()
     expect(quits).toBe(1)

@@ -11,7 +11,12 @@ function setup(seconds = 30, initial = 'what the user had') {
   const timers = fakeTimers()
   let clearAfter = seconds
   const logged: string[] = []
-  const secretClipboard = createSecretClipboard({ clipboard, timers, clearAfterSeconds: () => clearAfter, log: (l) => logged.push(l) })
+  const secretClipboard = createSecretClipboard({
+    clipboard,
+    timers,
+    clearAfterSeconds: () => clearAfter,
+    log: (l) => logged.push(l)
+  })
   return { clipboard, timers, secretClipboard, logged, setClearAfter: (s: number) => void (clearAfter = s) }
 }
 
@@ -116,7 +121,7 @@ describe('the secret held for its show-once dialog', () => {
     expect(clipboard.text).toBe('')
   })
 
-  it('holds one secret per key: Copy for one key never copies another key\'s secret', async () => {
+  it("holds one secret per key: Copy for one key never copies another key's secret", async () => {
     const { clipboard, secretClipboard } = setup(30)
     await secretClipboard.offer('k_one', SECRET)
     await secretClipboard.offer('k_two', OTHER)

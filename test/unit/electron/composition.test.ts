@@ -52,7 +52,10 @@ beforeAll(async () => {
   userData = join(root, 'user data')
   state.appPath = join(root, 'app')
   mkdirSync(join(state.appPath, '.electron-abi'), { recursive: true })
-  copyFileSync('node_modules/better-sqlite3/build/Release/better_sqlite3.node', join(state.appPath, '.electron-abi', 'better_sqlite3.node'))
+  copyFileSync(
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    join(state.appPath, '.electron-abi', 'better_sqlite3.node')
+  )
   process.env.KEYWARD_USER_DATA = userData
   delete process.env.KEYWARD_DB
   delete process.env.ELECTRON_RENDERER_URL
@@ -76,7 +79,13 @@ describe('the desktop app, composed', () => {
     const [window] = fake.BrowserWindow.windows
     expect(fake.BrowserWindow.windows).toHaveLength(1)
     expect(window!.loadedUrl).toBe(rendererUrl)
-    expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false })
+    expect(window!.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      devTools: false
+    })
     expect(window!.options.webPreferences.preload).toBe(join(dirname(mainDir), 'preload', 'index.js'))
     window!.emit('ready-to-show')
     expect(window!.shown).toBe(true)
@@ -84,7 +93,10 @@ describe('the desktop app, composed', () => {
 
   it('registers every operation, refuses foreign frames, and serves the page through the real core', async () => {
     expect([...fake.ipcMain.handlers.keys()].sort()).toEqual(OPERATION_NAMES.map(channelOf).sort())
-    expect(await call('keys.list', {}, 'https://evil.example.com/')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(await call('keys.list', {}, 'https://evil.example.com/')).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' }
+    })
     expect(await call('resources.add', { model: 'gpt-4o', type: 'PYG' })).toMatchObject({ ok: true })
     const created = await call('keys.create', { name: 'FromTheWindow', resources: ['gpt-4o:PYG'] })
     expect(created.ok).toBe(true)
@@ -112,7 +124,10 @@ describe('the desktop app, composed', () => {
 
   it('the menu sends New Key to the page; choosing a theme stores it, applies it, and tells the page', async () => {
     const window = fake.BrowserWindow.windows[0]!
-    const menu = fake.menus.at(-1) as { label: string; submenu: { id?: string; click?: () => void; submenu?: { id?: string; click?: () => void }[] }[] }[]
+    const menu = fake.menus.at(-1) as {
+      label: string
+      submenu: { id?: string; click?: () => void; submenu?: { id?: string; click?: () => void }[] }[]
+    }[]
     const file = menu.find((m) => m.label === '&File')!
     file.submenu.find((i) => i.id === 'new-key')!.click!()
     expect(window.webContents.sent).toContainEqual([MENU_CHANNEL, 'new-key'])
@@ -137,7 +152,10 @@ describe('the desktop app, composed', () => {
       nativeBinding: join(state.appPath, '.electron-abi', 'better_sqlite3.node')
     })
     await settle()
-    expect(await call('server.status', {})).toEqual({ ok: true, result: { state: 'running', url: 'http://127.0.0.1:18787', port: 18787 } })
+    expect(await call('server.status', {})).toEqual({
+      ok: true,
+      result: { state: 'running', url: 'http://127.0.0.1:18787', port: 18787 }
+    })
     expect(await call('settings.set', { serverEnabled: false })).toMatchObject({ ok: true })
     await settle()
     expect(fake.forks[0]!.messages.at(-1)).toEqual({ type: 'stop' })
@@ -146,7 +164,12 @@ describe('the desktop app, composed', () => {
   })
 
   it('SMTP password goes through safeStorage into its own owner-only file, never in plaintext', async () => {
-    const reply = await call('notify.settings.set', { host: 'smtp.example.com', port: 587, from: 'keyward@example.com', password: 'hunter2' })
+    const reply = await call('notify.settings.set', {
+      host: 'smtp.example.com',
+      port: 587,
+      from: 'keyward@example.com',
+      password: 'hunter2'
+    })
     expect(reply).toMatchObject({ ok: true, result: { passwordSet: true, passwordStorage: 'os' } })
     const file = readFileSync(join(userData, 'smtp-password.json'), 'utf8')
     expect(file).not.toContain('hunter2')

@@ -15,12 +15,18 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
   const timers = fakeTimers()
   const preferences = memoryPreferenceStore()
   const settings = createSettingsService(preferences)
-  const secretClipboard = createSecretClipboard({ clipboard, timers, clearAfterSeconds: () => settings.get().clipboardClearSeconds, log: () => undefined })
+  const secretClipboard = createSecretClipboard({
+    clipboard,
+    timers,
+    clearAfterSeconds: () => settings.get().clipboardClearSeconds,
+    log: () => undefined
+  })
   const utility = fakeUtilityProcesses()
   const localServer = createLocalServer({ fork: utility.fork, dbPath: temp.path, timers, log: () => undefined })
   localServer.apply(settings.get())
   settings.onChange((next, previous) => {
-    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort) localServer.apply(next)
+    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort)
+      localServer.apply(next)
   })
   const host = desktopHostHandlers({
     settings,
@@ -29,5 +35,17 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
     notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() })
   })
   const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard)
-  return { temp, registry: temp.registry, clipboard, timers, preferences, settings, secretClipboard, utility, localServer, table, close: () => temp.close() }
+  return {
+    temp,
+    registry: temp.registry,
+    clipboard,
+    timers,
+    preferences,
+    settings,
+    secretClipboard,
+    utility,
+    localServer,
+    table,
+    close: () => temp.close()
+  }
 }

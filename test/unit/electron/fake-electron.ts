@@ -91,7 +91,8 @@ export function createFakeElectron(options: { appPath: string }) {
   const handlers = new Map<string, (event: unknown, ...args: unknown[]) => unknown>()
   const ipcMain = {
     handlers,
-    handle: (channel: string, listener: (event: unknown, ...args: unknown[]) => unknown) => handlers.set(channel, listener),
+    handle: (channel: string, listener: (event: unknown, ...args: unknown[]) => unknown) =>
+      handlers.set(channel, listener),
     removeHandler: (channel: string) => handlers.delete(channel)
   }
 
@@ -153,7 +154,13 @@ export function createFakeElectron(options: { appPath: string }) {
           record.messages.push(message)
           // Answer like the real server-process entry would.
           setImmediate(() => {
-            if (message.type === 'start') proc.emit('message', { type: 'started', url: `http://127.0.0.1:${message.port}`, host: '127.0.0.1', port: message.port })
+            if (message.type === 'start')
+              proc.emit('message', {
+                type: 'started',
+                url: `http://127.0.0.1:${message.port}`,
+                host: '127.0.0.1',
+                port: message.port
+              })
             if (message.type === 'stop') proc.emit('message', { type: 'stopped' })
           })
         },
@@ -173,8 +180,35 @@ export function createFakeElectron(options: { appPath: string }) {
   const dialog = { showErrorBox: (title: string, message: string) => errors.push(`${title}: ${message}`) }
   const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] }
 
-  const module = { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeTheme, safeStorage, screen, session, shell, utilityProcess }
-  return { module, calls, ready: () => readyResolve(), ipcMain, clipboard, menus, nativeTheme, session, opened, forks, errors, BrowserWindow, app }
+  const module = {
+    app,
+    BrowserWindow,
+    clipboard,
+    dialog,
+    ipcMain,
+    Menu,
+    nativeTheme,
+    safeStorage,
+    screen,
+    session,
+    shell,
+    utilityProcess
+  }
+  return {
+    module,
+    calls,
+    ready: () => readyResolve(),
+    ipcMain,
+    clipboard,
+    menus,
+    nativeTheme,
+    session,
+    opened,
+    forks,
+    errors,
+    BrowserWindow,
+    app
+  }
 }
 
 export type FakeElectron = ReturnType<typeof createFakeElectron>

@@ -12,7 +12,10 @@ type Listener = (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply
 /** ipcMain with the handlers kept, so a test can call them the way Electron would. */
 export function fakeIpcMain() {
   const handlers = new Map<string, Listener>()
-  const ipc: IpcMainLike & { handlers: Map<string, Listener>; invoke(channel: string, frameUrl: string | null, ...args: unknown[]): Promise<IpcReply> } = {
+  const ipc: IpcMainLike & {
+    handlers: Map<string, Listener>
+    invoke(channel: string, frameUrl: string | null, ...args: unknown[]): Promise<IpcReply>
+  } = {
     handlers,
     handle(channel, listener) {
       if (handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`)
@@ -103,7 +106,12 @@ export const defaults = DEFAULT_APP_SETTINGS
  * answers as the real server-process entry would (`started`, `error`, `stopped`, exit).
  */
 export function fakeUtilityProcesses() {
-  const forks: { commands: ServerCommand[]; killed: boolean; answer(event: ServerEvent): void; exit(code: number): void }[] = []
+  const forks: {
+    commands: ServerCommand[]
+    killed: boolean
+    answer(event: ServerEvent): void
+    exit(code: number): void
+  }[] = []
   const fork = (): UtilityProcessLike => {
     const events = new EventEmitter()
     const record = {

@@ -17,7 +17,9 @@ describe('desktop host operations', () => {
     current = desktopTable({ clipboardText: 'before' })
     const out = await dispatch(current.table, 'keys.create', { name: 'Reporting' }, ctx)
     expect(out.ok).toBe(true)
-    const { secret, key, clipboard } = (out as { result: { secret: string; key: { hint: string }; clipboard: unknown } }).result
+    const { secret, key, clipboard } = (
+      out as { result: { secret: string; key: { hint: string }; clipboard: unknown } }
+    ).result
     expect(secret).toMatch(/^kw_/)
     expect(clipboard).toEqual({ copied: true, clearsInSeconds: 30 })
     expect(current.clipboard.writes).toEqual([secret])
@@ -51,7 +53,11 @@ describe('desktop host operations', () => {
     current = desktopTable()
     const logged: string[] = []
     const broken = createSecretClipboard({
-      clipboard: { readText: () => '', writeText: () => Promise.reject(new Error('clipboard busy')), clear: () => undefined },
+      clipboard: {
+        readText: () => '',
+        writeText: () => Promise.reject(new Error('clipboard busy')),
+        clear: () => undefined
+      },
       timers: current.timers,
       clearAfterSeconds: () => 30,
       log: (l) => logged.push(l)
@@ -69,7 +75,10 @@ describe('desktop host operations', () => {
   it('clipboard.copySecret (the dialog Copy button) copies the secret main holds for that key, by id only', async () => {
     current = desktopTable()
     await dispatch(current.table, 'settings.set', { clipboardClearSeconds: 12 }, ctx)
-    const created = (await dispatch(current.table, 'keys.create', { name: 'Copied' }, ctx)) as { ok: true; result: { key: { id: string }; secret: string } }
+    const created = (await dispatch(current.table, 'keys.create', { name: 'Copied' }, ctx)) as {
+      ok: true
+      result: { key: { id: string }; secret: string }
+    }
     await current.clipboard.writeText('the user copied something')
     const out = await dispatch(current.table, 'clipboard.copySecret', { keyId: created.result.key.id }, ctx)
     expect(out).toEqual({ ok: true, result: { copied: true, clearsInSeconds: 12 } })
@@ -78,33 +87,62 @@ describe('desktop host operations', () => {
     expect(current.clipboard.text).toBe('')
     // The secret never comes from the page: an input carrying one is refused, nothing is written.
     const writes = current.clipboard.writes.length
-    const sent = await dispatch(current.table, 'clipboard.copySecret', { keyId: created.result.key.id, secret: 'kw_fromthepage' }, ctx)
+    const sent = await dispatch(
+      current.table,
+      'clipboard.copySecret',
+      { keyId: created.result.key.id, secret: 'kw_fromthepage' },
+      ctx
+    )
     expect(sent).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
-    expect(await dispatch(current.table, 'clipboard.copySecret', {}, ctx)).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { keyId: expect.any(String) } } })
+    expect(await dispatch(current.table, 'clipboard.copySecret', {}, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', fields: { keyId: expect.any(String) } }
+    })
     expect(current.clipboard.writes).toHaveLength(writes)
   })
 
   it('clipboard.release forgets the secret: Copy afterwards says why it cannot, and writes nothing', async () => {
     current = desktopTable()
-    const created = (await dispatch(current.table, 'keys.create', { name: 'Released' }, ctx)) as { ok: true; result: { key: { id: string } } }
+    const created = (await dispatch(current.table, 'keys.create', { name: 'Released' }, ctx)) as {
+      ok: true
+      result: { key: { id: string } }
+    }
     const keyId = created.result.key.id
-    expect(await dispatch(current.table, 'clipboard.release', { keyId }, ctx)).toEqual({ ok: true, result: { released: true } })
-    expect(await dispatch(current.table, 'clipboard.release', { keyId }, ctx)).toEqual({ ok: true, result: { released: false } })
+    expect(await dispatch(current.table, 'clipboard.release', { keyId }, ctx)).toEqual({
+      ok: true,
+      result: { released: true }
+    })
+    expect(await dispatch(current.table, 'clipboard.release', { keyId }, ctx)).toEqual({
+      ok: true,
+      result: { released: false }
+    })
     const writes = current.clipboard.writes.length
-    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)).toEqual({ ok: true, result: { copied: false, reason: NO_LONGER_HELD } })
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)).toEqual({
+      ok: true,
+      result: { copied: false, reason: NO_LONGER_HELD }
+    })
     expect(current.clipboard.writes).toHaveLength(writes)
   })
 
   it('deleting the key forgets its held secret; rotating it again holds the new one instead', async () => {
     current = desktopTable()
-    const created = (await dispatch(current.table, 'keys.create', { name: 'Gone' }, ctx)) as { ok: true; result: { key: { id: string } } }
+    const created = (await dispatch(current.table, 'keys.create', { name: 'Gone' }, ctx)) as {
+      ok: true
+      result: { key: { id: string } }
+    }
     const keyId = created.result.key.id
-    const rotated = (await dispatch(current.table, 'keys.rotate', { key: keyId }, ctx)) as { ok: true; result: { secret: string } }
+    const rotated = (await dispatch(current.table, 'keys.rotate', { key: keyId }, ctx)) as {
+      ok: true
+      result: { secret: string }
+    }
     await current.clipboard.writeText('mine')
     await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)
     expect(current.clipboard.text).toBe(rotated.result.secret)
     expect((await dispatch(current.table, 'keys.delete', { key: keyId }, ctx)).ok).toBe(true)
-    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)).toEqual({ ok: true, result: { copied: false, reason: NO_LONGER_HELD } })
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId }, ctx)).toEqual({
+      ok: true,
+      result: { copied: false, reason: NO_LONGER_HELD }
+    })
   })
 
   it('settings.get answers the defaults; settings.set validates, stores and answers the whole settings', async () => {
@@ -114,10 +152,21 @@ describe('desktop host operations', () => {
       result: { theme: 'system', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 }
     })
     const set = await dispatch(current.table, 'settings.set', { theme: 'dark', serverPort: 9000 }, ctx)
-    expect(set).toEqual({ ok: true, result: { theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000 } })
-    expect(current.preferences.data.settings).toEqual({ theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000 })
+    expect(set).toEqual({
+      ok: true,
+      result: { theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000 }
+    })
+    expect(current.preferences.data.settings).toEqual({
+      theme: 'dark',
+      clipboardClearSeconds: 30,
+      serverEnabled: false,
+      serverPort: 9000
+    })
     const bad = await dispatch(current.table, 'settings.set', { serverPort: 80, theme: 'neon' }, ctx)
-    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION', fields: { serverPort: expect.stringMatching(/1024/), theme: expect.any(String) } } })
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', fields: { serverPort: expect.stringMatching(/1024/), theme: expect.any(String) } }
+    })
     const secretish = await dispatch(current.table, 'settings.set', { smtpPassword: 'hunter2' }, ctx)
     expect(secretish).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     expect(JSON.stringify(current.preferences.data)).not.toMatch(/hunter2|neon/)
@@ -125,7 +174,8 @@ describe('desktop host operations', () => {
 
   it('server.status follows the local server Settings switches: off, starting, running on its URL, off again', async () => {
     current = desktopTable()
-    const status = async () => (await dispatch(current!.table, 'server.status', {}, ctx)) as { ok: true; result: unknown }
+    const status = async () =>
+      (await dispatch(current!.table, 'server.status', {}, ctx)) as { ok: true; result: unknown }
     expect(await status()).toEqual({ ok: true, result: { state: 'off' } })
     expect(current.utility.forks).toHaveLength(0)
 
@@ -134,7 +184,10 @@ describe('desktop host operations', () => {
     const proc = current.utility.forks[0]!
     expect(proc.commands[0]).toMatchObject({ type: 'start', host: '127.0.0.1', port: 18790 })
     proc.answer({ type: 'started', url: 'http://127.0.0.1:18790', host: '127.0.0.1', port: 18790 })
-    expect(await status()).toEqual({ ok: true, result: { state: 'running', url: 'http://127.0.0.1:18790', port: 18790 } })
+    expect(await status()).toEqual({
+      ok: true,
+      result: { state: 'running', url: 'http://127.0.0.1:18790', port: 18790 }
+    })
 
     await dispatch(current.table, 'settings.set', { serverEnabled: false }, ctx)
     expect(proc.commands.at(-1)).toEqual({ type: 'stop' })
@@ -150,12 +203,21 @@ describe('desktop host operations', () => {
     const proc = current.utility.forks[0]!
     const message = 'Port 18791 on 127.0.0.1 is already in use. Stop the other program or choose another port.'
     proc.answer({ type: 'error', code: 'EADDRINUSE', message })
-    expect(await dispatch(current.table, 'server.status', {}, ctx)).toEqual({ ok: true, result: { state: 'failed', port: 18791, message } })
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toEqual({
+      ok: true,
+      result: { state: 'failed', port: 18791, message }
+    })
 
     await dispatch(current.table, 'settings.set', { serverPort: 18792 }, ctx)
-    expect(await dispatch(current.table, 'server.status', {}, ctx)).toEqual({ ok: true, result: { state: 'starting', port: 18792 } })
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toEqual({
+      ok: true,
+      result: { state: 'starting', port: 18792 }
+    })
     proc.answer({ type: 'started', url: 'http://127.0.0.1:18792', host: '127.0.0.1', port: 18792 })
-    expect(await dispatch(current.table, 'server.status', {}, ctx)).toMatchObject({ ok: true, result: { state: 'running', port: 18792 } })
+    expect(await dispatch(current.table, 'server.status', {}, ctx)).toMatchObject({
+      ok: true,
+      result: { state: 'running', port: 18792 }
+    })
 
     // The process dying later is reported too, not left as "running".
     proc.exit(1)
@@ -167,7 +229,10 @@ describe('desktop host operations', () => {
 
   it('server.status takes no input', async () => {
     current = desktopTable()
-    expect(await dispatch(current.table, 'server.status', { port: 1 }, ctx)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await dispatch(current.table, 'server.status', { port: 1 }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' }
+    })
   })
 
   it('notify.* answers from the email module over the same registry', async () => {

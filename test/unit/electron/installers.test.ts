@@ -15,7 +15,10 @@ const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/c
   validateConfiguration(config: unknown, logger: unknown): Promise<void>
 }
 const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown }
-const { crc32, drawIcon } = require('../../../resources/draw-icon.cjs') as { crc32(b: Buffer): number; drawIcon(size?: number): Buffer }
+const { crc32, drawIcon } = require('../../../resources/draw-icon.cjs') as {
+  crc32(b: Buffer): number
+  drawIcon(size?: number): Buffer
+}
 
 async function loadConfig() {
   const config = await getConfig(process.cwd(), null, null)
@@ -26,7 +29,9 @@ async function loadConfig() {
 /** Whether `file` (relative to the project) is packed, by electron-builder's normalised `files` patterns. */
 function packs(config: Record<string, any>, file: string): boolean {
   // getConfig normalises `files` into file sets: [{filter: [...]}].
-  const files = (config.files as (string | { filter: string[] })[]).flatMap((f) => (typeof f === 'string' ? [f] : f.filter))
+  const files = (config.files as (string | { filter: string[] })[]).flatMap((f) =>
+    typeof f === 'string' ? [f] : f.filter
+  )
   let result = false
   for (const pattern of files) {
     if (pattern.startsWith('!')) {
@@ -59,7 +64,9 @@ function readPng(bytes: Buffer): Png {
     const length = bytes.readUInt32BE(offset)
     const type = bytes.toString('ascii', offset + 4, offset + 8)
     const data = bytes.subarray(offset + 8, offset + 8 + length)
-    expect(bytes.readUInt32BE(offset + 8 + length), `CRC of ${type}`).toBe(crc32(bytes.subarray(offset + 4, offset + 8 + length)))
+    expect(bytes.readUInt32BE(offset + 8 + length), `CRC of ${type}`).toBe(
+      crc32(bytes.subarray(offset + 4, offset + 8 + length))
+    )
     if (type === 'IHDR') ihdr = data
     if (type === 'IDAT') idat.push(data)
     if (type === 'IEND') ended = true
@@ -102,8 +109,15 @@ describe('electron-builder configuration', () => {
     const config = await loadConfig()
     expect(config.asar).not.toBe(false)
     const patterns = config.asarUnpack as string[]
-    for (const file of ['node_modules/better-sqlite3/lib/database.js', 'node_modules/better-sqlite3/package.json', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node']) {
-      expect(patterns.some((p) => minimatch(file, p, { dot: true })), file).toBe(true)
+    for (const file of [
+      'node_modules/better-sqlite3/lib/database.js',
+      'node_modules/better-sqlite3/package.json',
+      'node_modules/better-sqlite3/build/Release/better_sqlite3.node'
+    ]) {
+      expect(
+        patterns.some((p) => minimatch(file, p, { dot: true })),
+        file
+      ).toBe(true)
     }
     expect(patterns.some((p) => minimatch('out/main/index.js', p))).toBe(false)
   })
@@ -116,7 +130,14 @@ describe('electron-builder configuration', () => {
     expect(included('out/preload/index.js')).toBe(true)
     expect(included('out/renderer/index.html')).toBe(true)
     expect(included('package.json')).toBe(true)
-    for (const file of ['src/main/desktop/main.ts', 'test/unit/electron/installers.test.ts', 'scripts/start.cjs', '.electron-abi/better_sqlite3.node', 'out/main/index.js.map', 'README.md']) {
+    for (const file of [
+      'src/main/desktop/main.ts',
+      'test/unit/electron/installers.test.ts',
+      'scripts/start.cjs',
+      '.electron-abi/better_sqlite3.node',
+      'out/main/index.js.map',
+      'README.md'
+    ]) {
       expect(included(file), file).toBe(false)
     }
   })
@@ -142,7 +163,11 @@ describe('electron-builder configuration', () => {
     expect(unpacked('node_modules/better-sqlite3/lib/index.js')).toBe(true)
     expect(readFileSync('bin/keyward.cjs', 'utf8')).toContain("path.join(__dirname, '..', 'out', 'cli', 'keyward.cjs')")
     // Bundled into out/cli: their packages need not ship.
-    for (const file of ['node_modules/commander/index.js', 'node_modules/tsx/package.json', 'node_modules/esbuild/package.json']) {
+    for (const file of [
+      'node_modules/commander/index.js',
+      'node_modules/tsx/package.json',
+      'node_modules/esbuild/package.json'
+    ]) {
       expect(packs(config, file), file).toBe(false)
     }
   })
@@ -164,7 +189,13 @@ describe('electron-builder configuration', () => {
       expect(launcher).toMatch(/KEYWARD_SQLITE_BINDING=.*native[\\/]better_sqlite3\.node/)
       expect(launcher).toMatch(/app\.asar\.unpacked[\\/]bin[\\/]keyward\.cjs/)
     }
-    expect(cmd.split('\n').slice(0, -1).every((line) => line.endsWith('\r')), 'keyward.cmd has CRLF line ends').toBe(true)
+    expect(
+      cmd
+        .split('\n')
+        .slice(0, -1)
+        .every((line) => line.endsWith('\r')),
+      'keyward.cmd has CRLF line ends'
+    ).toBe(true)
   })
 
   it("puts keyward on PATH from the deb: electron-builder's own scripts plus the /usr/bin/keyward link", async () => {
@@ -172,15 +203,26 @@ describe('electron-builder configuration', () => {
     expect(config.deb.afterInstall).toBe('resources/linux/after-install.tpl')
     expect(config.deb.afterRemove).toBe('resources/linux/after-remove.tpl')
     const require = createRequire(import.meta.url)
-    const templates = require.resolve('app-builder-lib/templates/linux/after-install.tpl').replace(/after-install\.tpl$/, '')
+    const templates = require
+      .resolve('app-builder-lib/templates/linux/after-install.tpl')
+      .replace(/after-install\.tpl$/, '')
     for (const script of ['after-install.tpl', 'after-remove.tpl']) {
       const ours = readFileSync(`resources/linux/${script}`, 'utf8')
       // Replacing the default scripts must keep all they do (the app's own link, chrome-sandbox, AppArmor).
-      expect(ours.startsWith(readFileSync(`${templates}${script}`, 'utf8')), `${script} starts with electron-builder's own ${script}`).toBe(true)
+      expect(
+        ours.startsWith(readFileSync(`${templates}${script}`, 'utf8')),
+        `${script} starts with electron-builder's own ${script}`
+      ).toBe(true)
       // electron-builder fills these macros in and refuses unknown ones.
-      expect(ours.match(/\$\{([a-zA-Z]+)\}/g)!.every((m) => ['${executable}', '${sanitizedProductName}', '${productFilename}'].includes(m))).toBe(true)
+      expect(
+        ours
+          .match(/\$\{([a-zA-Z]+)\}/g)!
+          .every((m) => ['${executable}', '${sanitizedProductName}', '${productFilename}'].includes(m))
+      ).toBe(true)
     }
-    expect(readFileSync('resources/linux/after-install.tpl', 'utf8')).toContain("ln -sf '/opt/${sanitizedProductName}/resources/bin/keyward' '/usr/bin/keyward'")
+    expect(readFileSync('resources/linux/after-install.tpl', 'utf8')).toContain(
+      "ln -sf '/opt/${sanitizedProductName}/resources/bin/keyward' '/usr/bin/keyward'"
+    )
     expect(readFileSync('resources/linux/after-remove.tpl', 'utf8')).toContain("rm -f '/usr/bin/keyward'")
   })
 

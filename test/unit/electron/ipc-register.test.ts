@@ -40,9 +40,17 @@ describe('registerOperations', () => {
 
   it('runs a valid call through the core and answers {ok, result}', async () => {
     current = setup()
-    const added = await current.ipc.invoke(channelOf('resources.add'), APP_URL, { model: 'gpt-4o', type: 'TPM', tpmLimit: 1000 })
+    const added = await current.ipc.invoke(channelOf('resources.add'), APP_URL, {
+      model: 'gpt-4o',
+      type: 'TPM',
+      tpmLimit: 1000
+    })
     expect(added).toMatchObject({ ok: true, result: { resource: { model: 'gpt-4o', type: 'TPM', tpmLimit: 1000 } } })
-    const created = await current.ipc.invoke(channelOf('keys.create'), APP_URL, { name: 'BillingBot', resources: ['gpt-4o:TPM'], department: 'Finance' })
+    const created = await current.ipc.invoke(channelOf('keys.create'), APP_URL, {
+      name: 'BillingBot',
+      resources: ['gpt-4o:TPM'],
+      department: 'Finance'
+    })
     expect(created.ok).toBe(true)
     const { key } = (created as { result: { key: { id: string; name: string; resources: unknown[] } } }).result
     expect(key.name).toBe('BillingBot')
@@ -54,7 +62,10 @@ describe('registerOperations', () => {
 
   it('answers VALIDATION with per-field messages for invalid input, and changes nothing', async () => {
     current = setup()
-    const reply = await current.ipc.invoke(channelOf('keys.create'), APP_URL, { name: 'has space', notifyEmail: 'nope' })
+    const reply = await current.ipc.invoke(channelOf('keys.create'), APP_URL, {
+      name: 'has space',
+      notifyEmail: 'nope'
+    })
     expect(reply.ok).toBe(false)
     if (reply.ok) return
     expect(reply.error.code).toBe('VALIDATION')
@@ -99,7 +110,10 @@ describe('registerOperations', () => {
     await current.ipc.invoke(channelOf('resources.add'), APP_URL, { model: 'gpt-4o', type: 'PYG' })
     const missing = await current.ipc.invoke(channelOf('keys.get'), APP_URL, { key: 'Nobody' })
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
-    const rule = await current.ipc.invoke(channelOf('keys.create'), APP_URL, { name: 'Both', resources: ['gpt-4o:TPM', 'gpt-4o:PYG'] })
+    const rule = await current.ipc.invoke(channelOf('keys.create'), APP_URL, {
+      name: 'Both',
+      resources: ['gpt-4o:TPM', 'gpt-4o:PYG']
+    })
     expect(rule).toMatchObject({ ok: false, error: { code: 'RULE_VIOLATION' } })
     await current.ipc.invoke(channelOf('keys.create'), APP_URL, { name: 'Twice' })
     const dup = await current.ipc.invoke(channelOf('keys.create'), APP_URL, { name: 'Twice' })
@@ -134,8 +148,12 @@ describe('isAppPage', () => {
   })
 
   it('compares Windows and macOS paths case-insensitively, Linux paths exactly', () => {
-    expect(isAppPage({ kind: 'file', path: '/Apps/Keyward/index.html' }, 'darwin')('file:///apps/keyward/index.html')).toBe(true)
-    expect(isAppPage({ kind: 'file', path: '/Apps/Keyward/index.html' }, 'linux')('file:///apps/keyward/index.html')).toBe(false)
+    expect(
+      isAppPage({ kind: 'file', path: '/Apps/Keyward/index.html' }, 'darwin')('file:///apps/keyward/index.html')
+    ).toBe(true)
+    expect(
+      isAppPage({ kind: 'file', path: '/Apps/Keyward/index.html' }, 'linux')('file:///apps/keyward/index.html')
+    ).toBe(false)
     expect(isAppPage({ kind: 'file', path: '/a/index.html' }, 'linux')('file://remote-host/a/index.html')).toBe(false)
   })
 

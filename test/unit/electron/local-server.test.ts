@@ -2,7 +2,11 @@ import { EventEmitter } from 'node:events'
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { createLocalServer, type LocalServerStatus, type UtilityProcessLike } from '../../../src/main/desktop/local-server'
+import {
+  createLocalServer,
+  type LocalServerStatus,
+  type UtilityProcessLike
+} from '../../../src/main/desktop/local-server'
 import { serveOverPort, type ParentPortLike, type ServerCommand } from '../../../src/main/server/utility'
 
 /**
@@ -71,7 +75,9 @@ function statusWatcher() {
 
 async function verify(port: number, secret: string): Promise<number | 'refused'> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })
+    const res = await fetch(`http://127.0.0.1:${port}/v1/keys/verify`, {
+      headers: { authorization: `Bearer ${secret}` }
+    })
     await res.arrayBuffer()
     return res.status
   } catch {
@@ -88,7 +94,10 @@ afterEach(async () => {
   temp = undefined
 })
 
-const realTimers = { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }
+const realTimers = {
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+  clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout)
+}
 
 describe('local server switch', () => {
   it('on: serves verification on the port from Settings; port change: moves; off: stops and ends the process', async () => {
@@ -96,7 +105,13 @@ describe('local server switch', () => {
     const { secret } = temp.registry.createKey({ name: 'GatewayKey' }, 'test')
     const utility = inProcessUtility([])
     const watch = statusWatcher()
-    const server = createLocalServer({ fork: utility.fork, dbPath: temp.path, timers: realTimers, onStatus: watch.onStatus, log: () => undefined })
+    const server = createLocalServer({
+      fork: utility.fork,
+      dbPath: temp.path,
+      timers: realTimers,
+      onStatus: watch.onStatus,
+      log: () => undefined
+    })
     stopServer = () => server.stop()
 
     const first = await freePort()
@@ -105,7 +120,14 @@ describe('local server switch', () => {
     expect(running).toEqual({ state: 'running', url: `http://127.0.0.1:${first}`, port: first })
     expect(await verify(first, secret)).toBe(200)
     expect(await verify(first, 'kw_not_a_real_key_at_all_000000000000000')).toBe(401)
-    expect(utility.forks[0]!.commands[0]).toEqual({ type: 'start', dbPath: temp.path, host: '127.0.0.1', port: first, ui: false, nativeBinding: undefined })
+    expect(utility.forks[0]!.commands[0]).toEqual({
+      type: 'start',
+      dbPath: temp.path,
+      host: '127.0.0.1',
+      port: first,
+      ui: false,
+      nativeBinding: undefined
+    })
 
     const second = await freePort()
     server.apply({ serverEnabled: true, serverPort: second })
@@ -138,7 +160,13 @@ describe('local server switch', () => {
     try {
       const watch = statusWatcher()
       const utility = inProcessUtility([])
-      const server = createLocalServer({ fork: utility.fork, dbPath: temp.path, timers: realTimers, onStatus: watch.onStatus, log: () => undefined })
+      const server = createLocalServer({
+        fork: utility.fork,
+        dbPath: temp.path,
+        timers: realTimers,
+        onStatus: watch.onStatus,
+        log: () => undefined
+      })
       stopServer = () => server.stop()
       server.apply({ serverEnabled: true, serverPort: port })
       const failed = await watch.until((s) => s.state === 'failed' || s.state === 'running')

@@ -4,7 +4,11 @@ import { menuTemplate, type MenuActions } from '../../../src/main/desktop/menu'
 
 function actions() {
   const calls: string[] = []
-  const a: MenuActions = { newKey: () => calls.push('newKey'), setTheme: (t) => calls.push(`theme:${t}`), about: () => calls.push('about') }
+  const a: MenuActions = {
+    newKey: () => calls.push('newKey'),
+    setTheme: (t) => calls.push(`theme:${t}`),
+    about: () => calls.push('about')
+  }
   return { a, calls }
 }
 
@@ -33,7 +37,9 @@ describe('native menu', () => {
 
   it('Edit has the standard roles', () => {
     const { a } = actions()
-    const roles = items(menuTemplate({ platform: 'win32', isDev: false, theme: 'system', actions: a }), 'Edit').map((i) => i.role).filter(Boolean)
+    const roles = items(menuTemplate({ platform: 'win32', isDev: false, theme: 'system', actions: a }), 'Edit')
+      .map((i) => i.role)
+      .filter(Boolean)
     expect(roles).toEqual(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll'])
   })
 
@@ -52,7 +58,9 @@ describe('native menu', () => {
     expect(prodRoles).toEqual(expect.arrayContaining(['resetZoom', 'zoomIn', 'zoomOut']))
     expect(prodRoles).not.toContain('reload')
     expect(prodRoles).not.toContain('toggleDevTools')
-    const dev = flat(items(menuTemplate({ platform: 'linux', isDev: true, theme: 'dark', actions: a }), 'View')).map((i) => i.role)
+    const dev = flat(items(menuTemplate({ platform: 'linux', isDev: true, theme: 'dark', actions: a }), 'View')).map(
+      (i) => i.role
+    )
     expect(dev).toEqual(expect.arrayContaining(['reload', 'toggleDevTools']))
   })
 

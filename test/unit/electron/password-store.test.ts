@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { KeywardError } from '../../../src/shared/errors'
-import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore, type SafeStorageLike } from '../../../src/main/desktop/password-store'
+import {
+  passwordStoreOptions,
+  safeStoragePasswordStore,
+  type BlobStore,
+  type SafeStorageLike
+} from '../../../src/main/desktop/password-store'
 
 /** safeStorage that "encrypts" by reversing and tagging, so a test can tell ciphertext from plaintext. */
 function fakeSafeStorage(options: { available?: boolean; backend?: string } = {}) {
@@ -9,7 +14,8 @@ function fakeSafeStorage(options: { available?: boolean; backend?: string } = {}
     encryptString: (text: string) => Buffer.from(`enc:${[...text].reverse().join('')}`),
     decryptString: (data: Buffer) => {
       const text = data.toString()
-      if (!text.startsWith('enc:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
+      if (!text.startsWith('enc:'))
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
       return [...text.slice(4)].reverse().join('')
     },
     getSelectedStorageBackend: () => options.backend ?? 'gnome_libsecret'
@@ -49,10 +55,16 @@ describe('safeStorage password store', () => {
   })
 
   it("reports Linux's basic_text backend so Settings can warn", () => {
-    expect(safeStoragePasswordStore(fakeSafeStorage({ backend: 'basic_text' }), memoryBlobs(), 'linux').storage()).toBe('basic_text')
-    expect(safeStoragePasswordStore(fakeSafeStorage({ backend: 'kwallet5' }), memoryBlobs(), 'linux').storage()).toBe('os')
+    expect(safeStoragePasswordStore(fakeSafeStorage({ backend: 'basic_text' }), memoryBlobs(), 'linux').storage()).toBe(
+      'basic_text'
+    )
+    expect(safeStoragePasswordStore(fakeSafeStorage({ backend: 'kwallet5' }), memoryBlobs(), 'linux').storage()).toBe(
+      'os'
+    )
     // The backend query is Linux-only in Electron; elsewhere the OS store is used.
-    expect(safeStoragePasswordStore(fakeSafeStorage({ backend: 'basic_text' }), memoryBlobs(), 'win32').storage()).toBe('os')
+    expect(safeStoragePasswordStore(fakeSafeStorage({ backend: 'basic_text' }), memoryBlobs(), 'win32').storage()).toBe(
+      'os'
+    )
   })
 
   it('without encryption: unavailable, and saving is refused rather than stored in plaintext', () => {
@@ -78,6 +90,10 @@ describe('safeStorage password store', () => {
   })
 
   it('its file is owner-only and apart from the preferences', () => {
-    expect(passwordStoreOptions()).toMatchObject({ name: 'smtp-password', configFileMode: 0o600, clearInvalidConfig: true })
+    expect(passwordStoreOptions()).toMatchObject({
+      name: 'smtp-password',
+      configFileMode: 0o600,
+      clearInvalidConfig: true
+    })
   })
 })

@@ -5,7 +5,11 @@ import Conf from 'conf'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KeywardError } from '../../../src/shared/errors'
 import { DEFAULT_APP_SETTINGS } from '../../../src/shared/schemas'
-import { memoryPreferenceStore, preferenceStoreOptions, type PreferenceStore } from '../../../src/main/desktop/preferences'
+import {
+  memoryPreferenceStore,
+  preferenceStoreOptions,
+  type PreferenceStore
+} from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
 
 const dirs: string[] = []
@@ -50,7 +54,9 @@ describe('settings service', () => {
   })
 
   it('a bad stored field reads as its default without losing the others', () => {
-    const store = memoryPreferenceStore({ settings: { theme: 'dark', clipboardClearSeconds: 'soon', serverPort: 99999 } })
+    const store = memoryPreferenceStore({
+      settings: { theme: 'dark', clipboardClearSeconds: 'soon', serverPort: 99999 }
+    })
     expect(createSettingsService(store).get()).toEqual({ ...DEFAULT_APP_SETTINGS, theme: 'dark' })
   })
 
@@ -88,7 +94,10 @@ describe('preference file options (electron-store over conf)', () => {
 
   it('a file that breaks the schema is reset too', () => {
     const { dir, file } = confStore()
-    writeFileSync(file, JSON.stringify({ settings: { theme: 'neon', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 } }))
+    writeFileSync(
+      file,
+      JSON.stringify({ settings: { theme: 'neon', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 } })
+    )
     const { store, conf } = confStore(dir)
     expect(createSettingsService(store).get().theme).toBe('system')
     expect(conf.get('settings')).toEqual(DEFAULT_APP_SETTINGS)

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -77,7 +86,9 @@ describe('npm start: what it decides to do', () => {
   })
 
   it('a native build for another better-sqlite3, arch, or with no stamp is rebuilt', () => {
-    expect(steps(project({ electronInstalled: true, native: { ...current, betterSqlite3: '11.0.0' } }))).toContain('build-native')
+    expect(steps(project({ electronInstalled: true, native: { ...current, betterSqlite3: '11.0.0' } }))).toContain(
+      'build-native'
+    )
     expect(steps(project({ electronInstalled: true, native: { ...current, arch: 'arm64' } }))).toContain('build-native')
     expect(steps(project({ electronInstalled: true, native: 'no-stamp' }))).toContain('build-native')
   })
@@ -99,12 +110,18 @@ describe('npm start: what it decides to do', () => {
 })
 
 /** A copy of the script in a sandbox project with fake tools, run as `npm start` would run it. */
-function sandbox(options: { electronInstall: 'fails' | 'succeeds'; prebuild: 'fails' | 'succeeds'; gyp?: 'fails' | 'succeeds'; native?: object }) {
+function sandbox(options: {
+  electronInstall: 'fails' | 'succeeds'
+  prebuild: 'fails' | 'succeeds'
+  gyp?: 'fails' | 'succeeds'
+  native?: object
+}) {
   const root = project({ native: options.native })
   const calls = join(root, 'calls.log')
   mkdirSync(join(root, 'scripts'))
   copyFileSync(join(process.cwd(), 'scripts/start.cjs'), join(root, 'scripts/start.cjs'))
-  const record = (name: string) => `require('fs').appendFileSync(${JSON.stringify(calls)}, ${JSON.stringify(name)} + ' ' + JSON.stringify(process.argv.slice(2)) + ' cwd=' + process.cwd() + '\\n')`
+  const record = (name: string) =>
+    `require('fs').appendFileSync(${JSON.stringify(calls)}, ${JSON.stringify(name)} + ' ' + JSON.stringify(process.argv.slice(2)) + ' cwd=' + process.cwd() + '\\n')`
   write(
     root,
     'node_modules/electron/install.js',
@@ -124,7 +141,12 @@ fs.writeFileSync(path.join(__dirname, 'path.txt'), 'electron')`
   write(root, 'node_modules/prebuild-install/bin.js', fakeBuild('prebuild-install', options.prebuild))
   write(root, 'node_modules/node-gyp/bin/node-gyp.js', fakeBuild('node-gyp', options.gyp))
   write(root, 'node_modules/electron-vite/bin/electron-vite.js', record('electron-vite'))
-  const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'scripts/start.cjs'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' } })
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'scripts/start.cjs'), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' }
+    })
   return { root, run, calls: () => (existsSync(calls) ? readFileSync(calls, 'utf8') : '') }
 }
 
@@ -151,7 +173,9 @@ describe('npm start: running the plan (fake tools, no download)', () => {
     expect(result.status).toBe(0)
     const calls = box.calls().trim().split('\n')
     expect(calls[0]).toMatch(/^electron-install/)
-    expect(calls[1]).toMatch(/^prebuild-install \["--runtime","electron","--target","44\.11\.5","--arch","[a-z0-9]+","--platform","[a-z0-9]+"\]/)
+    expect(calls[1]).toMatch(
+      /^prebuild-install \["--runtime","electron","--target","44\.11\.5","--arch","[a-z0-9]+","--platform","[a-z0-9]+"\]/
+    )
     // Built in a work copy, never in node_modules/better-sqlite3.
     expect(calls[1]).toMatch(/cwd=.*\.electron-abi\/work-[^/]+\/better-sqlite3$/)
     expect(calls[2]).toMatch(/^electron-vite \["build"\]/)
@@ -163,21 +187,34 @@ describe('npm start: running the plan (fake tools, no download)', () => {
       platform: process.platform,
       arch: process.arch
     })
-    expect(readFileSync(join(box.root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'utf8')).toBe('plain-node build')
+    expect(readFileSync(join(box.root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'utf8')).toBe(
+      'plain-node build'
+    )
     // The work copy is gone once the module is in place.
     expect(readdirSync(join(box.root, '.electron-abi')).filter((f) => f.startsWith('work-'))).toEqual([])
 
     // A second start skips what exists.
     writeFileSync(join(box.root, 'calls.log'), '')
     expect(box.run('--prepare').status).toBe(0)
-    expect(box.calls().trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['electron-vite'])
+    expect(
+      box
+        .calls()
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0])
+    ).toEqual(['electron-vite'])
   })
 
   it('falls back to node-gyp against the Electron headers when no prebuilt binary is available', () => {
     const box = sandbox({ electronInstall: 'succeeds', prebuild: 'fails', gyp: 'succeeds' })
     expect(box.run('--prepare').status).toBe(0)
-    const gyp = box.calls().split('\n').find((l) => l.startsWith('node-gyp'))
-    expect(gyp).toMatch(/"rebuild","--release","--target=44\.11\.5","--arch=[a-z0-9]+","--dist-url=https:\/\/electronjs\.org\/headers"/)
+    const gyp = box
+      .calls()
+      .split('\n')
+      .find((l) => l.startsWith('node-gyp'))
+    expect(gyp).toMatch(
+      /"rebuild","--release","--target=44\.11\.5","--arch=[a-z0-9]+","--dist-url=https:\/\/electronjs\.org\/headers"/
+    )
     expect(readFileSync(join(box.root, '.electron-abi/better_sqlite3.node'), 'utf8')).toBe('built by node-gyp')
   })
 

@@ -37,9 +37,19 @@ describe('main window options', () => {
   })
 
   it('opens hidden (shown when painted), with a minimum size, and restores the saved bounds', () => {
-    expect(options).toMatchObject({ show: false, title: 'Keyward', minWidth: MIN_WINDOW_SIZE.width, minHeight: MIN_WINDOW_SIZE.height })
+    expect(options).toMatchObject({
+      show: false,
+      title: 'Keyward',
+      minWidth: MIN_WINDOW_SIZE.width,
+      minHeight: MIN_WINDOW_SIZE.height
+    })
     expect(options.x).toBeUndefined()
-    const restored = mainWindowOptions({ preloadPath: 'p', dark: true, devTools: true, state: { x: 5, y: 6, width: 1000, height: 700 } })
+    const restored = mainWindowOptions({
+      preloadPath: 'p',
+      dark: true,
+      devTools: true,
+      state: { x: 5, y: 6, width: 1000, height: 700 }
+    })
     expect(restored).toMatchObject({ x: 5, y: 6, width: 1000, height: 700, backgroundColor: '#18181c' })
     expect(restored.webPreferences?.devTools).toBe(true)
   })
@@ -47,7 +57,11 @@ describe('main window options', () => {
 
 describe('content security policy', () => {
   it('allows scripts only from the app itself and forbids frames, plugins, forms and base changes', () => {
-    const directives = Object.fromEntries(CONTENT_SECURITY_POLICY.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]))
+    const directives = Object.fromEntries(
+      CONTENT_SECURITY_POLICY.split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v.join(' ')])
+    )
     expect(directives['default-src']).toBe("'self'")
     expect(directives['script-src']).toBe("'self'")
     expect(directives['script-src']).not.toMatch(/unsafe-(inline|eval)/)
@@ -68,7 +82,11 @@ describe('content security policy', () => {
   })
 
   it('is sent as a response header, replacing any other CSP header', () => {
-    const headers = withCspHeader({ 'content-type': ['text/html'], 'content-security-policy': "default-src *", Server: 'x' })
+    const headers = withCspHeader({
+      'content-type': ['text/html'],
+      'content-security-policy': 'default-src *',
+      Server: 'x'
+    })
     expect(headers['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY])
     expect(headers['content-security-policy']).toBeUndefined()
     expect(headers['content-type']).toEqual(['text/html'])
@@ -80,7 +98,15 @@ describe('navigation, new windows and permissions', () => {
   it('only http(s) links count as external', () => {
     expect(isExternalWebLink('https://platform.example.com/docs')).toBe(true)
     expect(isExternalWebLink('http://example.com')).toBe(true)
-    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'data:text/html,x', 'keyward://x', 'not a url', 'mailto:a@b.c']) {
+    for (const url of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'data:text/html,x',
+      'keyward://x',
+      'not a url',
+      'mailto:a@b.c'
+    ]) {
       expect(isExternalWebLink(url), url).toBe(false)
     }
   })
@@ -92,7 +118,16 @@ describe('navigation, new windows and permissions', () => {
 
   it('navigation and every permission are refused', () => {
     expect(navigationAllowed('https://example.com')).toBe(false)
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'openExternal', 'fullscreen']) expect(permissionAllowed(p)).toBe(false)
+    for (const p of [
+      'media',
+      'geolocation',
+      'notifications',
+      'clipboard-read',
+      'clipboard-sanitized-write',
+      'openExternal',
+      'fullscreen'
+    ])
+      expect(permissionAllowed(p)).toBe(false)
   })
 
   it('hardenWebContents wires those decisions into the real events', () => {
@@ -127,11 +162,17 @@ describe('navigation, new windows and permissions', () => {
     expect(granted).toBe(false)
     expect((calls.check as (w: unknown, p: string) => boolean)(null, 'clipboard-read')).toBe(false)
     let response: { responseHeaders: Record<string, string[]> } | undefined
-    ;(calls.headers as (d: unknown, cb: (r: typeof response) => void) => void)({ responseHeaders: {} }, (r) => (response = r))
+    ;(calls.headers as (d: unknown, cb: (r: typeof response) => void) => void)(
+      { responseHeaders: {} },
+      (r) => (response = r)
+    )
     expect(response?.responseHeaders['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY])
 
     const dev: Record<string, unknown> = {}
-    hardenSession({ ...session, webRequest: { onHeadersReceived: (l) => void (dev.headers = l) } }, { sendCspHeader: false })
+    hardenSession(
+      { ...session, webRequest: { onHeadersReceived: (l) => void (dev.headers = l) } },
+      { sendCspHeader: false }
+    )
     expect(dev.headers).toBeUndefined()
   })
 })
@@ -159,7 +200,12 @@ describe('window state', () => {
   })
 
   it('captures the normal bounds and the maximised flag', () => {
-    expect(captureWindowState({ getNormalBounds: () => ({ x: 10.4, y: 20.6, width: 1000, height: 700 }), isMaximized: () => true })).toEqual({
+    expect(
+      captureWindowState({
+        getNormalBounds: () => ({ x: 10.4, y: 20.6, width: 1000, height: 700 }),
+        isMaximized: () => true
+      })
+    ).toEqual({
       x: 10,
       y: 21,
       width: 1000,

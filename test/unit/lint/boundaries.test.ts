@@ -32,10 +32,22 @@ describe('import boundaries', () => {
   })
 
   it.each([
-    ['src/main/core/x.ts', "import { z } from 'zod'\nimport { KeywardError } from '../../shared/errors'\nexport const a = [z, KeywardError]"],
-    ['src/main/desktop/x.ts', "import { app } from 'electron'\nimport { Registry } from '../core/registry'\nexport const a = [app, Registry]"],
-    ['src/renderer/src/x.ts', "import { contract } from '@shared/contract'\nimport { api } from './api'\nexport const a = [contract, api]"],
-    ['src/preload/x.ts', "import { ipcRenderer } from 'electron'\nimport { contract } from '../shared/contract'\nexport const a = [ipcRenderer, contract]"]
+    [
+      'src/main/core/x.ts',
+      "import { z } from 'zod'\nimport { KeywardError } from '../../shared/errors'\nexport const a = [z, KeywardError]"
+    ],
+    [
+      'src/main/desktop/x.ts',
+      "import { app } from 'electron'\nimport { Registry } from '../core/registry'\nexport const a = [app, Registry]"
+    ],
+    [
+      'src/renderer/src/x.ts',
+      "import { contract } from '@shared/contract'\nimport { api } from './api'\nexport const a = [contract, api]"
+    ],
+    [
+      'src/preload/x.ts',
+      "import { ipcRenderer } from 'electron'\nimport { contract } from '../shared/contract'\nexport const a = [ipcRenderer, contract]"
+    ]
   ])('%s may: %s', async (path, source) => {
     expect(await restrictedImports(path, source)).toEqual([])
   })

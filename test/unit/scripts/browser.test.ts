@@ -37,14 +37,22 @@ describe('which Chromium the browser tests use', () => {
     const m = machine()
     m.put(m.playwrightChromium)
     m.put(m.systemChromium[0]!)
-    expect(m.find()).toEqual({ source: 'playwright', executablePath: m.playwrightChromium, launchOptions: { channel: 'chromium' } })
+    expect(m.find()).toEqual({
+      source: 'playwright',
+      executablePath: m.playwrightChromium,
+      launchOptions: { channel: 'chromium' }
+    })
   })
 
-  it("falls back to the system Chromium (chromium, else chromium-browser) with its executable path and headless flags", () => {
+  it('falls back to the system Chromium (chromium, else chromium-browser) with its executable path and headless flags', () => {
     const m = machine()
     m.put(m.systemChromium[1]!)
     const found = m.find()
-    expect(found).toMatchObject({ source: 'system', executablePath: m.systemChromium[1], launchOptions: { executablePath: m.systemChromium[1] } })
+    expect(found).toMatchObject({
+      source: 'system',
+      executablePath: m.systemChromium[1],
+      launchOptions: { executablePath: m.systemChromium[1] }
+    })
     expect(found!.launchOptions.args).toEqual(expect.arrayContaining(['--headless', '--no-sandbox']))
     m.put(m.systemChromium[0]!)
     expect(m.find()!.executablePath).toBe(m.systemChromium[0])
@@ -70,7 +78,11 @@ describe('setting the browser up before the suite', () => {
     const m = machine()
     m.put(m.systemChromium[0]!)
     let installs = 0
-    const result = browser.ensure({ find: m.find, install: () => (installs++, { ok: true, detail: '' }), log: () => {} })
+    const result = browser.ensure({
+      find: m.find,
+      install: () => (installs++, { ok: true, detail: '' }),
+      log: () => {}
+    })
     expect(result).toMatchObject({ ok: true, installed: false, browser: { source: 'system' } })
     expect(installs).toBe(0)
   })
@@ -89,7 +101,11 @@ describe('setting the browser up before the suite', () => {
       log: (line) => logged.push(line)
     })
     expect(installs).toBe(1)
-    expect(result).toEqual({ ok: true, installed: true, browser: { source: 'playwright', executablePath: m.playwrightChromium, launchOptions: { channel: 'chromium' } } })
+    expect(result).toEqual({
+      ok: true,
+      installed: true,
+      browser: { source: 'playwright', executablePath: m.playwrightChromium, launchOptions: { channel: 'chromium' } }
+    })
     expect(logged.join('\n')).toContain('playwright install chromium')
   })
 
@@ -111,14 +127,22 @@ describe('setting the browser up before the suite', () => {
 
   it('says so when the install reports success but leaves no browser', () => {
     const m = machine()
-    const result = browser.ensure({ find: m.find, install: () => ({ ok: true, detail: '' }), platform: 'linux', osRelease: () => FEDORA, log: () => {} })
+    const result = browser.ensure({
+      find: m.find,
+      install: () => ({ ok: true, detail: '' }),
+      platform: 'linux',
+      osRelease: () => FEDORA,
+      log: () => {}
+    })
     expect(result).toEqual({ ok: false, message: expect.stringContaining('finished but left no browser') })
     expect((result as { message: string }).message).toContain('dnf install chromium')
   })
 
   it('names the package of the machine it runs on', () => {
     expect(browser.packageHint('linux', DEBIAN)).toBe("install Debian's chromium: apt-get install chromium")
-    expect(browser.packageHint('linux', 'ID=linuxmint\nID_LIKE="ubuntu debian"\n')).toContain('npx playwright install chromium')
+    expect(browser.packageHint('linux', 'ID=linuxmint\nID_LIKE="ubuntu debian"\n')).toContain(
+      'npx playwright install chromium'
+    )
     expect(browser.packageHint('linux', UBUNTU)).toContain('only a snap')
     expect(browser.packageHint('linux', FEDORA)).toBe("install Fedora's chromium: dnf install chromium")
     expect(browser.packageHint('linux', '')).toContain('/usr/bin/chromium')
@@ -143,7 +167,10 @@ describe('scripts/browser.cjs as npm test runs it', () => {
   it("reports Playwright's Chromium and exits 0 where it is installed", () => {
     const m = machine()
     const env = { ...process.env, PLAYWRIGHT_BROWSERS_PATH: m.root }
-    const where = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(SCRIPT)}).playwrightChromiumPath()`], { env, encoding: 'utf8' }).stdout.trim()
+    const where = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(SCRIPT)}).playwrightChromiumPath()`], {
+      env,
+      encoding: 'utf8'
+    }).stdout.trim()
     m.put(where)
     chmodSync(where, 0o755)
     const run = spawnSync(process.execPath, [SCRIPT], { env, encoding: 'utf8' })

@@ -40,7 +40,14 @@ export function registerOperations(ipcMain: IpcMainLike, options: RegisterOption
         return { ok: false, error: { code: 'FORBIDDEN', message: FOREIGN_SENDER_MESSAGE } }
       }
       if (args.length > 1) {
-        return { ok: false, error: { code: 'VALIDATION', message: `${name} takes one input object.`, fields: { input: 'Pass one input object.' } } }
+        return {
+          ok: false,
+          error: {
+            code: 'VALIDATION',
+            message: `${name} takes one input object.`,
+            fields: { input: 'Pass one input object.' }
+          }
+        }
       }
       return dispatch(options.table, name, args[0], options.context(), log)
     })

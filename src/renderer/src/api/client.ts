@@ -15,7 +15,9 @@ export function createClient(transport: Transport): KeywardClient {
     client[name] = async (input?: unknown) => {
       const reply = await transport(name, input ?? {})
       if (reply?.ok === true) return reply.result
-      throw KeywardError.fromPayload(reply?.ok === false && isErrorPayload(reply.error) ? reply.error : { code: 'INTERNAL', message: UNREADABLE })
+      throw KeywardError.fromPayload(
+        reply?.ok === false && isErrorPayload(reply.error) ? reply.error : { code: 'INTERNAL', message: UNREADABLE }
+      )
     }
   }
   return client as unknown as KeywardClient

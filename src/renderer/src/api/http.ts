@@ -38,7 +38,9 @@ export function httpTransport(options: HttpTransportOptions): Transport {
     try {
       body = await response.json()
     } catch {
-      return failure(`The Keyward server answered with something that is not JSON (HTTP ${response.status}). Try again.`)
+      return failure(
+        `The Keyward server answered with something that is not JSON (HTTP ${response.status}). Try again.`
+      )
     }
     if (response.ok && body && 'result' in body) return { ok: true, result: body.result }
     if (isErrorPayload(body?.error)) return { ok: false, error: body.error }

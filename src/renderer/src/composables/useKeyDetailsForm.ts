@@ -6,13 +6,35 @@ import { formFieldErrors } from '../lib/errors'
 import { fieldMessage } from '../lib/validation'
 
 /** The key details a user types, in the order the dialogs show them. */
-export const DETAIL_FIELDS = ['name', 'department', 'project', 'environment', 'requestor', 'appId', 'justification', 'notes', 'notifyEmail', 'expiresAt'] as const
+export const DETAIL_FIELDS = [
+  'name',
+  'department',
+  'project',
+  'environment',
+  'requestor',
+  'appId',
+  'justification',
+  'notes',
+  'notifyEmail',
+  'expiresAt'
+] as const
 export type DetailField = (typeof DETAIL_FIELDS)[number]
 /** Every field as the inputs hold it: text, '' for "none". */
 export type KeyDetails = Record<DetailField, string>
 
 export function emptyDetails(): KeyDetails {
-  return { name: '', department: '', project: '', environment: '', requestor: '', appId: '', justification: '', notes: '', notifyEmail: '', expiresAt: '' }
+  return {
+    name: '',
+    department: '',
+    project: '',
+    environment: '',
+    requestor: '',
+    appId: '',
+    justification: '',
+    notes: '',
+    notifyEmail: '',
+    expiresAt: ''
+  }
 }
 
 export function detailsOf(key: ApiKey): KeyDetails {

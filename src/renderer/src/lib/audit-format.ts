@@ -64,17 +64,23 @@ export function detailLines(entry: AuditEntry): string[] {
   if (removed?.length) lines.push(`Removed ${show(removed)}`)
   const changes = d.changes as Record<string, { from: unknown; to: unknown }> | undefined
   if (changes && !(added || removed)) {
-    for (const [field, { from, to }] of Object.entries(changes)) lines.push(`${FIELD_LABELS[field] ?? field}: ${show(from)} → ${show(to)}`)
+    for (const [field, { from, to }] of Object.entries(changes))
+      lines.push(`${FIELD_LABELS[field] ?? field}: ${show(from)} → ${show(to)}`)
   }
   if (entry.action === 'key.rotate') {
     const grace = Number(d.graceSeconds ?? 0)
-    lines.push(grace ? `Old secret valid for ${grace >= 86400 ? `${grace / 86400} day(s)` : `${grace / 3600} hour(s)`}` : 'Old secret revoked at once')
+    lines.push(
+      grace
+        ? `Old secret valid for ${grace >= 86400 ? `${grace / 86400} day(s)` : `${grace / 3600} hour(s)`}`
+        : 'Old secret revoked at once'
+    )
   }
   if (entry.action === 'key.create' || entry.action === 'key.delete') {
     if (d.kind === 'admin') lines.push('Administrator key')
     for (const field of ['resources', 'department', 'project', 'environment', 'requestor', 'appId'] as const) {
       const v = d[field]
-      if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) lines.push(`${FIELD_LABELS[field]}: ${show(v)}`)
+      if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+        lines.push(`${FIELD_LABELS[field]}: ${show(v)}`)
     }
   }
   if (entry.action === 'resource.add' || entry.action === 'resource.remove') {

@@ -19,10 +19,18 @@ export function emptyKeyFilter(): KeyFilter {
 }
 
 export function isFilterActive(f: KeyFilter): boolean {
-  return f.departments.length > 0 || f.projects.length > 0 || !!f.environment || !!f.status || !!f.resource || f.search.trim() !== ''
+  return (
+    f.departments.length > 0 ||
+    f.projects.length > 0 ||
+    !!f.environment ||
+    !!f.status ||
+    !!f.resource ||
+    f.search.trim() !== ''
+  )
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').slice(0, 100) : [])
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').slice(0, 100) : []
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null)
 
 /** Reads the saved filter; anything unexpected (an older version, a hand edit) falls back to "no filter". */

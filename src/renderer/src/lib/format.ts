@@ -1,5 +1,12 @@
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23'
+})
 const numberFormat = new Intl.NumberFormat()
 
 export function formatDate(iso: string | null | undefined): string {
@@ -35,4 +42,3 @@ export function formatSeconds(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`
   return `${Math.round(seconds / 3600)} h`
 }
-

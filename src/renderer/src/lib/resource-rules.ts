@@ -20,7 +20,11 @@ export function resourceLabel(r: Pick<KeyResource, 'model' | 'type'>): string {
  * The seed's rule, for a picker: once a model is chosen under one type (TPM or PYG), the same
  * model under the other type is disabled, with the reason. Administrator keys take no resources.
  */
-export function resourceChoices(all: readonly Resource[], selectedIds: readonly string[], options: { admin?: boolean } = {}): ResourceChoice[] {
+export function resourceChoices(
+  all: readonly Resource[],
+  selectedIds: readonly string[],
+  options: { admin?: boolean } = {}
+): ResourceChoice[] {
   const selected = new Set(selectedIds)
   const chosenTypeByModel = new Map<string, Resource>()
   for (const r of all) if (selected.has(r.id)) chosenTypeByModel.set(r.model, r)
@@ -52,5 +56,8 @@ export function groupByModel(choices: readonly ResourceChoice[]): ModelGroup[] {
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([model, list]) => ({ model, choices: list.sort((a, b) => TYPE_ORDER[a.resource.type] - TYPE_ORDER[b.resource.type]) }))
+    .map(([model, list]) => ({
+      model,
+      choices: list.sort((a, b) => TYPE_ORDER[a.resource.type] - TYPE_ORDER[b.resource.type])
+    }))
 }

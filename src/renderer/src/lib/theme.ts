@@ -26,7 +26,14 @@ export const lightOverrides: GlobalThemeOverrides = {
     borderColor: '#e2e5ea',
     dividerColor: '#eceef2'
   },
-  DataTable: { thColor: '#f8f9fb', thColorSorting: '#f8f9fb', tdColorSorting: '#ffffff', thTextColor: '#4b5563', thFontWeight: '600', tdColorHover: '#f6f8ff' },
+  DataTable: {
+    thColor: '#f8f9fb',
+    thColorSorting: '#f8f9fb',
+    tdColorSorting: '#ffffff',
+    thTextColor: '#4b5563',
+    thFontWeight: '600',
+    tdColorHover: '#f6f8ff'
+  },
   Card: { borderColor: '#e2e5ea' }
 }
 
@@ -46,7 +53,15 @@ export const darkOverrides: GlobalThemeOverrides = {
     borderColor: '#30343e',
     dividerColor: '#2a2e37'
   },
-  DataTable: { thColor: '#1a1d23', thColorSorting: '#1a1d23', tdColor: '#1d2027', tdColorSorting: '#1d2027', thTextColor: '#aab1bf', thFontWeight: '600', tdColorHover: '#232734' },
+  DataTable: {
+    thColor: '#1a1d23',
+    thColorSorting: '#1a1d23',
+    tdColor: '#1d2027',
+    tdColorSorting: '#1d2027',
+    thTextColor: '#aab1bf',
+    thFontWeight: '600',
+    tdColorHover: '#232734'
+  },
   // Light indigo fills carry dark text in the dark theme: white on them would be too faint to read.
   Button: {
     textColorPrimary: ON_PRIMARY_DARK,

@@ -38,7 +38,12 @@ export function rangeWindow(range: UsageRange, now: number): { start: number; en
 /** The report request for one key over a range. */
 export function usageQuery(keyId: string, range: UsageRange, now: number): Input<'usage.report'> {
   const { start, end } = rangeWindow(range, now)
-  return { key: keyId, start: new Date(start).toISOString(), end: new Date(end).toISOString(), interval: range.interval }
+  return {
+    key: keyId,
+    start: new Date(start).toISOString(),
+    end: new Date(end).toISOString(),
+    interval: range.interval
+  }
 }
 
 export interface UsageTotals {
@@ -72,7 +77,10 @@ function add(into: UsageTotals, row: UsageTotals): void {
 /** Every bucket of the range (models summed), the range's totals and a per-model breakdown. */
 export function usageSeries(rows: readonly UsageRow[], range: UsageRange, now: number): UsageSeries {
   const { start } = rangeWindow(range, now)
-  const buckets: UsageBucket[] = Array.from({ length: range.buckets }, (_, i) => ({ at: start + i * range.stepMs, ...zero() }))
+  const buckets: UsageBucket[] = Array.from({ length: range.buckets }, (_, i) => ({
+    at: start + i * range.stepMs,
+    ...zero()
+  }))
   const totals = zero()
   const models = new Map<string, UsageTotals & { model: string }>()
   for (const row of rows) {
@@ -91,8 +99,20 @@ export function usageSeries(rows: readonly UsageRow[], range: UsageRange, now: n
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })
-const dayLongFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' })
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const dayLongFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC'
+})
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23'
+})
 
 /** The axis label of a bucket: local time for minutes and hours, the UTC day for days. */
 export function bucketLabel(at: number, range: UsageRange): string {

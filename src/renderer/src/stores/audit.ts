@@ -75,5 +75,21 @@ export const useAuditStore = defineStore('audit', () => {
     return load()
   }
 
-  return { items, total, loading, error, filter, pending, page, pageSize, chain, chainError, load, verify, setFilter, setPage, setPageSize }
+  return {
+    items,
+    total,
+    loading,
+    error,
+    filter,
+    pending,
+    page,
+    pageSize,
+    chain,
+    chainError,
+    load,
+    verify,
+    setFilter,
+    setPage,
+    setPageSize
+  }
 })

@@ -144,7 +144,11 @@ export const useKeysStore = defineStore('keys', () => {
   }
 
   async function rotate(key: ApiKey, graceSeconds: number): Promise<RevealedSecret> {
-    const { key: after, secret, clipboard } = await change(key.id, () => api['keys.rotate']({ key: key.id, graceSeconds }))
+    const {
+      key: after,
+      secret,
+      clipboard
+    } = await change(key.id, () => api['keys.rotate']({ key: key.id, graceSeconds }))
     return { key: after, secret, clipboard: clipboard ?? null }
   }
 

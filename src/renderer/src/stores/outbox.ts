@@ -110,5 +110,20 @@ export const useOutboxStore = defineStore('outbox', () => {
     })
   }
 
-  return { items, loading, error, filter, pending, loaded, configured, lastFlush, flushing, load, setFilter, flush, retry, remove }
+  return {
+    items,
+    loading,
+    error,
+    filter,
+    pending,
+    loaded,
+    configured,
+    lastFlush,
+    flushing,
+    load,
+    setFilter,
+    flush,
+    retry,
+    remove
+  }
 })

@@ -54,7 +54,10 @@ export const useResourcesStore = defineStore('resources', () => {
   }
 
   function save(resource: Resource, changes: Omit<Input<'resources.edit'>, 'resource'>): Promise<Resource> {
-    return change(resource.id, async () => (await api['resources.edit']({ resource: resource.id, ...changes })).resource)
+    return change(
+      resource.id,
+      async () => (await api['resources.edit']({ resource: resource.id, ...changes })).resource
+    )
   }
 
   function remove(resource: Resource): Promise<Resource> {
