@@ -18,6 +18,7 @@ import { Registry } from '../src/main/core/registry'
 import { openRegistryDatabase } from '../src/main/db/open'
 import { ensureCliBundle } from '../test/cli/bundle'
 import { formatMs, formatRatio, table, type BenchReport } from './harness'
+import { argValue } from './args'
 
 /** `keyward keys list` may take at most this many times the bare script. */
 export const CLI_TARGET_RATIO = 3
@@ -133,17 +134,6 @@ export function benchCliStartup(report: BenchReport): void {
   } catch (error) {
     report.log(`  CLI benchmark could not run: ${(error as Error).message}`)
   }
-}
-
-function argValue(name: string): number | undefined {
-  const at = process.argv.indexOf(name)
-  if (at < 0) return undefined
-  const value = Number(process.argv[at + 1])
-  if (!Number.isInteger(value) || value <= 0) {
-    console.error(`${name} needs a positive whole number.`)
-    process.exit(2)
-  }
-  return value
 }
 
 if (require.main === module) {

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path'
 import { seedDemo } from '../src/main/core/demo'
 import { Registry } from '../src/main/core/registry'
 import { latestSchemaVersion, openRegistryDatabase } from '../src/main/db/open'
+import { argValue } from './args'
 
 export interface HttpBenchOptions {
   /** Demo keys in the registry (default 100 000). */
@@ -208,17 +209,6 @@ end
     await Promise.all(children.map(stop))
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-function argValue(name: string): number | undefined {
-  const at = process.argv.indexOf(name)
-  if (at < 0) return undefined
-  const value = Number(process.argv[at + 1])
-  if (!Number.isInteger(value) || value <= 0) {
-    console.error(`${name} needs a positive whole number.`)
-    process.exit(2)
-  }
-  return value
 }
 
 if (require.main === module) {

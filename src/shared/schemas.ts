@@ -1,5 +1,22 @@
 import { z } from 'zod'
 
+/**
+ * A key's editable details, in the order forms show them and audit entries list them. The CLI
+ * flags, the dialogs and the audit details all follow it.
+ */
+export const KEY_DETAIL_FIELDS = [
+  'name',
+  'department',
+  'project',
+  'environment',
+  'requestor',
+  'appId',
+  'justification',
+  'notes',
+  'notifyEmail',
+  'expiresAt'
+] as const
+
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/
 

@@ -1,3 +1,4 @@
+import { KEY_DETAIL_FIELDS as DETAIL_FIELDS } from '../../shared/schemas'
 import { KeywardError } from '../../shared/errors'
 import type { ApiKey, KeyKind, KeyResource, Suggestions } from '../../shared/types'
 import { iso } from './clock'
@@ -38,20 +39,6 @@ const KEY_SELECT = `
 const KEY_BY_ID = `${KEY_SELECT} WHERE k.id = ?`
 const KEY_BY_PK = `${KEY_SELECT} WHERE k.pk = ?`
 const KEY_BY_NAME = `${KEY_SELECT} WHERE k.name = ? COLLATE NOCASE`
-
-/** Editable key fields in the order they are shown in audit details. */
-const DETAIL_FIELDS = [
-  'name',
-  'department',
-  'project',
-  'environment',
-  'requestor',
-  'appId',
-  'justification',
-  'notes',
-  'notifyEmail',
-  'expiresAt'
-] as const
 
 export function findKey(core: Core, ref: string): ApiKey | undefined {
   const trimmed = ref.trim()

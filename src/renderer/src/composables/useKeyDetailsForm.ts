@@ -2,22 +2,12 @@ import { reactive, watch } from 'vue'
 import type { z } from 'zod'
 import type { ErrorPayload } from '@shared/errors'
 import type { ApiKey } from '@shared/types'
+import { KEY_DETAIL_FIELDS } from '@shared/schemas'
 import { formFieldErrors } from '../lib/errors'
 import { fieldMessage } from '../lib/validation'
 
 /** The key details a user types, in the order the dialogs show them. */
-export const DETAIL_FIELDS = [
-  'name',
-  'department',
-  'project',
-  'environment',
-  'requestor',
-  'appId',
-  'justification',
-  'notes',
-  'notifyEmail',
-  'expiresAt'
-] as const
+export const DETAIL_FIELDS = KEY_DETAIL_FIELDS
 export type DetailField = (typeof DETAIL_FIELDS)[number]
 /** Every field as the inputs hold it: text, '' for "none". */
 export type KeyDetails = Record<DetailField, string>
