@@ -16,10 +16,24 @@ export const registerServe: Registrar = (program, ctx) => {
   program
     .command('serve')
     .description('run the verification and admin HTTP API (and with --ui the web console) until Ctrl+C')
-    .option('--host <address>', 'address to listen on; anything but loopback exposes the API to the network', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', integerOption('--port', { min: 0, max: 65535 }), 8787)
+    .option(
+      '--host <address>',
+      'address to listen on; anything but loopback exposes the API to the network',
+      '127.0.0.1'
+    )
+    .option(
+      '--port <n>',
+      'port to listen on (0 picks a free one)',
+      integerOption('--port', { min: 0, max: 65535 }),
+      8787
+    )
     .option('--ui', 'also serve the web console (the built renderer: run "npm run build" first)')
-    .action(async (opts: { host: string; port: number; ui?: boolean }) => {
+    .option(
+      '--allow-host <name>',
+      'also answer requests whose Host header is this name (repeatable), e.g. the name a proxy forwards; others get 421',
+      collect
+    )
+    .action(async (opts: { host: string; port: number; ui?: boolean; allowHost?: string[] }) => {
       const { startServer, isLoopback } = require('../../main/server/server') as ServerModule
       const host = opts.host.trim()
       if (!host) throw KeywardError.validation({ '--host': 'Give an address to listen on, e.g. 127.0.0.1.' })
@@ -29,18 +43,27 @@ export const registerServe: Registrar = (program, ctx) => {
             'Put it behind a TLS proxy (see "Keyward server" in the README) and a firewall.\n'
         )
       }
-      const options: ServerOptions = { dbPath: ctx.dbPath, host, port: opts.port, ui: opts.ui === true }
+      const allowHosts = (opts.allowHost ?? []).map((name) => name.trim())
+      const badHost = allowHosts.find((name) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(name))
+      if (badHost !== undefined) {
+        throw KeywardError.validation({
+          '--allow-host': `"${badHost.slice(0, 100)}" is not a host name: give a name or address without scheme, port or path, e.g. keys.example.com.`
+        })
+      }
+      const options: ServerOptions = { dbPath: ctx.dbPath, host, port: opts.port, ui: opts.ui === true, allowHosts }
       const server: RunningServer = await startServer(options)
-      ctx.print({ url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true }, (doc) =>
-        [
-          `Keyward is serving ${doc.dbPath}`,
-          `  verify:  ${doc.url}/v1/keys/verify`,
-          `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
-          doc.ui ? `  console: ${doc.url}/` : '',
-          'Press Ctrl+C to stop.'
-        ]
-          .filter(Boolean)
-          .join('\n')
+      ctx.print(
+        { url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true },
+        (doc) =>
+          [
+            `Keyward is serving ${doc.dbPath}`,
+            `  verify:  ${doc.url}/v1/keys/verify`,
+            `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
+            doc.ui ? `  console: ${doc.url}/` : '',
+            'Press Ctrl+C to stop.'
+          ]
+            .filter(Boolean)
+            .join('\n')
       )
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
@@ -64,30 +87,40 @@ export const registerServe: Registrar = (program, ctx) => {
     .option('--key <KREF>', 'only this key (id or name); default all keys')
     .option('--department <name>', 'only keys of this department')
     .option('--project <name>', 'only keys of this project')
-    .action(async (opts: { start: string; end: string; interval: string; model?: string[]; key?: string; department?: string; project?: string }) => {
-      const report = await ctx.call('usage.report', {
-        start: opts.start,
-        end: opts.end,
-        interval: opts.interval as (typeof USAGE_INTERVALS)[number],
-        models: opts.model,
-        key: opts.key,
-        department: opts.department,
-        project: opts.project
-      })
-      ctx.print(report, (doc) =>
-        formatTable<UsageRow>(
-          doc.items,
-          [
-            { header: 'INTERVAL', value: (r) => formatTime(r.bucket) },
-            { header: 'KEY', value: (r) => r.keyName },
-            { header: 'MODEL', value: (r) => r.model },
-            { header: 'REQUESTS', value: (r) => r.requests, right: true },
-            { header: 'PROMPT', value: (r) => r.promptTokens, right: true },
-            { header: 'COMPLETION', value: (r) => r.completionTokens, right: true },
-            { header: 'TOTAL', value: (r) => r.totalTokens, right: true }
-          ],
-          '(no usage in that period)'
+    .action(
+      async (opts: {
+        start: string
+        end: string
+        interval: string
+        model?: string[]
+        key?: string
+        department?: string
+        project?: string
+      }) => {
+        const report = await ctx.call('usage.report', {
+          start: opts.start,
+          end: opts.end,
+          interval: opts.interval as (typeof USAGE_INTERVALS)[number],
+          models: opts.model,
+          key: opts.key,
+          department: opts.department,
+          project: opts.project
+        })
+        ctx.print(report, (doc) =>
+          formatTable<UsageRow>(
+            doc.items,
+            [
+              { header: 'INTERVAL', value: (r) => formatTime(r.bucket) },
+              { header: 'KEY', value: (r) => r.keyName },
+              { header: 'MODEL', value: (r) => r.model },
+              { header: 'REQUESTS', value: (r) => r.requests, right: true },
+              { header: 'PROMPT', value: (r) => r.promptTokens, right: true },
+              { header: 'COMPLETION', value: (r) => r.completionTokens, right: true },
+              { header: 'TOTAL', value: (r) => r.totalTokens, right: true }
+            ],
+            '(no usage in that period)'
+          )
         )
-      )
-    })
+      }
+    )
 }

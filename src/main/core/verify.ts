@@ -11,10 +11,20 @@ export interface VerifyHit {
 }
 
 /** What the HTTP verifier answers about a key: id, name, department, project, environment, resources (JSON built by SQLite). */
-export type KeySummary = [id: string, name: string, department: string | null, project: string | null, environment: string | null, resources: string]
+export type KeySummary = [
+  id: string,
+  name: string,
+  department: string | null,
+  project: string | null,
+  environment: string | null,
+  resources: string
+]
 
 /** Why an administrator key may not sign in, or who it is. */
-export type AdminSignIn = { ok: true; name: string } | { ok: false; reason: 'INVALID'; code: VerifyCode } | { ok: false; reason: 'GONE' | 'NOT_ADMIN' }
+export type AdminSignIn =
+  | { ok: true; name: string }
+  | { ok: false; reason: 'INVALID'; code: VerifyCode }
+  | { ok: false; reason: 'GONE' | 'NOT_ADMIN' }
 
 /**
  * Verification, the gateway's hot path: secret (+ model, + app name) → one code. Malformed secrets
@@ -53,7 +63,8 @@ export class VerifyPath {
     this.keyKind = store.sql('SELECT kind, name FROM api_keys WHERE pk = ?')
   }
 
-  hit(secret: string, model?: string, appName?: string): VerifyHit {
+  /** `noteUse` false: decide only, and leave lastUsedAt to the caller (a refused sign-in writes nothing). */
+  hit(secret: string, model?: string, appName?: string, noteUse = true): VerifyHit {
     if (!isWellFormedSecret(secret)) return { code: 'MALFORMED' }
     const hash = hashSecret(secret)
     const row = this.secretLookup.get(hash) as
@@ -66,7 +77,8 @@ export class VerifyPath {
     if (row.expires_at != null && row.expires_at <= now) return { code: 'EXPIRED', pk: row.pk }
     if (row.app_id != null && appName !== row.app_id) return { code: 'APP_MISMATCH', pk: row.pk }
     if (model !== undefined && model !== '') {
-      const assignment = this.modelAssignment.get(row.pk, model) as { status: string; id: string; tpm_limit: number | null } | undefined
+      const assignment = this.modelAssignment.get(row.pk, model) as
+        { status: string; id: string; tpm_limit: number | null } | undefined
       if (!assignment) return { code: 'MODEL_NOT_ASSIGNED', pk: row.pk }
       if (assignment.status !== 'active') return { code: 'RESOURCE_INACTIVE', pk: row.pk }
       if (assignment.tpm_limit != null) {
@@ -74,11 +86,15 @@ export class VerifyPath {
         const minute = Math.floor(now / 60_000)
         const used = this.resourceMinuteTokens.get(assignment.id, minute) as number | undefined
         if (used !== undefined && used >= assignment.tpm_limit) {
-          return { code: 'RATE_LIMITED', pk: row.pk, retryAfter: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)) }
+          return {
+            code: 'RATE_LIMITED',
+            pk: row.pk,
+            retryAfter: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000))
+          }
         }
       }
     }
-    this.core.lastUsed.note(row.pk, now)
+    if (noteUse) this.core.lastUsed.note(row.pk, now)
     return { code: 'VALID', pk: row.pk }
   }
 
@@ -92,7 +108,11 @@ export class VerifyPath {
   }
 
   /** The decision and the few fields the HTTP verifier answers with, in one more indexed read. */
-  answer(secret: string | undefined, model?: string, appName?: string): { hit: VerifyHit; key: KeySummary | undefined } {
+  answer(
+    secret: string | undefined,
+    model?: string,
+    appName?: string
+  ): { hit: VerifyHit; key: KeySummary | undefined } {
     const hit: VerifyHit = secret === undefined ? { code: 'MALFORMED' } : this.hit(secret, model, appName)
     const key = hit.pk === undefined ? undefined : (this.keySummary.get(hit.pk) as KeySummary | undefined)
     return { hit, key }
@@ -100,11 +120,13 @@ export class VerifyPath {
 
   /** An administrator key that verifies now (exists, not deleted, disabled or expired), and its name. */
   adminSignIn(secret: string, appName?: string): AdminSignIn {
-    const hit = this.hit(secret, undefined, appName)
+    const hit = this.hit(secret, undefined, appName, false)
     if (hit.code !== 'VALID') return { ok: false, reason: 'INVALID', code: hit.code }
     const key = this.keyKind.get(hit.pk) as { kind: string; name: string } | undefined
     if (!key) return { ok: false, reason: 'GONE' }
+    // A standard key refused here was not used: its lastUsedAt stays as it was.
     if (key.kind !== 'admin') return { ok: false, reason: 'NOT_ADMIN' }
+    this.core.lastUsed.note(hit.pk!, this.core.clock())
     return { ok: true, name: key.name }
   }
 }

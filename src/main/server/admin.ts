@@ -28,7 +28,13 @@ interface Route {
 }
 
 const REF = '([^/]+)'
-const route = (method: Route['method'], path: string, op: OperationName, input: Route['input'] = () => ({}), status?: number): Route => ({
+const route = (
+  method: Route['method'],
+  path: string,
+  op: OperationName,
+  input: Route['input'] = () => ({}),
+  status?: number
+): Route => ({
   method,
   path: new RegExp(`^${path}$`),
   op,
@@ -78,20 +84,29 @@ export class AdminApi {
   /** `sub` is the path after /v1/admin, e.g. "/keys/k_123/rotate". */
   async handle(req: IncomingMessage, res: ServerResponse, sub: string, url: URL): Promise<void> {
     const client = clientAddress(req)
-    const wait = this.throttle.retryAfter(client)
-    if (wait > 0) {
+    const wait = this.throttle.wait(client)
+    if (wait) {
+      const who = wait.scope === 'client' ? 'from this address' : 'from all addresses together'
       sendError(
         res,
         429,
-        { code: 'RATE_LIMITED', message: `Too many failed sign-ins from this address. Wait ${wait} seconds, then sign in with a valid administrator key.` },
-        { 'retry-after': String(wait) }
+        {
+          code: 'RATE_LIMITED',
+          message: `Too many failed sign-ins ${who}. Wait ${wait.seconds} seconds, then sign in with a valid administrator key.`
+        },
+        { 'retry-after': String(wait.seconds) }
       )
       return
     }
     const auth = this.authenticate(req)
     if (!auth.ok) {
       this.throttle.fail(client)
-      sendError(res, auth.status, auth.error, auth.status === 401 ? { 'www-authenticate': 'Bearer realm="keyward-admin"' } : {})
+      sendError(
+        res,
+        auth.status,
+        auth.error,
+        auth.status === 401 ? { 'www-authenticate': 'Bearer realm="keyward-admin"' } : {}
+      )
       return
     }
     this.throttle.succeed(client)
@@ -99,7 +114,11 @@ export class AdminApi {
 
     const rpc = /^\/rpc\/([^/]+)$/.exec(sub)
     if (rpc) {
-      const name = decodeURIComponent(rpc[1]!)
+      const name = decodePathPart(rpc[1]!)
+      if (name === undefined) {
+        sendError(res, 400, badEncoding(sub))
+        return
+      }
       if (isHostOnly(name)) {
         sendError(res, 404, hostOnlyError(name))
         return
@@ -110,7 +129,10 @@ export class AdminApi {
 
     const matching = ADMIN_ROUTES.map((r) => ({ r, m: r.path.exec(sub) })).filter((x) => x.m !== null)
     if (matching.length === 0) {
-      sendError(res, 404, { code: 'NOT_FOUND', message: `No admin endpoint ${sub}. See the README ("Admin API") for the list, or use POST /v1/admin/rpc/<operation>.` })
+      sendError(res, 404, {
+        code: 'NOT_FOUND',
+        message: `No admin endpoint ${sub}. See the README ("Admin API") for the list, or use POST /v1/admin/rpc/<operation>.`
+      })
       return
     }
     const hit = matching.find((x) => x.r.method === req.method)
@@ -128,9 +150,14 @@ export class AdminApi {
       }
       body = parsed ?? {}
     }
+    const params = hit.m!.slice(1).map((p) => decodePathPart(p!))
+    if (params.includes(undefined)) {
+      sendError(res, 400, badEncoding(sub))
+      return
+    }
     let input: unknown
     try {
-      input = hit.r.input(hit.m!.slice(1).map((p) => decodeURIComponent(p)), url.searchParams, body)
+      input = hit.r.input(params as string[], url.searchParams, body)
     } catch (error) {
       if (!(error instanceof KeywardError)) throw error
       sendError(res, HTTP_STATUS[error.code], error.toPayload())
@@ -148,7 +175,10 @@ export class AdminApi {
       return {
         ok: false,
         status: 401,
-        error: { code: 'UNAUTHORIZED', message: 'Sign in with an administrator key: send the header "Authorization: Bearer kwa_…".' }
+        error: {
+          code: 'UNAUTHORIZED',
+          message: 'Sign in with an administrator key: send the header "Authorization: Bearer kwa_…".'
+        }
       }
     }
     const signIn = this.registry.adminSignIn(token, headerValue(req, 'x-app-name'))
@@ -157,20 +187,44 @@ export class AdminApi {
       return {
         ok: false,
         status: 401,
-        error: { code: 'UNAUTHORIZED', message: `That key cannot sign in (${signIn.code}). Use a current administrator key (kwa_…).` }
+        error: {
+          code: 'UNAUTHORIZED',
+          message: `That key cannot sign in (${signIn.code}). Use a current administrator key (kwa_…).`
+        }
       }
     }
     if (signIn.reason === 'GONE') {
-      return { ok: false, status: 401, error: { code: 'UNAUTHORIZED', message: 'That key was just deleted. Use a current administrator key (kwa_…).' } }
+      return {
+        ok: false,
+        status: 401,
+        error: { code: 'UNAUTHORIZED', message: 'That key was just deleted. Use a current administrator key (kwa_…).' }
+      }
     }
     return {
       ok: false,
       status: 403,
       error: {
         code: 'FORBIDDEN',
-        message: 'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).'
+        message:
+          'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).'
       }
     }
+  }
+}
+
+/** A percent-decoded path segment; undefined when its encoding is broken (%ZZ, a cut-off UTF-8 sequence). */
+function decodePathPart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return undefined
+  }
+}
+
+function badEncoding(sub: string): ErrorPayload {
+  return {
+    code: 'VALIDATION',
+    message: `The path /v1/admin${sub.slice(0, 200)} has a malformed percent-encoding: encode each reserved or non-ASCII byte as %XX of its UTF-8.`
   }
 }
 
@@ -219,8 +273,19 @@ function defined<T extends Record<string, unknown>>(input: T): Partial<T> {
 }
 
 const KEY_LIST_PARAMS = [
-  'department', 'departments', 'project', 'projects', 'environment', 'status', 'resource', 'search',
-  'expiringWithinDays', 'sort', 'desc', 'limit', 'offset'
+  'department',
+  'departments',
+  'project',
+  'projects',
+  'environment',
+  'status',
+  'resource',
+  'search',
+  'expiringWithinDays',
+  'sort',
+  'desc',
+  'limit',
+  'offset'
 ] as const
 
 export function keyListInput(q: Query): unknown {
@@ -242,12 +307,19 @@ export function keyListInput(q: Query): unknown {
 
 function auditListInput(q: Query): unknown {
   unknownParams(q, ['key', 'action', 'limit', 'offset'])
-  return defined({ key: q.get('key') ?? undefined, action: q.get('action') ?? undefined, limit: numberOr(q.get('limit')), offset: numberOr(q.get('offset')) })
+  return defined({
+    key: q.get('key') ?? undefined,
+    action: q.get('action') ?? undefined,
+    limit: numberOr(q.get('limit')),
+    offset: numberOr(q.get('offset'))
+  })
 }
 
 function usageReportInput(q: Query): unknown {
   unknownParams(q, ['model', 'models', 'key', 'department', 'project', 'start', 'end', 'interval'])
-  const models = list(q, 'model', 'models')?.flatMap((m) => m.split(',')).filter((m) => m !== '')
+  const models = list(q, 'model', 'models')
+    ?.flatMap((m) => m.split(','))
+    .filter((m) => m !== '')
   return defined({
     models,
     key: q.get('key') ?? undefined,
@@ -265,6 +337,7 @@ function rotateInput(key: string, body: Record<string, unknown>): unknown {
   if (grace === undefined) return { ...rest, key }
   if (rest.graceSeconds !== undefined) throw KeywardError.validation({ grace: 'Give grace or graceSeconds, not both.' })
   const seconds = typeof grace === 'string' ? parseDuration(grace) : undefined
-  if (seconds === undefined) throw KeywardError.validation({ grace: 'Grace must be a duration like 30m, 24h or 7d (or 0 for none).' })
+  if (seconds === undefined)
+    throw KeywardError.validation({ grace: 'Grace must be a duration like 30m, 24h or 7d (or 0 for none).' })
   return { ...rest, key, graceSeconds: seconds }
 }
