@@ -10,7 +10,11 @@ export interface SocketLimits {
   headersMs: number
   /** The whole request (headers and body) must arrive within this many ms. */
   requestMs: number
-  /** A connection with no traffic either way (including one that never sends a byte) is closed after this many ms. */
+  /**
+   * A connection with no traffic either way (including one that never sends a byte) is closed
+   * after this many ms; at most headersMs (node:http 20 keeps a silent socket open when the
+   * socket timeout is longer than its headers timeout). A handler silent this long loses its socket.
+   */
   idleSocketMs: number
   /** Open connections one client address may hold; more are closed as they arrive. */
   maxConnectionsPerClient: number
@@ -20,8 +24,8 @@ export interface SocketLimits {
 
 export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
   keepAliveMs: 5_000,
-  headersMs: 5_000,
-  requestMs: 15_000,
+  headersMs: 10_000,
+  requestMs: 20_000,
   idleSocketMs: 10_000,
   maxConnectionsPerClient: 256
 }
@@ -69,7 +73,7 @@ export function applySocketLimits(
   server.headersTimeout = limits.headersMs
   server.requestTimeout = limits.requestMs
   // With no 'timeout' listener on the server, node:http destroys the socket.
-  server.timeout = limits.idleSocketMs
+  server.timeout = Math.min(limits.idleSocketMs, limits.headersMs)
   const maxConnections = limits.maxConnections ?? connectionBudget()
   const sockets = new Map<Socket, Tracked>()
   const perClient = new Map<string, number>()
