@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HostCheck } from '../../../src/main/server/host-header'
+import { AuthThrottle } from '../../../src/main/server/throttle'
 import { admin, request, serverOnTempRegistry, type ServerHarness } from './harness'
 import { rawRequest } from './raw'
 
@@ -237,5 +238,21 @@ describe('failed sign-ins are also limited in total', () => {
     })
     h.clock.advance(60_000)
     expect((await fromAddress('127.0.2.1', adminSecret)).status).toBe(200)
+  })
+})
+
+describe('AuthThrottle in total', () => {
+  it('counts failures from every address in one window; a new window starts afresh', () => {
+    let now = 0
+    const throttle = new AuthThrottle({ maxFailures: 5, maxTotalFailures: 8, windowMs: 60_000, clock: () => now })
+    for (let i = 0; i < 8; i++) throttle.fail(`10.0.0.${i}`)
+    expect(throttle.wait('192.0.2.9')).toEqual({ seconds: 60, scope: 'total' })
+    now = 45_000
+    expect(throttle.retryAfter('10.0.0.1')).toBe(15)
+    now = 60_000
+    expect(throttle.wait('192.0.2.9')).toBeUndefined()
+    for (let i = 0; i < 5; i++) throttle.fail('10.9.9.9')
+    expect(throttle.wait('10.9.9.9')).toEqual({ seconds: 60, scope: 'client' })
+    expect(throttle.wait('10.9.9.8')).toBeUndefined()
   })
 })

@@ -125,8 +125,12 @@ describe('connection caps', () => {
     expect(held.length).toBe(1100)
 
     const started = performance.now()
-    const health = await request(`${url}/v1/health`)
-    const verify = await request(`${url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })
+    // Before the connection budget, the server's accept failed with EMFILE and these hung or were reset.
+    const health = await request(`${url}/v1/health`, { signal: AbortSignal.timeout(15_000) })
+    const verify = await request(`${url}/v1/keys/verify`, {
+      headers: { authorization: `Bearer ${secret}` },
+      signal: AbortSignal.timeout(15_000)
+    })
     const ms = performance.now() - started
     expect(health.status).toBe(200)
     expect(verify.status).toBe(200)
