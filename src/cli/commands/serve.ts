@@ -28,7 +28,12 @@ export const registerServe: Registrar = (program, ctx) => {
       8787
     )
     .option('--ui', 'also serve the web console (the built renderer: run "npm run build" first)')
-    .action(async (opts: { host: string; port: number; ui?: boolean }) => {
+    .option(
+      '--allow-host <name>',
+      'also answer requests whose Host header is this name (repeatable), e.g. the name a proxy forwards; others get 421',
+      collect
+    )
+    .action(async (opts: { host: string; port: number; ui?: boolean; allowHost?: string[] }) => {
       const { startServer, isLoopback } = require('../../main/server/server') as ServerModule
       const host = opts.host.trim()
       if (!host) throw KeywardError.validation({ '--host': 'Give an address to listen on, e.g. 127.0.0.1.' })
@@ -38,7 +43,14 @@ export const registerServe: Registrar = (program, ctx) => {
             'Put it behind a TLS proxy (see "Keyward server" in the README) and a firewall.\n'
         )
       }
-      const options: ServerOptions = { dbPath: ctx.dbPath, host, port: opts.port, ui: opts.ui === true }
+      const allowHosts = (opts.allowHost ?? []).map((name) => name.trim())
+      const badHost = allowHosts.find((name) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(name))
+      if (badHost !== undefined) {
+        throw KeywardError.validation({
+          '--allow-host': `"${badHost.slice(0, 100)}" is not a host name: give a name or address without scheme, port or path, e.g. keys.example.com.`
+        })
+      }
+      const options: ServerOptions = { dbPath: ctx.dbPath, host, port: opts.port, ui: opts.ui === true, allowHosts }
       const server: RunningServer = await startServer(options)
       ctx.print(
         { url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true },

@@ -26,7 +26,11 @@ const ORDER: Record<ParsedList['sort'], string> = {
   expiresAt: EXPIRES
 }
 
-/** Escapes a search string as one FTS5 phrase (trigram tokenizer: substring match, any case). */
+/**
+ * Escapes a search string as one FTS5 phrase (trigram tokenizer: substring match, any case): the
+ * text is data, never query syntax (AND, NEAR, *, ^, column filters are matched literally).
+ * The caller keeps NUL out: FTS5 reads it as the end of the query.
+ */
 export function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`
 }
@@ -68,7 +72,10 @@ export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
     params.resourceId = v.resourceId
   }
   if (v.search) {
-    if ([...v.search].length >= 3) {
+    if (v.search.includes('\0')) {
+      // SQLite's text ends at a NUL: no stored text holds one, and FTS5 would read it as the end of the query.
+      where.push('0')
+    } else if ([...v.search].length >= 3) {
       where.push('k.pk IN (SELECT rowid FROM api_keys_fts WHERE api_keys_fts MATCH @search)')
       params.search = ftsPhrase(v.search)
     } else {

@@ -63,7 +63,8 @@ export class VerifyPath {
     this.keyKind = store.sql('SELECT kind, name FROM api_keys WHERE pk = ?')
   }
 
-  hit(secret: string, model?: string, appName?: string): VerifyHit {
+  /** `noteUse` false: decide only, and leave lastUsedAt to the caller (a refused sign-in writes nothing). */
+  hit(secret: string, model?: string, appName?: string, noteUse = true): VerifyHit {
     if (!isWellFormedSecret(secret)) return { code: 'MALFORMED' }
     const hash = hashSecret(secret)
     const row = this.secretLookup.get(hash) as
@@ -93,7 +94,7 @@ export class VerifyPath {
         }
       }
     }
-    this.core.lastUsed.note(row.pk, now)
+    if (noteUse) this.core.lastUsed.note(row.pk, now)
     return { code: 'VALID', pk: row.pk }
   }
 
@@ -119,11 +120,13 @@ export class VerifyPath {
 
   /** An administrator key that verifies now (exists, not deleted, disabled or expired), and its name. */
   adminSignIn(secret: string, appName?: string): AdminSignIn {
-    const hit = this.hit(secret, undefined, appName)
+    const hit = this.hit(secret, undefined, appName, false)
     if (hit.code !== 'VALID') return { ok: false, reason: 'INVALID', code: hit.code }
     const key = this.keyKind.get(hit.pk) as { kind: string; name: string } | undefined
     if (!key) return { ok: false, reason: 'GONE' }
+    // A standard key refused here was not used: its lastUsedAt stays as it was.
     if (key.kind !== 'admin') return { ok: false, reason: 'NOT_ADMIN' }
+    this.core.lastUsed.note(hit.pk!, this.core.clock())
     return { ok: true, name: key.name }
   }
 }

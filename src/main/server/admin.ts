@@ -84,16 +84,17 @@ export class AdminApi {
   /** `sub` is the path after /v1/admin, e.g. "/keys/k_123/rotate". */
   async handle(req: IncomingMessage, res: ServerResponse, sub: string, url: URL): Promise<void> {
     const client = clientAddress(req)
-    const wait = this.throttle.retryAfter(client)
-    if (wait > 0) {
+    const wait = this.throttle.wait(client)
+    if (wait) {
+      const who = wait.scope === 'client' ? 'from this address' : 'from all addresses together'
       sendError(
         res,
         429,
         {
           code: 'RATE_LIMITED',
-          message: `Too many failed sign-ins from this address. Wait ${wait} seconds, then sign in with a valid administrator key.`
+          message: `Too many failed sign-ins ${who}. Wait ${wait.seconds} seconds, then sign in with a valid administrator key.`
         },
-        { 'retry-after': String(wait) }
+        { 'retry-after': String(wait.seconds) }
       )
       return
     }
@@ -113,7 +114,11 @@ export class AdminApi {
 
     const rpc = /^\/rpc\/([^/]+)$/.exec(sub)
     if (rpc) {
-      const name = decodeURIComponent(rpc[1]!)
+      const name = decodePathPart(rpc[1]!)
+      if (name === undefined) {
+        sendError(res, 400, badEncoding(sub))
+        return
+      }
       if (isHostOnly(name)) {
         sendError(res, 404, hostOnlyError(name))
         return
@@ -145,13 +150,14 @@ export class AdminApi {
       }
       body = parsed ?? {}
     }
+    const params = hit.m!.slice(1).map((p) => decodePathPart(p!))
+    if (params.includes(undefined)) {
+      sendError(res, 400, badEncoding(sub))
+      return
+    }
     let input: unknown
     try {
-      input = hit.r.input(
-        hit.m!.slice(1).map((p) => decodeURIComponent(p)),
-        url.searchParams,
-        body
-      )
+      input = hit.r.input(params as string[], url.searchParams, body)
     } catch (error) {
       if (!(error instanceof KeywardError)) throw error
       sendError(res, HTTP_STATUS[error.code], error.toPayload())
@@ -203,6 +209,22 @@ export class AdminApi {
           'Standard keys (kw_…) are for models and can only be verified. The admin API needs an administrator key (kwa_…).'
       }
     }
+  }
+}
+
+/** A percent-decoded path segment; undefined when its encoding is broken (%ZZ, a cut-off UTF-8 sequence). */
+function decodePathPart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return undefined
+  }
+}
+
+function badEncoding(sub: string): ErrorPayload {
+  return {
+    code: 'VALIDATION',
+    message: `The path /v1/admin${sub.slice(0, 200)} has a malformed percent-encoding: encode each reserved or non-ASCII byte as %XX of its UTF-8.`
   }
 }
 

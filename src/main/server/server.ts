@@ -10,7 +10,10 @@ import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
 import { processPasswordStore } from '../notify/types'
 import { serverHostHandlers } from './host'
+import { applySocketLimits, DEFAULT_SOCKET_LIMITS, type SocketLimits } from './connections'
+import { HostCheck } from './host-header'
 import { BodyError, sendError, sendJson } from './http'
+import { answerClientError, refuseConnect } from './refuse'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { handleUsage, Verifier } from './verify'
@@ -28,7 +31,11 @@ export interface ServerOptions {
   ui?: boolean | string
   /** Milliseconds between writes of buffered lastUsedAt values (default 5000). */
   lastUsedFlushMs?: number
-  /** Failed admin sign-ins allowed per client address and window. */
+  /** Host names answered besides loopback ones (--allow-host), e.g. a name a proxy forwards. */
+  allowHosts?: string[]
+  /** Timeouts and connection caps (defaults: DEFAULT_SOCKET_LIMITS; the total from the open-file limit). */
+  limits?: Partial<SocketLimits>
+  /** Failed admin sign-ins allowed per client address (and in total) per window. */
   throttle?: Omit<ThrottleOptions, 'clock'>
   /** The SMTP password for notify.* and the outbox sender, for this process only (default: KEYWARD_SMTP_PASSWORD). */
   smtpPassword?: string | null
@@ -53,9 +60,27 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Loopback names: anything else exposes the verifier and admin API to the network. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host)
+export { isLoopback } from './host-header'
+
+function parsePath(raw: string): URL | null {
+  try {
+    return new URL(raw, 'http://keyward.invalid')
+  } catch {
+    return null
+  }
+}
+
+/** 421 for a Host the server does not answer (see HostCheck): a DNS-rebinding page, or a proxy name not allowed. */
+function misdirected(res: ServerResponse, header: string | undefined): void {
+  sendError(
+    res,
+    421,
+    {
+      code: 'FORBIDDEN',
+      message: `This server does not answer for the host "${(header ?? '').slice(0, 100)}". Use its own address (e.g. 127.0.0.1 or localhost), or start it with --allow-host <name> for a name a proxy forwards.`
+    },
+    { connection: 'close' }
+  )
 }
 
 /**
@@ -97,11 +122,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The hot path skips URL parsing: its path is matched exactly, its query read only when needed.
     if ((query < 0 ? raw : raw.slice(0, query)) === '/v1/keys/verify')
       return verifier.handle(req, res, query < 0 ? '' : raw.slice(query + 1))
-    const url = new URL(raw, 'http://keyward.invalid')
+    // Origin-form only ("/path?query"): "*", "http://…" and "//host/…" would make the URL parser pick a host.
+    const url = raw.startsWith('/') && !raw.startsWith('//') ? parsePath(raw) : null
+    if (!url)
+      return sendError(res, 400, {
+        code: 'VALIDATION',
+        message: 'The request target must be a path starting with a single "/".'
+      })
     const path = url.pathname
     if (path === '/v1/keys/verify') return verifier.handle(req, res, url.search.slice(1))
     if (path === '/v1/usage') return handleUsage(req, res, registry, clock)
-    if (path === '/v1/health') return sendJson(res, 200, { status: 'ok' })
+    if (path === '/v1/health') {
+      if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { status: 'ok' })
+      return sendError(res, 405, { code: 'VALIDATION', message: 'Use GET for /v1/health.' }, { allow: 'GET, HEAD' })
+    }
     if (path.startsWith('/v1/admin/')) return admin.handle(req, res, path.slice('/v1/admin'.length), url)
     if (ui && !path.startsWith('/v1/')) return ui.handle(req, res, path)
     sendError(res, 404, {
@@ -125,7 +159,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!res.headersSent) sendError(res, 500, toErrorPayload(error))
     else res.destroy()
   }
-  const server: Server = createServer((req, res) => {
+  const hosts = HostCheck.for(host, options.allowHosts)
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
+    if (!hosts.allows(req)) return misdirected(res, req.headers.host)
     try {
       const pending = route(req, res)
       if (pending) pending.catch((error: unknown) => fail(req, res, error))
@@ -133,8 +169,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       fail(req, res, error)
     }
   })
-  server.headersTimeout = 10_000
-  server.requestTimeout = 30_000
+  applySocketLimits(server, { ...DEFAULT_SOCKET_LIMITS, ...options.limits })
+  server.on('clientError', answerClientError)
+  server.on('connect', refuseConnect)
 
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -180,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const address = server.address() as AddressInfo
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  hosts.expect(`${shownHost}:${address.port}`)
   let closing: Promise<void> | undefined
   return {
     url: `http://${shownHost}:${address.port}`,
