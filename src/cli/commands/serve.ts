@@ -40,7 +40,7 @@ export const registerServe: Registrar = (program, ctx) => {
       if (!isLoopback(host)) {
         process.stderr.write(
           `Warning: listening on ${host}, not loopback: every machine that reaches this address can verify keys and try administrator keys. ` +
-            'Put it behind a TLS proxy (see "Keyward server" in the README) and a firewall.\n'
+            'Put it behind a TLS proxy (see docs/server.md) and a firewall.\n'
         )
       }
       const allowHosts = (opts.allowHost ?? []).map((name) => name.trim())

@@ -131,7 +131,7 @@ export class AdminApi {
     if (matching.length === 0) {
       sendError(res, 404, {
         code: 'NOT_FOUND',
-        message: `No admin endpoint ${sub}. See the README ("Admin API") for the list, or use POST /v1/admin/rpc/<operation>.`
+        message: `No admin endpoint ${sub}. See docs/server.md ("Admin API") for the list, or use POST /v1/admin/rpc/<operation>.`
       })
       return
     }

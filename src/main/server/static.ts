@@ -8,9 +8,6 @@ import { sendError } from './http'
 /** The web console's policy: the desktop window's own. */
 export const WEB_CONSOLE_CSP = CONTENT_SECURITY_POLICY
 
-/** How the renderer knows it runs as the web console (see "Developer note: transports and modes" in the README). */
-export const WEB_CONSOLE_META = '<meta name="keyward-mode" content="web-console">'
-
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -63,11 +60,8 @@ export class StaticUi {
         `The web console is not built: ${indexPath} is missing. Run "npm run build" first, then start "keyward serve --ui" again.`
       )
     }
-    const html = readFileSync(indexPath, 'utf8')
-    const marked = /<head[^>]*>/i.test(html)
-      ? html.replace(/<head[^>]*>/i, (head) => `${head}\n    ${WEB_CONSOLE_META}`)
-      : `${WEB_CONSOLE_META}\n${html}`
-    this.index = Buffer.from(marked, 'utf8')
+    // Served as built: a page without the desktop app's window.keyward is the web console.
+    this.index = readFileSync(indexPath)
   }
 
   handle(req: IncomingMessage, res: ServerResponse, pathname: string): void {

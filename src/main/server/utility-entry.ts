@@ -1,6 +1,6 @@
 /**
  * Entry of the desktop app's server utility process (Electron utilityProcess.fork). Never imports
- * electron: `process.parentPort` is all it needs. See "Inside the desktop app, and from code" in the README for the message protocol.
+ * electron: `process.parentPort` is all it needs. See "Inside the desktop app, and from code" in docs/server.md for the message protocol.
  */
 import { serveOverPort, type ParentPortLike } from './utility'
 
