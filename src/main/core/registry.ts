@@ -1,7 +1,16 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import type { CoreOperationName, Input, Output, ParsedInput } from '../../shared/contract'
 import { VerifyInput } from '../../shared/schemas'
-import type { ApiKey, AuditEntry, AuditVerifyResult, Page, Resource, Suggestions, TpmPool, VerifyResult } from '../../shared/types'
+import type {
+  ApiKey,
+  AuditEntry,
+  AuditVerifyResult,
+  Page,
+  Resource,
+  Suggestions,
+  TpmPool,
+  VerifyResult
+} from '../../shared/types'
 import type { RegistryDatabase } from '../db/open'
 import { AuditLog } from './audit'
 import { systemClock, type Clock } from './clock'
@@ -14,7 +23,7 @@ import { findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
-import { recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
+import { prepareUsage, recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
 import { parseInput, validateInput } from './validate'
 import { VerifyPath, type AdminSignIn, type KeySummary, type VerifyHit } from './verify'
 
@@ -26,6 +35,8 @@ export interface RegistryOptions {
   randomBytes?: RandomBytes
   /** How long verified keys' lastUsedAt may wait in memory before it is written (ms). */
   lastUsedFlushMs?: number
+  /** Milliseconds a write waits for another process's write lock (the server sets a few; default: the connection's). */
+  busyTimeoutMs?: number
 }
 
 /**
@@ -58,6 +69,7 @@ export class Registry {
 
   constructor(db: RegistryDatabase, options: RegistryOptions = {}) {
     const store = new SqliteStore(db)
+    if (options.busyTimeoutMs !== undefined) store.setBusyTimeout(options.busyTimeoutMs)
     const clock = options.clock ?? systemClock
     this.core = {
       store,
@@ -182,7 +194,11 @@ export class Registry {
     return this.verifier.hit(secret, model, appName)
   }
   /** The hot path of the HTTP verifier: the decision and the key's summary row. */
-  verifyAnswer(secret: string | undefined, model?: string, appName?: string): { hit: VerifyHit; key: KeySummary | undefined } {
+  verifyAnswer(
+    secret: string | undefined,
+    model?: string,
+    appName?: string
+  ): { hit: VerifyHit; key: KeySummary | undefined } {
     return this.verifier.answer(secret, model, appName)
   }
   /** Whether `secret` is a current administrator key (the admin API's sign-in). */
@@ -192,6 +208,19 @@ export class Registry {
   /** Records one request's tokens; the key in the report must verify for the model. */
   recordUsage(input: unknown, now: number): UsageRecorded {
     return recordUsage(this.core, this.verifier, parseInput(UsageRecordInput, input), now)
+  }
+
+  /**
+   * Checks a usage report now (validation, then the key must verify for the model) and returns its
+   * write, which the caller may run now or retry later while another process holds the write lock.
+   */
+  prepareUsage(input: unknown, now: number): () => UsageRecorded {
+    return prepareUsage(this.core, this.verifier, parseInput(UsageRecordInput, input), now)
+  }
+
+  /** How long this connection's writes wait for another process's write lock (ms). */
+  setBusyTimeout(ms: number): void {
+    this.core.store.setBusyTimeout(ms)
   }
 
   /** Writes buffered lastUsedAt values. Called on its own schedule and on close. */

@@ -14,6 +14,7 @@ import { BodyError, sendError, sendJson } from './http'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { handleUsage, Verifier } from './verify'
+import { retryingWrites, SERVER_BUSY_TIMEOUT_MS, WriteQueue } from './write-queue'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8787
@@ -70,14 +71,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // lastUsedAt is written by the timer below, never inside a verification.
   const registry = new Registry(openRegistryDatabase(options.dbPath, { nativeBinding: options.nativeBinding }), {
     clock,
-    lastUsedFlushMs: Number.POSITIVE_INFINITY
+    lastUsedFlushMs: Number.POSITIVE_INFINITY,
+    // Writes never hold the event loop: they wait milliseconds for the lock, then retry from `writes`.
+    busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS
   })
+  const writes = new WriteQueue()
   const passwords = processPasswordStore(options.smtpPassword === undefined ? process.env.KEYWARD_SMTP_PASSWORD : options.smtpPassword)
   const outboxIntervalMs = options.outboxIntervalMs ?? 60_000
   // Alerts for keys created through the admin API go out from here, as from the desktop app.
   const sender = outboxIntervalMs > 0 ? startOutboxSender({ registry, passwords, clock, log, intervalMs: outboxIntervalMs }) : undefined
   const notify = createNotifyHandlers({ registry, passwords, clock, flush: sender ? () => sender.flushNow() : undefined })
-  const table = operationTable(registry, serverHostHandlers(notify))
+  const table = retryingWrites(operationTable(registry, serverHostHandlers(notify)), writes)
   const verifier = new Verifier(registry)
   const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)
 
@@ -89,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = new URL(raw, 'http://keyward.invalid')
     const path = url.pathname
     if (path === '/v1/keys/verify') return verifier.handle(req, res, url.search.slice(1))
-    if (path === '/v1/usage') return handleUsage(req, res, registry, clock)
+    if (path === '/v1/usage') return handleUsage(req, res, registry, clock, writes, log)
     if (path === '/v1/health') return sendJson(res, 200, { status: 'ok' })
     if (path.startsWith('/v1/admin/')) return admin.handle(req, res, path.slice('/v1/admin'.length), url)
     if (ui && !path.startsWith('/v1/')) return ui.handle(req, res, path)
@@ -138,13 +142,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error
   }
 
+  // Through the write queue: while another process holds the lock, the values stay buffered and retried.
+  let flushing = false
   const flush = () => {
-    try {
-      registry.flushLastUsed()
-    } catch (error) {
-      // Another process holds the write lock: the values stay buffered for the next tick.
-      log(`keyward serve: lastUsedAt not written yet (${(error as Error)?.message}); retrying on the next tick.`)
-    }
+    if (flushing) return
+    flushing = true
+    writes
+      .submit(() => registry.flushLastUsed())
+      .done.catch((error: unknown) => log(`keyward serve: lastUsedAt not written (${(error as Error)?.message}).`))
+      .finally(() => (flushing = false))
   }
   const timer = setInterval(flush, options.lastUsedFlushMs ?? 5_000)
   timer.unref()
@@ -166,7 +172,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearTimeout(force)
           void (sender?.stop() ?? Promise.resolve())
             .catch(() => undefined)
-            .then(() => registry.close())
+            .then(() => {
+              // Closing may wait for the lock: queued usage reports and lastUsedAt get their last chance.
+              registry.setBusyTimeout(5_000)
+              writes.drainNow()
+              registry.close()
+            })
             .catch((error: unknown) => log(`keyward serve: the registry did not close cleanly: ${(error as Error)?.message}`))
             .finally(resolveClose)
         })
