@@ -118,6 +118,8 @@ export function timedRequest(
     const req = httpRequest(url, { agent, method: options.method ?? 'GET', headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('error', fail)
+      res.on('aborted', () => fail(new Error('the answer was cut off')))
       res.on('end', () =>
         done({
           status: res.statusCode ?? 0,
