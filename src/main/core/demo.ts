@@ -34,18 +34,21 @@ export interface SeedDemoOptions {
   actor: string
   /** "Now" for the simulated timeline (ms since the epoch). Keys are created over the year before it. */
   now?: number
-  /** Longest a transaction may run before it commits (default SEED_CHUNK_MS). */
+  /** How long a transaction may hold the write lock, commit included (default SEED_CHUNK_MS). */
   chunkMs?: number
   /** Pause between chunks, so waiting writers get the lock (default SEED_PAUSE_MS). */
   pauseMs?: number
+  /** Told how long each transaction held the write lock, commit included (ms). */
+  onTransaction?: (ms: number) => void
 }
 
 /**
- * A chunk commits after this long: with the commit itself, no transaction holds the write lock for
- * much more than 150 ms, so a writer with a few seconds' busy timeout never fails and the server's
- * queued writes go through between chunks. The data does not depend on it (same seed, same data).
+ * How long one transaction may hold the write lock, its commit (an fsync, tens of milliseconds on a
+ * busy disk) included: well under a quarter of a second, so a writer with a few seconds' busy
+ * timeout never fails and the server's queued writes go through between chunks. The data does
+ * not depend on it (same seed, same data).
  */
-export const SEED_CHUNK_MS = 150
+export const SEED_CHUNK_MS = 100
 /** Between chunks: longer than the server's retry tick, so its queued writes get the lock. */
 export const SEED_PAUSE_MS = 25
 
@@ -300,21 +303,33 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
   const chunkMs = options.chunkMs ?? SEED_CHUNK_MS
   const pauseMs = options.pauseMs ?? SEED_PAUSE_MS
   let chunks = 0
+  let commitMs = 0
   /** Runs step() in transactions of at most chunkMs each until it returns false. */
   const inChunks = (step: () => boolean): void => {
     for (let more = true; more;) {
       if (chunks++ > 0) pause(pauseMs)
+      let began = 0
+      let committing = 0
       core.store.write(() => {
-        const started = performance.now()
+        // From the moment the lock is ours (a wait for it before is not holding it).
+        began = performance.now()
+        // The commit (an fsync) holds the lock too: leave room for it, as long as the recent ones took.
+        const budget = Math.max(5, chunkMs - commitMs)
         do more = step()
-        while (more && performance.now() - started < chunkMs)
+        while (more && performance.now() - began < budget)
         // The chunk's keys' lastUsedAt, committed with them.
         demo.lastUsed.flush()
+        committing = performance.now()
       })
+      const ended = performance.now()
+      commitMs = Math.max(ended - committing, commitMs * 0.8)
+      options.onTransaction?.(ended - began)
     }
   }
 
+  let began = 0
   const { byModel, resources } = core.store.write(() => {
+    began = performance.now()
     // ── Resources ──
     const byModel = new Map<string, { id: string; type: ResourceType }[]>()
     const existing = new Map(listResources(core).items.map((r) => [`${r.model}:${r.type}`, r]))
@@ -347,6 +362,7 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
     }
     return { byModel, resources }
   })
+  options.onTransaction?.(performance.now() - began)
   chunks++
   const models = [...byModel.keys()]
 
