@@ -314,7 +314,7 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
         // From the moment the lock is ours (a wait for it before is not holding it).
         began = performance.now()
         // The commit (an fsync) holds the lock too: leave room for it, as long as the recent ones took.
-        const budget = Math.max(5, chunkMs - commitMs)
+        const budget = Math.max(Math.min(chunkMs, 5), chunkMs - commitMs)
         do more = step()
         while (more && performance.now() - began < budget)
         // The chunk's keys' lastUsedAt, committed with them.
