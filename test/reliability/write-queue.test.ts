@@ -97,6 +97,39 @@ describe('the server write queue, against a real second connection holding the l
     expect(notes(t!)).toBe('after release')
   })
 
+  it('on close, queued writes get one more try in order; while the lock is still held they fail BUSY after one wait, not one each', async () => {
+    const { registry, lock, unlock } = setup()
+    const queue = new WriteQueue()
+    lock()
+    const calls = [0, 0, 0]
+    const jobs = [0, 1, 2].map((n) =>
+      queue.submit(() => {
+        calls[n]!++
+        return registry.editKey({ key: 'Existing', changes: { notes: `n${n}` } }, 'test')
+      })
+    )
+    registry.setBusyTimeout(300)
+    queue.drainNow()
+    const outcomes = await Promise.all(
+      jobs.map((j) =>
+        j.done.then(
+          () => 'ok',
+          (e: KeywardError) => e.code
+        )
+      )
+    )
+    expect(outcomes).toEqual(['BUSY', 'BUSY', 'BUSY'])
+    // The first tried on submit and once more on close; the others were refused without a wait of their own.
+    expect(calls).toEqual([2, 0, 0])
+    unlock()
+    const again = [4, 5].map((n) =>
+      queue.submit(() => registry.editKey({ key: 'Existing', changes: { notes: `n${n}` } }, 'test'))
+    )
+    queue.drainNow()
+    await Promise.all(again.map((j) => j.done))
+    expect(notes(t!)).toBe('n5')
+  })
+
   it('knows busy errors from better-sqlite3 and from the core', () => {
     const { registry, lock } = setup()
     lock()

@@ -88,13 +88,19 @@ export class WriteQueue {
   }
 
   /**
-   * Runs every queued write once more, now (the caller has raised the busy timeout: the server
-   * is closing); those still busy fail with BUSY. Stops the retry timer.
+   * Runs the queued writes once more, now, in order (the caller has raised the busy timeout: the
+   * server is closing). At the first one still busy, it and all after it fail with BUSY: one wait
+   * for the lock, not one per write. Stops the retry timer.
    */
   drainNow(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    for (const job of this.jobs.splice(0)) this.attempt(job, true)
+    let busy = false
+    for (const job of this.jobs.splice(0)) {
+      if (!busy && this.attempt(job, false)) continue
+      busy = true
+      job.reject(busyError())
+    }
   }
 
   private schedule(): void {
