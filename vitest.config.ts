@@ -23,6 +23,20 @@ export default defineConfig({
         }
       },
       {
+        resolve: { alias },
+        test: {
+          // Real processes racing for one registry file: the server under another writer's lock, SIGKILLs, seed-demo.
+          name: 'reliability',
+          environment: 'node',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/cli/bundle.ts'],
+          // One file at a time: each starts servers and writers of its own, and measures latency.
+          fileParallelism: false,
+          testTimeout: 240_000,
+          hookTimeout: 60_000
+        }
+      },
+      {
         plugins: [vue()],
         resolve: { alias },
         test: {

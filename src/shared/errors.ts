@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'RATE_LIMITED',
+  /** The server could not write within its deadline (another process held the registry): retry after a moment. */
+  'BUSY',
   'INTERNAL'
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -83,5 +85,6 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'Sign-in required',
   FORBIDDEN: 'Not permitted',
   RATE_LIMITED: 'Too many attempts',
+  BUSY: 'The registry is busy',
   INTERNAL: 'Unexpected error'
 }

@@ -11,13 +11,25 @@ export const registerSeedDemo: Registrar = (program, ctx) => {
     .option('--seed <seed>', 'any text; the same seed gives the same data', '1')
     .action((opts: { keys: number; seed: string }) => {
       const started = performance.now()
-      const result = loadCore().seedDemo(ctx.registry(), { keys: opts.keys, seed: opts.seed, actor: ctx.actor })
+      // Committed in short transactions, so the app, other commands and `keyward serve` keep writing meanwhile.
+      const transactions = { count: 0, longestMs: 0 }
+      const onTransaction = (ms: number) => {
+        transactions.count++
+        transactions.longestMs = Math.max(transactions.longestMs, ms)
+      }
+      const result = loadCore().seedDemo(ctx.registry(), {
+        keys: opts.keys,
+        seed: opts.seed,
+        actor: ctx.actor,
+        onTransaction
+      })
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
       ctx.print(
         result,
         (doc) =>
           `Seeded ${ctx.dbPath} with ${doc.resources} resources, ${doc.keys} keys, ${doc.departments} departments and ` +
-          `${doc.projects} projects (seed "${opts.seed}", ${seconds}s). Demo keys' secrets were discarded: create your own key to try verification.`
+          `${doc.projects} projects (seed "${opts.seed}", ${seconds}s). Committed in ${transactions.count} transactions of at most ` +
+          `${Math.ceil(transactions.longestMs)} ms each. Demo keys' secrets were discarded: create your own key to try verification.`
       )
     })
 }

@@ -13,8 +13,11 @@ import { VerifyPath } from './verify'
  * Deterministic demo data for trying the app and for benchmarks (`keyward seed-demo`).
  *
  * Everything goes through the core's operations, validated as any caller's (so every rule, audit entry and FTS row
- * is exactly what a user's own actions would write), inside ONE outer transaction: each method's
- * own transaction nests as a savepoint, and a failure leaves the registry as it was.
+ * is exactly what a user's own actions would write), committed in CHUNKS: each transaction holds the
+ * write lock for at most `chunkMs` (the methods' own transactions nest in it as savepoints), then the
+ * seeder pauses `pauseMs` so other processes' writes (the server's usage reports, the app, the CLI)
+ * get the lock between chunks. A failure or a crash keeps the chunks already committed: a partial
+ * but consistent registry (every key whole, with its audit entries; the chain verifies).
  *
  * Determinism: a seeded PRNG picks every name, department, project, resource set, date and flag;
  * ids come from a seeded byte stream and the clock is simulated. Secrets do NOT: they come from
@@ -31,6 +34,28 @@ export interface SeedDemoOptions {
   actor: string
   /** "Now" for the simulated timeline (ms since the epoch). Keys are created over the year before it. */
   now?: number
+  /** How long a transaction may hold the write lock, commit included (default SEED_CHUNK_MS). */
+  chunkMs?: number
+  /** Pause between chunks, so waiting writers get the lock (default SEED_PAUSE_MS). */
+  pauseMs?: number
+  /** Told how long each transaction held the write lock, commit included (ms). */
+  onTransaction?: (ms: number) => void
+}
+
+/**
+ * How long one transaction may hold the write lock, its commit (an fsync, tens of milliseconds on a
+ * busy disk) included: well under a quarter of a second, so a writer with a few seconds' busy
+ * timeout never fails and the server's queued writes go through between chunks. The data does
+ * not depend on it (same seed, same data).
+ */
+export const SEED_CHUNK_MS = 100
+/** Between chunks: longer than the server's retry tick, so its queued writes get the lock. */
+export const SEED_PAUSE_MS = 25
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4))
+/** Sleeps without spinning (the seeder is synchronous, like better-sqlite3). */
+function pause(ms: number): void {
+  if (ms > 0) Atomics.wait(pauseCell, 0, 0, ms)
 }
 
 export interface SeedDemoResult {
@@ -275,8 +300,36 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
     lastUsed: new LastUsedBuffer(core.store, clock, Number.MAX_SAFE_INTEGER)
   }
   const verifier = new VerifyPath(demo)
+  const chunkMs = options.chunkMs ?? SEED_CHUNK_MS
+  const pauseMs = options.pauseMs ?? SEED_PAUSE_MS
+  let chunks = 0
+  let commitMs = 0
+  /** Runs step() in transactions of at most chunkMs each until it returns false. */
+  const inChunks = (step: () => boolean): void => {
+    for (let more = true; more;) {
+      if (chunks++ > 0) pause(pauseMs)
+      let began = 0
+      let committing = 0
+      core.store.write(() => {
+        // From the moment the lock is ours (a wait for it before is not holding it).
+        began = performance.now()
+        // The commit (an fsync) holds the lock too: leave room for it, as long as the recent ones took.
+        const budget = Math.max(Math.min(chunkMs, 5), chunkMs - commitMs)
+        do more = step()
+        while (more && performance.now() - began < budget)
+        // The chunk's keys' lastUsedAt, committed with them.
+        demo.lastUsed.flush()
+        committing = performance.now()
+      })
+      const ended = performance.now()
+      commitMs = Math.max(ended - committing, commitMs * 0.8)
+      options.onTransaction?.(ended - began)
+    }
+  }
 
-  return core.store.write((): SeedDemoResult => {
+  let began = 0
+  const { byModel, resources } = core.store.write(() => {
+    began = performance.now()
     // ── Resources ──
     const byModel = new Map<string, { id: string; type: ResourceType }[]>()
     const existing = new Map(listResources(core).items.map((r) => [`${r.model}:${r.type}`, r]))
@@ -307,82 +360,92 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
       list.push({ id: resource.id, type: resource.type })
       byModel.set(spec.model, list)
     }
-    const models = [...byModel.keys()]
-
-    // ── Keys, created in time order over the past 400 days ──
-    const departments = new Set<string>()
-    const projects = new Set<string>()
-    const start = clockNow
-    const span = now - DAY_MS - start
-    let created = 0
-    const toDisable: string[] = []
-    for (let i = 0; i < count; i++) {
-      const createdAt = start + Math.floor(((i + random()) / Math.max(count, 1)) * span)
-      clockNow = createdAt
-      const d = Math.floor(random() * DEPARTMENTS.length)
-      const department = DEPARTMENTS[d]!
-      const project = pick(PROJECTS)
-      const environment = random() < 0.5 ? 'prod' : pick(ENVIRONMENTS)
-      const purpose = pick(PURPOSES)
-      const admin = chance(0.004)
-      const first = pick(FIRST_NAMES)
-      const last = pick(LAST_NAMES)
-      const resourceRefs: string[] = []
-      if (!admin && models.length > 0) {
-        const wanted = 1 + Math.floor(random() * Math.min(3, models.length))
-        const chosen = new Set<string>()
-        while (chosen.size < wanted) chosen.add(pick(models))
-        // One resource per model (TPM or PYG, never both): the seed's rule.
-        for (const model of [...chosen].sort()) resourceRefs.push(pick(byModel.get(model)!).id)
-      }
-      const expires = chance(0.35) ? createdAt + (30 + Math.floor(random() * 700)) * DAY_MS : null
-      const appId = chance(0.7)
-        ? `${project.toLowerCase()}-${purpose.toLowerCase()}${environment === 'prod' ? '' : `-${environment}`}`
-        : undefined
-      const input = {
-        name: `${DEPARTMENT_CODES[d]}${project}${purpose}${admin ? 'Admin' : ''}${i + 1}`,
-        kind: admin ? ('admin' as const) : ('standard' as const),
-        resources: resourceRefs,
-        department: chance(0.95) ? department : undefined,
-        project: chance(0.9) ? project : undefined,
-        environment,
-        requestor: `${first} ${last}`,
-        appId,
-        justification: chance(0.6) ? pick(JUSTIFICATIONS) : undefined,
-        notes: chance(0.25) ? pick(NOTES) : undefined,
-        expiresAt: expires == null ? undefined : new Date(expires).toISOString()
-      }
-      let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          created_ = createKey(
-            demo,
-            validateInput('keys.create', attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }),
-            actor
-          )
-          break
-        } catch (error) {
-          // A name already taken by an earlier seeding: try the next suffix.
-          if (!(error instanceof KeywardError && error.code === 'CONFLICT' && attempt < 20)) throw error
-        }
-      }
-      const { key } = created_
-      created++
-      if (key.department) departments.add(key.department)
-      if (key.project) projects.add(key.project)
-      // Most keys have been used since: a real verification at a later moment records lastUsedAt
-      // (buffered in memory, written once at the end). The secret is then dropped.
-      if (chance(0.75)) {
-        const usedUntil = Math.min(now - DAY_MS, expires ?? now)
-        clockNow = createdAt + Math.floor(random() * (usedUntil - createdAt))
-        verifier.hit(created_.secret, undefined, appId)
-      }
-      if (chance(0.05)) toDisable.push(key.id)
-    }
-    // Disabled last, so the audit log's times stay in order.
-    clockNow = now - DAY_MS / 2
-    for (const id of toDisable) setDisabled(demo, { key: id }, actor, true)
-    demo.lastUsed.flush()
-    return { resources, keys: created, departments: departments.size, projects: projects.size }
+    return { byModel, resources }
   })
+  options.onTransaction?.(performance.now() - began)
+  chunks++
+  const models = [...byModel.keys()]
+
+  // ── Keys, created in time order over the past 400 days ──
+  const departments = new Set<string>()
+  const projects = new Set<string>()
+  const start = clockNow
+  const span = now - DAY_MS - start
+  let created = 0
+  const toDisable: string[] = []
+  let i = 0
+  inChunks(() => {
+    if (i >= count) return false
+    const createdAt = start + Math.floor(((i + random()) / Math.max(count, 1)) * span)
+    clockNow = createdAt
+    const d = Math.floor(random() * DEPARTMENTS.length)
+    const department = DEPARTMENTS[d]!
+    const project = pick(PROJECTS)
+    const environment = random() < 0.5 ? 'prod' : pick(ENVIRONMENTS)
+    const purpose = pick(PURPOSES)
+    const admin = chance(0.004)
+    const first = pick(FIRST_NAMES)
+    const last = pick(LAST_NAMES)
+    const resourceRefs: string[] = []
+    if (!admin && models.length > 0) {
+      const wanted = 1 + Math.floor(random() * Math.min(3, models.length))
+      const chosen = new Set<string>()
+      while (chosen.size < wanted) chosen.add(pick(models))
+      // One resource per model (TPM or PYG, never both): the seed's rule.
+      for (const model of [...chosen].sort()) resourceRefs.push(pick(byModel.get(model)!).id)
+    }
+    const expires = chance(0.35) ? createdAt + (30 + Math.floor(random() * 700)) * DAY_MS : null
+    const appId = chance(0.7)
+      ? `${project.toLowerCase()}-${purpose.toLowerCase()}${environment === 'prod' ? '' : `-${environment}`}`
+      : undefined
+    const input = {
+      name: `${DEPARTMENT_CODES[d]}${project}${purpose}${admin ? 'Admin' : ''}${i + 1}`,
+      kind: admin ? ('admin' as const) : ('standard' as const),
+      resources: resourceRefs,
+      department: chance(0.95) ? department : undefined,
+      project: chance(0.9) ? project : undefined,
+      environment,
+      requestor: `${first} ${last}`,
+      appId,
+      justification: chance(0.6) ? pick(JUSTIFICATIONS) : undefined,
+      notes: chance(0.25) ? pick(NOTES) : undefined,
+      expiresAt: expires == null ? undefined : new Date(expires).toISOString()
+    }
+    let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        created_ = createKey(
+          demo,
+          validateInput('keys.create', attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }),
+          actor
+        )
+        break
+      } catch (error) {
+        // A name already taken by an earlier seeding: try the next suffix.
+        if (!(error instanceof KeywardError && error.code === 'CONFLICT' && attempt < 20)) throw error
+      }
+    }
+    const { key } = created_
+    created++
+    if (key.department) departments.add(key.department)
+    if (key.project) projects.add(key.project)
+    // Most keys have been used since: a real verification at a later moment records lastUsedAt
+    // (buffered in memory, written once at the end). The secret is then dropped.
+    if (chance(0.75)) {
+      const usedUntil = Math.min(now - DAY_MS, expires ?? now)
+      clockNow = createdAt + Math.floor(random() * (usedUntil - createdAt))
+      verifier.hit(created_.secret, undefined, appId)
+    }
+    if (chance(0.05)) toDisable.push(key.id)
+    return ++i < count
+  })
+  // Disabled last, so the audit log's times stay in order.
+  clockNow = now - DAY_MS / 2
+  let disabledSoFar = 0
+  inChunks(() => {
+    if (disabledSoFar >= toDisable.length) return false
+    setDisabled(demo, { key: toDisable[disabledSoFar]! }, actor, true)
+    return ++disabledSoFar < toDisable.length
+  })
+  return { resources, keys: created, departments: departments.size, projects: projects.size }
 }

@@ -23,7 +23,7 @@ import { findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
-import { recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
+import { prepareUsage, recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
 import { parseInput, validateInput } from './validate'
 import { VerifyPath, type AdminSignIn, type KeySummary, type VerifyHit } from './verify'
 
@@ -35,6 +35,8 @@ export interface RegistryOptions {
   randomBytes?: RandomBytes
   /** How long verified keys' lastUsedAt may wait in memory before it is written (ms). */
   lastUsedFlushMs?: number
+  /** Milliseconds a write waits for another process's write lock (the server sets a few; default: the connection's). */
+  busyTimeoutMs?: number
 }
 
 /**
@@ -67,6 +69,7 @@ export class Registry {
 
   constructor(db: RegistryDatabase, options: RegistryOptions = {}) {
     const store = new SqliteStore(db)
+    if (options.busyTimeoutMs !== undefined) store.setBusyTimeout(options.busyTimeoutMs)
     const clock = options.clock ?? systemClock
     this.core = {
       store,
@@ -205,6 +208,19 @@ export class Registry {
   /** Records one request's tokens; the key in the report must verify for the model. */
   recordUsage(input: unknown, now: number): UsageRecorded {
     return recordUsage(this.core, this.verifier, parseInput(UsageRecordInput, input), now)
+  }
+
+  /**
+   * Checks a usage report now (validation, then the key must verify for the model) and returns its
+   * write, which the caller may run now or retry later while another process holds the write lock.
+   */
+  prepareUsage(input: unknown, now: number): () => UsageRecorded {
+    return prepareUsage(this.core, this.verifier, parseInput(UsageRecordInput, input), now)
+  }
+
+  /** How long this connection's writes wait for another process's write lock (ms). */
+  setBusyTimeout(ms: number): void {
+    this.core.store.setBusyTimeout(ms)
   }
 
   /** Writes buffered lastUsedAt values. Called on its own schedule and on close. */

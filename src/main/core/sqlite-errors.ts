@@ -1,12 +1,28 @@
 import { KeywardError } from '../../shared/errors'
 
-/** SQLite failures a user can act on, in their words; `path` is the registry file. */
-const ADVICE: Record<string, (path: string) => KeywardError> = {
-  SQLITE_BUSY: () =>
-    new KeywardError(
+/**
+ * Another process held the write lock past this connection's busy timeout. Code CONFLICT, as the
+ * CLI and the app have always said; the server tells it apart (isBusyError) to retry the write.
+ */
+export class RegistryBusy extends KeywardError {
+  constructor() {
+    super(
       'CONFLICT',
       'The registry is busy with another change (another window, CLI or server). Nothing was changed; try again.'
-    ),
+    )
+  }
+}
+
+/** Whether `error` only means "the write lock was taken": translated or straight from better-sqlite3. */
+export function isBusyError(error: unknown): boolean {
+  if (error instanceof RegistryBusy) return true
+  const code = String((error as { code?: unknown } | null)?.code ?? '')
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+}
+
+/** SQLite failures a user can act on, in their words; `path` is the registry file. */
+const ADVICE: Record<string, (path: string) => KeywardError> = {
+  SQLITE_BUSY: () => new RegistryBusy(),
   SQLITE_NOTADB: (path) =>
     new KeywardError(
       'INTERNAL',

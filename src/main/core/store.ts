@@ -54,6 +54,14 @@ export class SqliteStore {
     this.db.transaction(fn)()
   }
 
+  /**
+   * How long a write waits for another process's write lock before failing with busy. The server
+   * sets a few milliseconds (its writes retry off the request path); the CLI and app keep seconds.
+   */
+  setBusyTimeout(ms: number): void {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`)
+  }
+
   close(): void {
     this.statements.clear()
     this.db.close()

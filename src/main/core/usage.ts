@@ -80,53 +80,69 @@ export function recordUsage(
   v: z.output<typeof UsageRecordInput>,
   now: number
 ): UsageRecorded {
+  return prepareUsage(core, verifier, v, now)()
+}
+
+/**
+ * Checks a report now (the key must verify for the model, else UsageRefused) and returns its
+ * write, to run now or later: the server retries it while another process holds the write lock.
+ * The minute is the report's, whenever the write happens; the write checks again, in its
+ * transaction, that the key and its assignment still exist.
+ */
+export function prepareUsage(
+  core: Core,
+  verifier: VerifyPath,
+  v: z.output<typeof UsageRecordInput>,
+  now: number
+): () => UsageRecorded {
   const hit = verifier.hit(v.key, v.model, v.appName)
   if (hit.code !== 'VALID' && hit.code !== 'RATE_LIMITED') throw new UsageRefused(hit.code)
   const pk = hit.pk!
   const minute = Math.floor(now / MINUTE_MS)
   const { store } = core
-  return store.write(() => {
-    const keyId = store.pluck('SELECT id FROM api_keys WHERE pk = ?').get(pk) as string | undefined
-    const assignment = store
-      .sql(
-        'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
-      )
-      .get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
-    // Deleted or unassigned by another process between the check and this transaction.
-    if (!keyId) throw new UsageRefused('REVOKED')
-    if (!assignment) throw new UsageRefused('MODEL_NOT_ASSIGNED')
-    store
-      .sql(
-        `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
-         ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + 1,
-           prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
-      )
-      .run(pk, v.model, minute, v.promptTokens, v.completionTokens)
-    let tpm: TpmWindow | null = null
-    if (assignment.tpm_limit != null) {
-      const used = store
-        .pluck(
-          `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
-           ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
+  return () =>
+    store.write(() => {
+      const keyId = store.pluck('SELECT id FROM api_keys WHERE pk = ?').get(pk) as string | undefined
+      const assignment = store
+        .sql(
+          'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
         )
-        .get(assignment.id, minute, v.promptTokens + v.completionTokens) as number
-      tpm = {
-        resourceId: assignment.id,
-        limit: assignment.tpm_limit,
-        used,
-        remaining: Math.max(0, assignment.tpm_limit - used),
-        resetsAt: iso((minute + 1) * MINUTE_MS)
+        .get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
+      // Deleted or unassigned by another process between the check and this transaction.
+      if (!keyId) throw new UsageRefused('REVOKED')
+      if (!assignment) throw new UsageRefused('MODEL_NOT_ASSIGNED')
+      store
+        .sql(
+          `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
+           ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + 1,
+             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
+        )
+        .run(pk, v.model, minute, v.promptTokens, v.completionTokens)
+      let tpm: TpmWindow | null = null
+      if (assignment.tpm_limit != null) {
+        const used = store
+          .pluck(
+            `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
+             ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
+          )
+          .get(assignment.id, minute, v.promptTokens + v.completionTokens) as number
+        tpm = {
+          resourceId: assignment.id,
+          limit: assignment.tpm_limit,
+          used,
+          remaining: Math.max(0, assignment.tpm_limit - used),
+          resetsAt: iso((minute + 1) * MINUTE_MS)
+        }
       }
-    }
-    return {
-      keyId,
-      model: v.model,
-      minute: iso(minute * MINUTE_MS),
-      promptTokens: v.promptTokens,
-      completionTokens: v.completionTokens,
-      tpm
-    }
-  })
+      return {
+        keyId,
+        model: v.model,
+        minute: iso(minute * MINUTE_MS),
+        promptTokens: v.promptTokens,
+        completionTokens: v.completionTokens,
+        tpm
+      }
+    })
 }
 
 /** At most this many rows per report: enough for a month per hour of a few keys, not a runaway query. */

@@ -17,6 +17,7 @@ import { answerClientError, refuseConnect } from './refuse'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { handleUsage, Verifier } from './verify'
+import { retryingWrites, SERVER_BUSY_TIMEOUT_MS, WriteQueue } from './write-queue'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8787
@@ -95,8 +96,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // lastUsedAt is written by the timer below, never inside a verification.
   const registry = new Registry(openRegistryDatabase(options.dbPath, { nativeBinding: options.nativeBinding }), {
     clock,
-    lastUsedFlushMs: Number.POSITIVE_INFINITY
+    lastUsedFlushMs: Number.POSITIVE_INFINITY,
+    // Writes never hold the event loop: they wait milliseconds for the lock, then retry from `writes`.
+    busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS
   })
+  const writes = new WriteQueue()
   const passwords = processPasswordStore(
     options.smtpPassword === undefined ? process.env.KEYWARD_SMTP_PASSWORD : options.smtpPassword
   )
@@ -112,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     flush: sender ? () => sender.flushNow() : undefined
   })
-  const table = operationTable(registry, serverHostHandlers(notify))
+  const table = retryingWrites(operationTable(registry, serverHostHandlers(notify)), writes)
   const verifier = new Verifier(registry)
   const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)
 
@@ -131,7 +135,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       })
     const path = url.pathname
     if (path === '/v1/keys/verify') return verifier.handle(req, res, url.search.slice(1))
-    if (path === '/v1/usage') return handleUsage(req, res, registry, clock)
+    if (path === '/v1/usage') return handleUsage(req, res, registry, clock, writes, log)
     if (path === '/v1/health') {
       if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { status: 'ok' })
       return sendError(res, 405, { code: 'VALIDATION', message: 'Use GET for /v1/health.' }, { allow: 'GET, HEAD' })
@@ -204,13 +208,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error
   }
 
+  // Through the write queue: while another process holds the lock, the values stay buffered and retried.
+  let flushing = false
   const flush = () => {
-    try {
-      registry.flushLastUsed()
-    } catch (error) {
-      // Another process holds the write lock: the values stay buffered for the next tick.
-      log(`keyward serve: lastUsedAt not written yet (${(error as Error)?.message}); retrying on the next tick.`)
-    }
+    if (flushing) return
+    flushing = true
+    writes
+      .submit(() => registry.flushLastUsed())
+      .done.catch((error: unknown) => log(`keyward serve: lastUsedAt not written (${(error as Error)?.message}).`))
+      .finally(() => (flushing = false))
   }
   const timer = setInterval(flush, options.lastUsedFlushMs ?? 5_000)
   timer.unref()
@@ -233,7 +239,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearTimeout(force)
           void (sender?.stop() ?? Promise.resolve())
             .catch(() => undefined)
-            .then(() => registry.close())
+            .then(() => {
+              // Closing may wait for the lock: queued usage reports and lastUsedAt get their last chance.
+              registry.setBusyTimeout(5_000)
+              writes.drainNow()
+              registry.close()
+            })
             .catch((error: unknown) =>
               log(`keyward serve: the registry did not close cleanly: ${(error as Error)?.message}`)
             )

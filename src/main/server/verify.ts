@@ -4,6 +4,7 @@ import type { KeyResource, VerifyCode } from '../../shared/types'
 import type { Registry } from '../core/registry'
 import { UsageRefused } from '../core/usage'
 import { HTTP_STATUS } from '../transport/dispatch'
+import type { WriteQueue } from './write-queue'
 import {
   bearerToken,
   headerSafe,
@@ -121,12 +122,24 @@ function json(value: string | null | undefined): string {
   return value == null ? 'null' : JSON.stringify(value)
 }
 
-/** POST /v1/usage {key, model, promptTokens, completionTokens}: the key authenticates the report. */
+/** How long a usage report waits for its write before the answer is 202 (queued) instead of 200. */
+export const USAGE_ACK_MS = 1_000
+
+/**
+ * POST /v1/usage {key, model, promptTokens, completionTokens}: the key authenticates the report.
+ * The report is checked at once (400/401/403 as before); its write goes through the server's write
+ * queue. Normally it commits at once: 200 {recorded}. While another process holds the registry's
+ * write lock past USAGE_ACK_MS, the answer is 202 {queued}: the tokens are held in memory and
+ * written, in order, as soon as the lock is released (a gateway should not resend them). Only a
+ * full queue answers 503 BUSY with Retry-After (nothing recorded: resend).
+ */
 export async function handleUsage(
   req: IncomingMessage,
   res: ServerResponse,
   registry: Registry,
-  clock: () => number
+  clock: () => number,
+  writes: WriteQueue,
+  log: (line: string) => void = () => undefined
 ): Promise<void> {
   if (req.method !== 'POST') {
     sendError(
@@ -150,8 +163,34 @@ export async function handleUsage(
     key: parsed.key ?? bearerToken(req) ?? headerValue(req, 'api-key'),
     appName: headerValue(req, 'x-app-name') ?? parsed.appName
   }
+  const now = clock()
   try {
-    sendJson(res, 200, { recorded: registry.recordUsage(input, clock()) })
+    const { done } = writes.submit(registry.prepareUsage(input, now))
+    let timer: NodeJS.Timeout | undefined
+    const acked = await Promise.race([
+      done.then((recorded) => ({ recorded })),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), USAGE_ACK_MS)))
+    ]).finally(() => clearTimeout(timer))
+    if (acked) {
+      sendJson(res, 200, { recorded: acked.recorded })
+      return
+    }
+    done.catch((error: unknown) =>
+      log(`keyward serve: a queued usage report was not recorded: ${(error as Error)?.message}`)
+    )
+    const { model, promptTokens, completionTokens } = input as unknown as {
+      model: string
+      promptTokens: number
+      completionTokens: number
+    }
+    sendJson(res, 202, {
+      queued: {
+        model,
+        minute: new Date(Math.floor(now / 60_000) * 60_000).toISOString(),
+        promptTokens,
+        completionTokens
+      }
+    })
   } catch (error) {
     if (error instanceof UsageRefused) {
       sendJson(res, error.code === 'UNAUTHORIZED' ? 401 : 403, {

@@ -73,5 +73,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   RULE_VIOLATION: 422,
   RATE_LIMITED: 429,
+  BUSY: 503,
   INTERNAL: 500
 }

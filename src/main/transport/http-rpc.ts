@@ -34,6 +34,8 @@ export function sendJson(
     // Answers may carry a secret (create, rotate): never let anything cache them.
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    // 503 is only ever "the registry was busy past the write deadline" (BUSY): a moment is enough.
+    ...(status === 503 ? { 'retry-after': '1' } : {}),
     ...headers
   })
   res.end(payload)
