@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { CLI, REPO, serverOnTempRegistry, waitFor } from './harness'
-import { rawRequest } from './raw'
+import { serverOnTempRegistry } from './harness'
+import { rawRequest, spawnServe } from './raw'
 
 let t: TempRegistry | undefined
 let child: ChildProcessWithoutNullStreams | undefined
@@ -195,20 +195,9 @@ describe('fuzzed HTTP requests against a real `keyward serve`', () => {
     t.registry.createKey({ name: 'Ops', kind: 'admin' }, 'test')
     t.registry.createKey({ name: 'Gateway1', resources: ['gpt-4o:TPM'] }, 'test')
     t.registry.close()
-    const proc = spawn(process.execPath, [CLI, '--db', t.path, 'serve', '--port', '0'], {
-      cwd: REPO,
-      env: { ...process.env, KEYWARD_DB: '' }
-    })
-    child = proc
-    let stdout = ''
-    let stderr = ''
-    proc.stdout.on('data', (c) => (stdout += c))
-    proc.stderr.on('data', (c) => (stderr += c))
-    const url = await waitFor(
-      () => /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[0],
-      (u) => u !== undefined
-    )
-    const port = Number(new URL(url!).port)
+    const serve = await spawnServe(t.path)
+    child = serve.proc
+    const port = serve.port
     expect(
       (await rawRequest(port, 'GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status
     ).toBe(200)
@@ -224,7 +213,7 @@ describe('fuzzed HTTP requests against a real `keyward serve`', () => {
     )
     console.log('fuzzed statuses:', Object.fromEntries([...seen].sort(([a], [b]) => a - b)))
     expect(registryBytes(t.path).equals(before)).toBe(true)
-    expect(stderr).toBe('')
+    expect(serve.stderr()).toBe('')
   }, 120_000)
 
   it('signed in as an administrator, malformed paths, queries and bodies are answered 2xx-4xx, never 5xx, and log no failure', async () => {

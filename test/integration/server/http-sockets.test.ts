@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectionBudget, RESERVED_DESCRIPTORS } from '../../../src/main/server/connections'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { CLI, REPO, request, serverOnTempRegistry, waitFor, type ServerHarness } from './harness'
-import { idleConnection, rawRequest } from './raw'
+import { request, serverOnTempRegistry, waitFor, type ServerHarness } from './harness'
+import { idleConnection, rawRequest, spawnServe } from './raw'
 
 let h: ServerHarness | undefined
 let t: TempRegistry | undefined
@@ -94,24 +94,10 @@ describe('connection caps', () => {
     const secret = t.registry.createKey({ name: 'Gateway1' }, 'test').secret
     t.registry.close()
     // The common default limit, soft and hard: node cannot raise it past the hard limit.
-    const proc = spawn(
-      'sh',
-      ['-c', `ulimit -n 1024 && exec "${process.execPath}" "${CLI}" --db "${t.path}" serve --port 0`],
-      {
-        cwd: REPO,
-        env: { ...process.env, KEYWARD_DB: '' }
-      }
-    )
-    child = proc
-    let stdout = ''
-    let stderr = ''
-    proc.stdout.on('data', (c) => (stdout += c))
-    proc.stderr.on('data', (c) => (stderr += c))
-    const url = await waitFor(
-      () => /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[0],
-      (u) => u !== undefined
-    )
-    const port = Number(new URL(url!).port)
+    const serve = await spawnServe(t.path, { fdLimit: 1024 })
+    child = serve.proc
+    const port = serve.port
+    const url = `http://127.0.0.1:${port}`
 
     // 11 addresses × 100 connections: under the per-address cap, so only the budget is at work.
     let closed = 0
@@ -145,6 +131,6 @@ describe('connection caps', () => {
       (n) => n === 1100,
       30_000
     )
-    expect(stderr).not.toMatch(/EMFILE|Error/)
+    expect(serve.stderr()).not.toMatch(/EMFILE|Error/)
   }, 60_000)
 })

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { connect, type Socket } from 'node:net'
+import { CLI, REPO, waitFor } from './harness'
 
 export interface RawAnswer {
   status: number
@@ -84,4 +86,35 @@ export function idleConnection(port: number, localAddress?: string): Promise<Soc
     })
     socket.once('error', reject)
   })
+}
+
+/** A real `keyward serve` child process on a free loopback port, with what it wrote so far. */
+export interface ServeProcess {
+  proc: ChildProcessWithoutNullStreams
+  port: number
+  stderr: () => string
+}
+
+/**
+ * Starts the built CLI's `keyward serve --port 0` on `dbPath` and waits for its URL. With
+ * `fdLimit`, it runs under `ulimit -n fdLimit` (soft and hard), as on a machine with that limit.
+ */
+export async function spawnServe(dbPath: string, options: { fdLimit?: number } = {}): Promise<ServeProcess> {
+  const spawnOptions = { cwd: REPO, env: { ...process.env, KEYWARD_DB: '' } }
+  const proc = options.fdLimit
+    ? spawn(
+        'sh',
+        ['-c', `ulimit -n ${options.fdLimit} && exec "${process.execPath}" "${CLI}" --db "${dbPath}" serve --port 0`],
+        spawnOptions
+      )
+    : spawn(process.execPath, [CLI, '--db', dbPath, 'serve', '--port', '0'], spawnOptions)
+  let stdout = ''
+  let stderr = ''
+  proc.stdout.on('data', (c) => (stdout += c))
+  proc.stderr.on('data', (c) => (stderr += c))
+  const url = await waitFor(
+    () => /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[0],
+    (u) => u !== undefined
+  )
+  return { proc, port: Number(new URL(url!).port), stderr: () => stderr }
 }
