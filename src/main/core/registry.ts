@@ -28,7 +28,6 @@ import { parseInput, validateInput } from './validate'
 import { VerifyPath, type AdminSignIn, type KeySummary, type VerifyHit } from './verify'
 
 /** Kept for callers outside the core that validate their own, non-contract inputs (app settings). */
-export { parseInput }
 
 export interface RegistryOptions {
   clock?: Clock
