@@ -1,6 +1,6 @@
 import { Option } from 'commander'
 import { KeywardError } from '../../shared/errors'
-import { SMTP_SECURITY } from '../../shared/schemas'
+import { OUTBOX_STATUSES, SMTP_SECURITY } from '../../shared/schemas'
 import type { OutboxItem, SmtpSettings } from '../../shared/types'
 import type { CliContext } from '../context'
 import { formatFields, formatTable, formatTime, plural } from '../output'
@@ -114,8 +114,6 @@ function describeSettings(doc: SmtpSettings, dbPath: string): string {
     ])
   ].join('\n')
 }
-
-const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const
 
 /** `notify settings|flush|outbox|test|retry|discard`: email alerts for new keys (issue 5). */
 export const registerNotify: Registrar = (program, ctx) => {

@@ -1,5 +1,6 @@
 import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
+import type { OutboxStatus } from '../../shared/schemas'
 import type { ApiKey, OutboxItem } from '../../shared/types'
 import { composeKeyCreatedAlert } from './alert-message'
 import { iso } from './clock'
@@ -13,7 +14,7 @@ export interface OutboxRow {
   subject: string
   body_text: string
   body_html: string
-  status: 'pending' | 'sending' | 'sent' | 'failed'
+  status: OutboxStatus
   attempts: number
   last_error: string | null
   next_attempt_at: number

@@ -1,5 +1,6 @@
 import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
+import type { ResourceStatus, ResourceType } from '../../shared/schemas'
 import type { KeyResource, Resource } from '../../shared/types'
 import { newId, type Core } from './context'
 import { assignedTpm, checkPool } from './pool'
@@ -9,8 +10,8 @@ import { assignedTpm, checkPool } from './pool'
 interface ResourceRow {
   id: string
   model: string
-  type: 'TPM' | 'PYG'
-  status: 'active' | 'inactive'
+  type: ResourceType
+  status: ResourceStatus
   tpm_limit: number | null
   key_count?: number
 }
