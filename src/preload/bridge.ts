@@ -1,4 +1,4 @@
-import { contract, type OperationName, type Reply } from '../shared/contract'
+import { isOperationName, type Reply } from '../shared/contract'
 import { isErrorPayload } from '../shared/errors'
 import { channelOf, isMenuCommand, MENU_CHANNEL, type DesktopBridge, type MenuCommand } from '../shared/ipc'
 
@@ -29,10 +29,6 @@ const UNREACHABLE_REPLY: Reply = {
   error: { code: 'INTERNAL', message: 'The window could not reach Keyward. Restart the app; report it if it persists.' }
 }
 
-function isOperation(name: unknown): name is OperationName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
-}
-
 /** Only `{ok, result}` or `{ok, error: {code, message, fields?}}` crosses to the page: nothing else main might add. */
 function narrowReply(reply: unknown): Reply {
   const r = reply as Partial<{ ok: unknown; result: unknown; error: unknown }> | null | undefined
@@ -51,7 +47,7 @@ function narrowReply(reply: unknown): Reply {
  */
 export function buildDesktopBridge(ipcRenderer: IpcRendererLike): DesktopBridge {
   const call = async (operation: unknown, input?: unknown): Promise<Reply> => {
-    if (!isOperation(operation)) {
+    if (!isOperationName(operation)) {
       return {
         ok: false,
         error: { code: 'NOT_FOUND', message: `Unknown operation "${String(operation).slice(0, 64)}".` }

@@ -92,6 +92,11 @@ export type ParsedInput<K extends OperationName> = z.output<Contract[K]['input']
 export type Output<K extends OperationName> = NonNullable<Contract[K]['output']>
 export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
 
+/** Whether `name` is one of the contract's operations (and not, say, "constructor"). */
+export function isOperationName(name: unknown): name is OperationName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
+}
+
 /** Operations answered by the registry core alone; the rest need a host (app settings, SMTP). */
 export const CORE_OPERATIONS = [
   'keys.list',

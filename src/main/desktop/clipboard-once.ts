@@ -38,11 +38,7 @@ export interface SecretClipboardOptions {
   log?: (line: string) => void
 }
 
-interface OnClipboard {
-  secret: string
-  timer: unknown
-}
-
+/** A secret with the timer that forgets or clears it (null when none runs). */
 interface Held {
   secret: string
   timer: unknown
@@ -66,7 +62,7 @@ export function createSecretClipboard(options: SecretClipboardOptions): SecretCl
   const { clipboard, timers } = options
   const holdMs = (options.holdSeconds ?? SHOW_ONCE_HOLD_SECONDS) * 1000
   const log = options.log ?? ((line: string) => console.error(line))
-  let onClipboard: OnClipboard | null = null
+  let onClipboard: Held | null = null
   const held = new Map<string, Held>()
 
   const stillHolds = async (secret: string): Promise<boolean> => {
@@ -84,7 +80,7 @@ export function createSecretClipboard(options: SecretClipboardOptions): SecretCl
 
   async function write(secret: string): Promise<ClipboardOutcome> {
     cancel(onClipboard)
-    const entry: OnClipboard = { secret, timer: null }
+    const entry: Held = { secret, timer: null }
     // Claimed before the write, so an older timer that is mid-read sees it was superseded.
     onClipboard = entry
     try {

@@ -1,6 +1,6 @@
 import {
-  contract,
   CORE_OPERATIONS,
+  isOperationName,
   type CoreOperationName,
   type OperationName,
   type Output,
@@ -25,10 +25,6 @@ export function operationTable(registry: Registry, host: HostHandlers): Operatio
     core[name] = (input: ParsedInput<typeof name>, ctx: CallContext) => registry.run(name, input, ctx)
   }
   return { ...(core as Pick<OperationTable, CoreOperationName>), ...host } as OperationTable
-}
-
-export function isOperationName(name: unknown): name is OperationName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
 }
 
 /**
