@@ -199,5 +199,34 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (resource_id, minute)
       ) STRICT, WITHOUT ROWID;
     `
+  },
+  {
+    version: 4,
+    name: 'resource upstreams',
+    sql: /* sql */ `
+      -- Where the gateway (keyward serve --gateway) sends a resource's traffic: an OpenAI-compatible
+      -- base URL, the model name the upstream expects (NULL: the resource's own model), and the NAME
+      -- of the serving process's environment variable that holds the provider credential. The
+      -- credential itself is never stored in the registry.
+      ALTER TABLE resources ADD COLUMN upstream_url TEXT
+        CHECK (upstream_url IS NULL OR upstream_url LIKE 'http://%' OR upstream_url LIKE 'https://%');
+      ALTER TABLE resources ADD COLUMN upstream_model TEXT;
+      ALTER TABLE resources ADD COLUMN upstream_key_env TEXT;
+    `
+  },
+  {
+    version: 5,
+    name: 'gateway token window',
+    sql: /* sql */ `
+      -- The gateway's TPM window per resource and second (reserved or settled tokens), so a
+      -- restarted gateway keeps the count of the window it was in. Rows older than two minutes
+      -- are pruned by the gateway.
+      CREATE TABLE tpm_window (
+        resource_id TEXT NOT NULL REFERENCES resources (id) ON DELETE CASCADE,
+        second      INTEGER NOT NULL,
+        tokens      INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (resource_id, second)
+      ) STRICT, WITHOUT ROWID;
+    `
   }
 ]
