@@ -25,7 +25,7 @@ import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
 import { prepareUsage, recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
 import { parseInput, validateInput } from './validate'
-import { VerifyPath, type AdminSignIn, type KeySummary, type VerifyHit } from './verify'
+import { VerifyPath, type AdminSignIn, type Freshness, type KeySummary, type VerifyHit } from './verify'
 
 /** Kept for callers outside the core that validate their own, non-contract inputs (app settings). */
 
@@ -36,6 +36,8 @@ export interface RegistryOptions {
   lastUsedFlushMs?: number
   /** Milliseconds a write waits for another process's write lock (the server sets a few; default: the connection's). */
   busyTimeoutMs?: number
+  /** When verification looks for other processes' changes: every call (default) or once per event-loop turn (the server); see Freshness. */
+  verifyFreshness?: Freshness
 }
 
 /**
@@ -77,7 +79,7 @@ export class Registry {
       audit: new AuditLog(store),
       lastUsed: new LastUsedBuffer(store, clock, options.lastUsedFlushMs ?? 5_000)
     }
-    this.verifier = new VerifyPath(this.core)
+    this.verifier = new VerifyPath(this.core, options.verifyFreshness)
     this.outbox = new Outbox(this.core)
     this.smtpConfig = new SmtpConfigStore(this.core, this.outbox)
   }

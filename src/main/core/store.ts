@@ -13,8 +13,18 @@ import { translateSqliteError } from './sqlite-errors'
  */
 export class SqliteStore {
   private readonly statements = new Map<string, Statement>()
+  private writes = 0
 
   constructor(private readonly db: RegistryDatabase) {}
+
+  /**
+   * Counts this connection's transactions (write and batch), bumped before and after each: a
+   * reader that caches rows (the verify path) compares it to see its own writes at once. Writes
+   * by other connections show in SQLite's data_version instead (see VerifyPath).
+   */
+  get generation(): number {
+    return this.writes
+  }
 
   /** The registry file's path (":memory:" for an in-memory registry), for messages. */
   get path(): string {
@@ -42,16 +52,24 @@ export class SqliteStore {
    * Nested calls become savepoints of the outer transaction.
    */
   write<T>(fn: () => T): T {
+    this.writes++
     try {
       return this.db.transaction(fn).immediate()
     } catch (error) {
       throw translateSqliteError(error, this.path)
+    } finally {
+      this.writes++
     }
   }
 
   /** Runs fn in a plain (DEFERRED) transaction, errors untranslated: for best-effort batches. */
   batch(fn: () => void): void {
-    this.db.transaction(fn)()
+    this.writes++
+    try {
+      this.db.transaction(fn)()
+    } finally {
+      this.writes++
+    }
   }
 
   /**

@@ -26,11 +26,52 @@ export type AdminSignIn =
   | { ok: false; reason: 'INVALID'; code: VerifyCode }
   | { ok: false; reason: 'GONE' | 'NOT_ADMIN' }
 
+/** A key's row as the verifier reads it by secret hash. */
+interface SecretRow {
+  retires_at: number | null
+  pk: number
+  disabled: number
+  expires_at: number | null
+  app_id: string | null
+}
+
+interface Assignment {
+  status: string
+  id: string
+  tpm_limit: number | null
+}
+
+/** What the verifier knows about one secret hash, read once per change of the registry. */
+interface Known {
+  /** undefined: no key has this secret (then `revoked` says whether a tombstone names it). */
+  row: SecretRow | undefined
+  revoked: boolean
+  /** model → the key's assignment of it (null: not assigned). */
+  models: Map<string, Assignment | null>
+  summary?: KeySummary | null
+}
+
+/**
+ * When the verifier looks for changes made by other connections (SQLite's data_version):
+ *  - 'call': before every verification (the CLI and the app, where calls are few);
+ *  - 'turn': once per turn of the event loop (`keyward serve`): every request read off the
+ *    sockets in one turn is answered from the registry as it was when the turn began, and a change
+ *    another process commits is seen by every request of the next turn. Under load a turn lasts
+ *    well under a millisecond; the server's own writes are seen at once (SqliteStore.generation).
+ */
+export type Freshness = 'call' | 'turn'
+
+/** Beyond this many remembered secret hashes the memory is dropped and refilled (bounds memory). */
+const MAX_KNOWN = 50_000
+
 /**
  * Verification, the gateway's hot path: secret (+ model, + app name) → one code. Malformed secrets
- * are refused before any lookup; every lookup is one prepared statement held here, so a call costs
- * a SHA-256 and one or two indexed reads, and never a write (lastUsedAt is buffered). It reads the
- * file on every call, so a change made by any process is seen on the next request.
+ * are refused before any lookup. What a secret hash resolves to (its key row, the key's model
+ * assignments, the summary the HTTP verifier answers with, a TPM resource's minute count) is
+ * remembered until the registry changes: any commit by this connection (SqliteStore.generation)
+ * or by any other connection or process (`PRAGMA data_version`, checked per call or per event-loop
+ * turn, see Freshness) forgets it all. Time-based rules (expiry, a rotated secret's grace) are
+ * decided on every call from the remembered dates. A call never writes (lastUsedAt is buffered).
  */
 export class VerifyPath {
   private readonly secretLookup
@@ -39,8 +80,22 @@ export class VerifyPath {
   private readonly resourceMinuteTokens
   private readonly keySummary
   private readonly keyKind
+  private readonly changes
 
-  constructor(private readonly core: Core) {
+  private readonly known = new Map<string, Known>()
+  private readonly minuteTokens = new Map<string, number | undefined>()
+  private seenGeneration = -1
+  private seenDataVersion = -1
+  private seenOwnChanges = -1
+  private turnChecked = false
+  private readonly endTurn = (): void => {
+    this.turnChecked = false
+  }
+
+  constructor(
+    private readonly core: Core,
+    private readonly freshness: Freshness = 'call'
+  ) {
     const { store } = core
     this.secretLookup = store.sql(
       `SELECT s.retires_at, k.pk, k.disabled, k.expires_at, k.app_id FROM key_secrets s JOIN api_keys k ON k.pk = s.key_pk
@@ -61,41 +116,100 @@ export class VerifyPath {
        WHERE k.pk = ?`
     )
     this.keyKind = store.sql('SELECT kind, name FROM api_keys WHERE pk = ?')
+    // Other connections' commits change data_version; this connection's own, total_changes().
+    this.changes = store.raw('SELECT data_version, total_changes() FROM pragma_data_version')
+  }
+
+  /** Forgets what changed: called before every decision; reads data_version per call or per turn. */
+  private refresh(): void {
+    const generation = this.core.store.generation
+    if (this.turnChecked && generation === this.seenGeneration) return
+    const [dataVersion, ownChanges] = this.changes.get() as [number, number]
+    if (
+      generation !== this.seenGeneration ||
+      dataVersion !== this.seenDataVersion ||
+      ownChanges !== this.seenOwnChanges ||
+      this.known.size >= MAX_KNOWN
+    ) {
+      this.known.clear()
+      this.minuteTokens.clear()
+      this.seenGeneration = generation
+      this.seenDataVersion = dataVersion
+      this.seenOwnChanges = ownChanges
+    }
+    if (this.freshness === 'turn' && !this.turnChecked) {
+      this.turnChecked = true
+      setImmediate(this.endTurn)
+    }
+  }
+
+  private lookup(secret: string): Known {
+    const hash = hashSecret(secret)
+    const id = hash.toString('base64')
+    let known = this.known.get(id)
+    if (!known) {
+      const row = this.secretLookup.get(hash) as SecretRow | undefined
+      known = { row, revoked: row === undefined && this.tombstone.get(hash) !== undefined, models: new Map() }
+      this.known.set(id, known)
+    }
+    return known
+  }
+
+  private assignment(known: Known, pk: number, model: string): Assignment | null {
+    let assignment = known.models.get(model)
+    if (assignment === undefined) {
+      assignment = (this.modelAssignment.get(pk, model) as Assignment | undefined) ?? null
+      known.models.set(model, assignment)
+    }
+    return assignment
+  }
+
+  private tokensUsed(resourceId: string, minute: number): number | undefined {
+    const id = `${minute}:${resourceId}`
+    if (this.minuteTokens.has(id)) return this.minuteTokens.get(id)
+    const used = this.resourceMinuteTokens.get(resourceId, minute) as number | undefined
+    this.minuteTokens.set(id, used)
+    return used
   }
 
   /** `noteUse` false: decide only, and leave lastUsedAt to the caller (a refused sign-in writes nothing). */
   hit(secret: string, model?: string, appName?: string, noteUse = true): VerifyHit {
-    if (!isWellFormedSecret(secret)) return { code: 'MALFORMED' }
-    const hash = hashSecret(secret)
-    const row = this.secretLookup.get(hash) as
-      | { retires_at: number | null; pk: number; disabled: number; expires_at: number | null; app_id: string | null }
-      | undefined
-    if (!row) return { code: this.tombstone.get(hash) ? 'REVOKED' : 'NOT_FOUND' }
+    return this.decide(secret, model, appName, noteUse).hit
+  }
+
+  private decide(
+    secret: string,
+    model: string | undefined,
+    appName: string | undefined,
+    noteUse: boolean
+  ): { hit: VerifyHit; known?: Known } {
+    if (!isWellFormedSecret(secret)) return { hit: { code: 'MALFORMED' } }
+    this.refresh()
+    const known = this.lookup(secret)
+    const row = known.row
+    if (!row) return { hit: { code: known.revoked ? 'REVOKED' : 'NOT_FOUND' } }
     const now = this.core.clock()
-    if (row.retires_at != null && row.retires_at <= now) return { code: 'REVOKED', pk: row.pk }
-    if (row.disabled) return { code: 'DISABLED', pk: row.pk }
-    if (row.expires_at != null && row.expires_at <= now) return { code: 'EXPIRED', pk: row.pk }
-    if (row.app_id != null && appName !== row.app_id) return { code: 'APP_MISMATCH', pk: row.pk }
+    const pk = row.pk
+    if (row.retires_at != null && row.retires_at <= now) return { hit: { code: 'REVOKED', pk }, known }
+    if (row.disabled) return { hit: { code: 'DISABLED', pk }, known }
+    if (row.expires_at != null && row.expires_at <= now) return { hit: { code: 'EXPIRED', pk }, known }
+    if (row.app_id != null && appName !== row.app_id) return { hit: { code: 'APP_MISMATCH', pk }, known }
     if (model !== undefined && model !== '') {
-      const assignment = this.modelAssignment.get(row.pk, model) as
-        { status: string; id: string; tpm_limit: number | null } | undefined
-      if (!assignment) return { code: 'MODEL_NOT_ASSIGNED', pk: row.pk }
-      if (assignment.status !== 'active') return { code: 'RESOURCE_INACTIVE', pk: row.pk }
+      const assignment = this.assignment(known, pk, model)
+      if (!assignment) return { hit: { code: 'MODEL_NOT_ASSIGNED', pk }, known }
+      if (assignment.status !== 'active') return { hit: { code: 'RESOURCE_INACTIVE', pk }, known }
       if (assignment.tpm_limit != null) {
         // Fixed one-minute window shared by every key on the resource (see usage.ts recordUsage).
         const minute = Math.floor(now / 60_000)
-        const used = this.resourceMinuteTokens.get(assignment.id, minute) as number | undefined
+        const used = this.tokensUsed(assignment.id, minute)
         if (used !== undefined && used >= assignment.tpm_limit) {
-          return {
-            code: 'RATE_LIMITED',
-            pk: row.pk,
-            retryAfter: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000))
-          }
+          const retryAfter = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000))
+          return { hit: { code: 'RATE_LIMITED', pk, retryAfter }, known }
         }
       }
     }
-    if (noteUse) this.core.lastUsed.note(row.pk, now)
-    return { code: 'VALID', pk: row.pk }
+    if (noteUse) this.core.lastUsed.note(pk, now)
+    return { hit: { code: 'VALID', pk }, known }
   }
 
   /** The decision with the key's whole document, for the CLI and the app. */
@@ -107,15 +221,17 @@ export class VerifyPath {
     return result
   }
 
-  /** The decision and the few fields the HTTP verifier answers with, in one more indexed read. */
+  /** The decision and the few fields the HTTP verifier answers with (read once per change of the registry). */
   answer(
     secret: string | undefined,
     model?: string,
     appName?: string
   ): { hit: VerifyHit; key: KeySummary | undefined } {
-    const hit: VerifyHit = secret === undefined ? { code: 'MALFORMED' } : this.hit(secret, model, appName)
-    const key = hit.pk === undefined ? undefined : (this.keySummary.get(hit.pk) as KeySummary | undefined)
-    return { hit, key }
+    if (secret === undefined) return { hit: { code: 'MALFORMED' }, key: undefined }
+    const { hit, known } = this.decide(secret, model, appName, true)
+    if (hit.pk === undefined || !known) return { hit, key: undefined }
+    if (known.summary === undefined) known.summary = (this.keySummary.get(hit.pk) as KeySummary | undefined) ?? null
+    return { hit, key: known.summary ?? undefined }
   }
 
   /** An administrator key that verifies now (exists, not deleted, disabled or expired), and its name. */

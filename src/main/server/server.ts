@@ -98,7 +98,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     lastUsedFlushMs: Number.POSITIVE_INFINITY,
     // Writes never hold the event loop: they wait milliseconds for the lock, then retry from `writes`.
-    busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS
+    busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS,
+    // Other processes' changes are looked for once per event-loop turn, not once per request.
+    verifyFreshness: 'turn'
   })
   const writes = new WriteQueue()
   const passwords = processPasswordStore(

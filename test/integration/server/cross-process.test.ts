@@ -63,6 +63,35 @@ describe('revocation by another process is seen on the next request', () => {
   })
 })
 
+describe('revocation under concurrent load', () => {
+  it('every verification sent after another process deleted the key is refused', async () => {
+    // 16 clients verify back to back while the CLI, another process, deletes the key. The server
+    // remembers lookups until the registry changes and looks for other processes' commits once per
+    // event-loop turn: a request sent after the CLI has exited (its commit is on disk) must be refused.
+    let deletedAt = Number.POSITIVE_INFINITY
+    const answers: { sentAt: number; status: number; code: string }[] = []
+    let stop = false
+    const client = async () => {
+      while (!stop) {
+        const sentAt = performance.now()
+        const a = await verify(secret, 'gpt-4o')
+        answers.push({ sentAt, status: a.status, code: (a.body as { code: string }).code })
+        if (sentAt > deletedAt) stop = true
+      }
+    }
+    const clients = Array.from({ length: 16 }, client)
+    while (answers.length < 50) await new Promise((r) => setTimeout(r, 5))
+    await cli(h.path, 'keys', 'delete', 'Gateway1', '--yes')
+    deletedAt = performance.now()
+    await Promise.all(clients)
+    const before = answers.filter((a) => a.sentAt < deletedAt)
+    const after = answers.filter((a) => a.sentAt > deletedAt)
+    expect(before.some((a) => a.status === 200)).toBe(true)
+    expect(after.length).toBeGreaterThan(0)
+    expect(after.filter((a) => a.code !== 'REVOKED')).toEqual([])
+  })
+})
+
 describe('rotation', () => {
   it('by the CLI with --grace: both secrets verify inside the window, only the new one after', async () => {
     const { stdout } = await cli(h.path, '--json', 'keys', 'rotate', 'Gateway1', '--grace', '1h')
