@@ -23,6 +23,7 @@ import { findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
+import { flushTpmWindow, loadTpmWindow, type TpmWindowRow } from './tpm-window'
 import { prepareUsage, recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
 import { parseInput, validateInput } from './validate'
 import { VerifyPath, type AdminSignIn, type KeySummary, type VerifyHit } from './verify'
@@ -215,6 +216,15 @@ export class Registry {
    */
   prepareUsage(input: unknown, now: number): () => UsageRecorded {
     return prepareUsage(this.core, this.verifier, parseInput(UsageRecordInput, input), now)
+  }
+
+  /** The gateway's TPM window rows from `sinceSecond` on (see core/tpm-window.ts). */
+  loadTpmWindow(sinceSecond: number): TpmWindowRow[] {
+    return loadTpmWindow(this.core, sinceSecond)
+  }
+  /** Adds a gateway's window deltas, prunes rows before `pruneBefore`, and returns the rows from `since` on. */
+  flushTpmWindow(deltas: readonly TpmWindowRow[], options: { pruneBefore: number; since: number }): TpmWindowRow[] {
+    return flushTpmWindow(this.core, deltas, options)
   }
 
   /** How long this connection's writes wait for another process's write lock (ms). */
