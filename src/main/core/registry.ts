@@ -25,6 +25,7 @@ import { findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
+import { flushTpmWindow, loadTpmWindow, type TpmWindowRow } from './tpm-window'
 import {
   prepareUsage,
   recordUsage,
@@ -243,6 +244,15 @@ export class Registry {
   /** The gateway's usage rows, in one transaction; rows of keys or assignments gone meanwhile are skipped. */
   recordUsageRows(rows: readonly UsageEntry[]): number {
     return recordUsageRows(this.core, rows)
+  }
+
+  /** The gateway's TPM window rows from `sinceSecond` on (see core/tpm-window.ts). */
+  loadTpmWindow(sinceSecond: number): TpmWindowRow[] {
+    return loadTpmWindow(this.core, sinceSecond)
+  }
+  /** Adds a gateway's window deltas, prunes rows before `pruneBefore`, and returns the rows from `since` on. */
+  flushTpmWindow(deltas: readonly TpmWindowRow[], options: { pruneBefore: number; since: number }): TpmWindowRow[] {
+    return flushTpmWindow(this.core, deltas, options)
   }
 
   /** How long this connection's writes wait for another process's write lock (ms). */

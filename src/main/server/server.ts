@@ -13,6 +13,8 @@ import { serverHostHandlers } from './host'
 import { applySocketLimits, DEFAULT_SOCKET_LIMITS, type SocketLimits } from './connections'
 import { HostCheck } from './host-header'
 import { Gateway } from './gateway'
+import { estimateTokens } from './gateway/tokens'
+import { TpmWindow } from './gateway/tpm'
 import { BodyError, sendError, sendJson } from './http'
 import { answerClientError, refuseConnect } from './refuse'
 import { defaultRendererDir, StaticUi } from './static'
@@ -138,7 +140,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         maxBodyBytes: options.maxBodyBytes,
         upstreamKeys: options.upstreamKeys,
         upstreamTimeoutMs: options.upstreamTimeoutMs,
-        inFlightCheckMs: options.inFlightCheckMs
+        inFlightCheckMs: options.inFlightCheckMs,
+        limits: { window: new TpmWindow({ registry, writes, clock }), estimate: estimateTokens }
       })
     : undefined
   const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)

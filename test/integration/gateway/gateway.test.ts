@@ -1,4 +1,4 @@
-import OpenAI from 'openai'
+import OpenAI, { APIError } from 'openai'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startFakeUpstream, FAKE_COMPLETION_TOKENS, FAKE_PROMPT_TOKENS } from '../../helpers/fake-upstream'
 import { cli, request, waitFor } from '../server/harness'
@@ -170,7 +170,7 @@ describe('refusals in OpenAI’s shape, as the SDK’s typed errors', () => {
     g.h.registry.deleteKey({ key: 'Gone' }, ACTOR)
     const error = await chat(g.client(other), 'gpt-4o').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
-    expect((error as OpenAI.APIError).code).toBe('key_revoked')
+    expect((error as APIError).code).toBe('key_revoked')
     const missing = await request(`${g.base}/chat/completions`, { method: 'POST', json: { model: 'gpt-4o' } })
     expect(missing.status).toBe(401)
     expect(missing.body.error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key', param: null })
@@ -182,7 +182,7 @@ describe('refusals in OpenAI’s shape, as the SDK’s typed errors', () => {
     const codeOf = async (p: Promise<unknown>) => {
       const error = await p.catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError)
-      return (error as OpenAI.APIError).code
+      return (error as APIError).code
     }
     expect(await codeOf(chat(client, 'mistral'))).toBe('model_not_assigned')
     expect(await codeOf(chat(client, 'old-model'))).toBe('resource_inactive')
@@ -197,14 +197,14 @@ describe('refusals in OpenAI’s shape, as the SDK’s typed errors', () => {
   it('404 NotFoundError: a model this registry does not have', async () => {
     const error = await chat(g.client(secret), 'gpt-9').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.NotFoundError)
-    expect((error as OpenAI.APIError).code).toBe('model_not_found')
-    expect((error as OpenAI.APIError).param).toBe('model')
+    expect((error as APIError).code).toBe('model_not_found')
+    expect((error as APIError).param).toBe('model')
   })
 
   it('400 BadRequestError: no model, a body that is not JSON; an upstream’s own error passes through unchanged', async () => {
     const error = await chat(g.client(secret), '').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
-    expect((error as OpenAI.APIError).code).toBe('missing_model')
+    expect((error as APIError).code).toBe('missing_model')
     const notJson = await request(`${g.base}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -214,12 +214,48 @@ describe('refusals in OpenAI’s shape, as the SDK’s typed errors', () => {
     expect(notJson.body.error.code).toBe('invalid_json')
     const upstreamError = await chat(g.client(secret), 'upstream-refuses').catch((e: unknown) => e)
     expect(upstreamError).toBeInstanceOf(OpenAI.BadRequestError)
-    expect((upstreamError as OpenAI.APIError).error).toEqual({
+    expect((upstreamError as APIError).error).toEqual({
       message: 'The upstream refuses this.',
       type: 'invalid_request_error',
       param: null,
       code: 'upstream_says_no'
     })
+  })
+
+  it('429 RateLimitError with Retry-After and x-ratelimit-* when a TPM resource’s window has no room', async () => {
+    g.h.registry.addResource({ model: 'gpt-4o-mini', type: 'TPM', tpmLimit: 200 }, ACTOR)
+    g.setUpstream('gpt-4o-mini', g.upstream.url)
+    g.h.registry.assignResources({ key: 'ChatApp', resources: ['gpt-4o-mini:TPM'] }, ACTOR)
+    const client = g.client(secret)
+    const ask = () =>
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 120
+      })
+    // The first request holds its reservation (prompt + max_tokens) while the upstream is silent.
+    g.upstream.options.silent = true
+    const held = ask().catch((e: unknown) => e)
+    await waitFor(
+      () => g.upstream.received.length,
+      (n) => n === 1
+    )
+    const error = await ask().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError)
+    const headers = (error as APIError).headers!
+    expect(Number(headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(headers.get('x-ratelimit-limit-tokens')).toBe('200')
+    expect(Number(headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(120)
+    expect(headers.get('x-ratelimit-reset-tokens')).toMatch(/^\d+s$/)
+    expect((error as APIError).code).toBe('rate_limit_exceeded')
+    expect(g.upstream.received).toHaveLength(1)
+    // A request that could never fit says so.
+    const huge = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [], max_tokens: 5000 })
+      .catch((e: unknown) => e)
+    expect(huge).toBeInstanceOf(OpenAI.RateLimitError)
+    expect((huge as APIError).message).toMatch(/lower max_tokens/)
+    expect((await held) as APIError).toBeInstanceOf(OpenAI.APIError) // 504 once the upstream's silence times out
   })
 
   it('413 for a body over the limit; nothing reaches the upstream', async () => {
@@ -236,19 +272,19 @@ describe('refusals in OpenAI’s shape, as the SDK’s typed errors', () => {
   it('502 for a resource without an upstream, or an upstream that cannot be reached; 504 for one that does not answer', async () => {
     const client = g.client(secret)
     const none = await chat(client, 'llama-3').catch((e: unknown) => e)
-    expect((none as OpenAI.APIError).status).toBe(502)
-    expect((none as OpenAI.APIError).message).toMatch(/has no upstream.*resources edit/)
+    expect((none as APIError).status).toBe(502)
+    expect((none as APIError).message).toMatch(/has no upstream.*resources edit/)
     const dead = await chat(client, 'dead-model').catch((e: unknown) => e)
-    expect((dead as OpenAI.APIError).status).toBe(502)
-    expect((dead as OpenAI.APIError).code).toBe('upstream_unreachable')
+    expect((dead as APIError).status).toBe(502)
+    expect((dead as APIError).code).toBe('upstream_unreachable')
 
     const silent = await startFakeUpstream()
     silent.options.silent = true
     try {
       g.setUpstream('gpt-4o', silent.url)
       const slow = await chat(client, 'gpt-4o').catch((e: unknown) => e)
-      expect((slow as OpenAI.APIError).status).toBe(504)
-      expect((slow as OpenAI.APIError).code).toBe('upstream_timeout')
+      expect((slow as APIError).status).toBe(504)
+      expect((slow as APIError).code).toBe('upstream_timeout')
     } finally {
       await silent.close()
     }
@@ -257,8 +293,8 @@ describe('refusals in OpenAI’s shape, as the SDK’s typed errors', () => {
   it('502 naming the variable when the provider credential’s environment variable is not set', async () => {
     g.setUpstream('gpt-4o', g.upstream.url, null, 'KEYWARD_TEST_UNSET_VARIABLE')
     const error = await chat(g.client(secret), 'gpt-4o').catch((e: unknown) => e)
-    expect((error as OpenAI.APIError).status).toBe(502)
-    expect((error as OpenAI.APIError).message).toContain('KEYWARD_TEST_UNSET_VARIABLE')
+    expect((error as APIError).status).toBe(502)
+    expect((error as APIError).message).toContain('KEYWARD_TEST_UNSET_VARIABLE')
     expect(g.upstream.received).toEqual([])
   })
 })

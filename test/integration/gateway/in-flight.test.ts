@@ -1,4 +1,4 @@
-import OpenAI from 'openai'
+import OpenAI, { APIError } from 'openai'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { IN_FLIGHT_CHECK_MS } from '../../../src/main/server/gateway/in-flight'
 import { cli, waitFor } from '../server/harness'
@@ -38,7 +38,7 @@ async function streamUntilEnded(client: OpenAI) {
       for await (const chunk of stream) if (chunk.choices.length) received++
       return { error: undefined, at: Date.now() }
     } catch (error) {
-      return { error: error as OpenAI.APIError, at: Date.now() }
+      return { error: error as APIError, at: Date.now() }
     }
   })()
   await waitFor(
@@ -123,7 +123,7 @@ describe('in-flight requests end when their key goes', () => {
     g.h.registry.disableKey({ key: 'Streamer' }, ACTOR)
     const error = await pending
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError)
-    expect((error as OpenAI.APIError).code).toBe('key_disabled')
+    expect((error as APIError).code).toBe('key_disabled')
     await waitFor(
       () => g.upstream.aborted,
       (n) => n === 1

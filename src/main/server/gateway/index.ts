@@ -8,14 +8,8 @@ import { openAiError, refusal, sendOpenAiError } from './errors'
 import { Exchange, UpstreamAgents, type ExchangeOutcome } from './exchange'
 import { InFlightWatcher, IN_FLIGHT_CHECK_MS } from './in-flight'
 import { rateLimitHeaders, type GatewayLimits, type Reservation } from './limits'
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  GATEWAY_ENDPOINTS,
-  gatewayKey,
-  MODELS_PATH,
-  readGatewayBody,
-  type GatewayEndpoint
-} from './request'
+import { DEFAULT_MAX_BODY_BYTES, GATEWAY_ENDPOINTS, gatewayKey, MODELS_PATH, readGatewayBody } from './request'
+import type { GatewayEndpoint } from './tokens'
 import { GatewayUsage } from './usage-buffer'
 
 export { DEFAULT_MAX_BODY_BYTES } from './request'
@@ -156,7 +150,9 @@ export class Gateway {
           openAiError(
             429,
             'rate_limit_exceeded',
-            `The tokens-per-minute limit of the model ${JSON.stringify(model.slice(0, 200))} (${result.limit} TPM) has no room for this request now. Retry in ${result.retryAfterSeconds} s.`
+            result.tooLarge
+              ? `This request may use more tokens than the model ${JSON.stringify(model.slice(0, 200))} allows per minute (${result.limit} TPM): shorten the prompt or lower max_tokens.`
+              : `The tokens-per-minute limit of the model ${JSON.stringify(model.slice(0, 200))} (${result.limit} TPM) has no room for this request now. Retry in ${result.retryAfterSeconds} s.`
           ),
           { ...headers, 'retry-after': String(result.retryAfterSeconds) }
         )

@@ -1,20 +1,13 @@
-import type { GatewayEndpoint } from './request'
+import type { GatewayEndpoint, TokenEstimate } from './tokens'
+import type { Reservation, ReserveResult } from './tpm'
+
+export type { Reservation, ReserveResult } from './tpm'
 
 /**
  * What the gateway needs from a TPM window (tpm.ts: TpmWindow) and a token estimate (tokens.ts:
  * estimateTokens), as a port: the gateway reserves a request's tokens before forwarding to a TPM
  * resource, settles to the upstream's `usage` after, and releases when the upstream never answered.
  */
-export interface Reservation {
-  resourceId: string
-  tokens: number
-  second: number
-}
-
-export type ReserveResult =
-  | { ok: true; reservation: Reservation; limit: number; remaining: number; resetSeconds: number }
-  | { ok: false; limit: number; remaining: number; retryAfterSeconds: number; resetSeconds: number }
-
 export interface TokenWindow {
   reserve(resourceId: string, limit: number, tokens: number): ReserveResult
   settle(reservation: Reservation, actualTokens: number): void
@@ -22,10 +15,7 @@ export interface TokenWindow {
   close(): void
 }
 
-export type EstimateTokens = (
-  endpoint: GatewayEndpoint,
-  body: Record<string, unknown>
-) => { prompt: number; maxOutput: number; reserve: number }
+export type EstimateTokens = (endpoint: GatewayEndpoint, body: Record<string, unknown>) => TokenEstimate
 
 export interface GatewayLimits {
   window: TokenWindow

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http'
 import { bearerToken, headerValue, isPlainObject } from '../http'
 import { openAiError, type OpenAiError } from './errors'
+import type { GatewayEndpoint } from './tokens'
 
 /** The endpoints the gateway carries, by path, and where each goes under the upstream's base URL. */
-export type GatewayEndpoint = 'chat' | 'completions' | 'embeddings' | 'responses'
-
 export const GATEWAY_ENDPOINTS: Readonly<Record<string, { endpoint: GatewayEndpoint; upstreamPath: string }>> = {
   '/v1/chat/completions': { endpoint: 'chat', upstreamPath: '/chat/completions' },
   '/v1/completions': { endpoint: 'completions', upstreamPath: '/completions' },
