@@ -13,6 +13,7 @@
 import { availableParallelism, cpus } from 'node:os'
 import { benchCliStartup } from './cli'
 import { benchCreate, benchLists, benchVerify } from './core'
+import { runGatewayBench } from './gateway'
 import { formatMs, type BenchReport, type Target } from './harness'
 import { HTTP_TARGET_RATIO, runHttpBench } from './http'
 import { seedRegistry, VERIFY_KEYS, type SeededRegistry } from './seed'
@@ -76,6 +77,15 @@ async function main(): Promise<void> {
       }
     } catch (error) {
       report.log(`  HTTP benchmark could not run: ${(error as Error).message}`)
+    }
+    report.log()
+  }
+
+  if (!process.argv.includes('--no-gateway')) {
+    try {
+      await runGatewayBench({ log: report.log })
+    } catch (error) {
+      report.log(`  Gateway benchmark could not run: ${(error as Error).message}`)
     }
     report.log()
   }

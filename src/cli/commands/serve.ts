@@ -8,6 +8,30 @@ import type { Registrar } from './index'
 
 type ServerModule = typeof import('../../main/server/server')
 
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3
+}
+
+/** A size like 10mb, 512kb, 1.5MB or 65536 (bytes) → bytes; a usage error naming --max-body otherwise. */
+export function byteSize(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value)
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN
+  if (!Number.isFinite(bytes) || bytes < 1024 || bytes > 1024 ** 3) {
+    throw KeywardError.validation({
+      '--max-body': `"${value.slice(0, 40)}" is not a size from 1kb to 1gb; write it like 10mb, 512kb or 65536 (bytes).`
+    })
+  }
+  return bytes
+}
+
 /**
  * `serve`: the verifier, usage reports, admin API and (with --ui) web console over HTTP, until
  * SIGINT or SIGTERM. `usage`: the usage report, as the admin API's POST /v1/admin/usage answers it.
@@ -29,53 +53,79 @@ export const registerServe: Registrar = (program, ctx) => {
     )
     .option('--ui', 'also serve the web console (the built renderer: run "npm run build" first)')
     .option(
+      '--gateway',
+      'also carry OpenAI-compatible requests (/v1/chat/completions, /v1/embeddings, /v1/models, …) to each resource’s upstream'
+    )
+    .option('--max-body <size>', 'the gateway’s request body limit, e.g. 10mb, 512kb (default 10mb)', byteSize)
+    .option(
       '--allow-host <name>',
       'also answer requests whose Host header is this name (repeatable), e.g. the name a proxy forwards; others get 421',
       collect
     )
-    .action(async (opts: { host: string; port: number; ui?: boolean; allowHost?: string[] }) => {
-      const { startServer, isLoopback } = require('../../main/server/server') as ServerModule
-      const host = opts.host.trim()
-      if (!host) throw KeywardError.validation({ '--host': 'Give an address to listen on, e.g. 127.0.0.1.' })
-      if (!isLoopback(host)) {
-        process.stderr.write(
-          `Warning: listening on ${host}, not loopback: every machine that reaches this address can verify keys and try administrator keys. ` +
-            'Put it behind a TLS proxy (see docs/server.md) and a firewall.\n'
+    .action(
+      async (opts: {
+        host: string
+        port: number
+        ui?: boolean
+        allowHost?: string[]
+        gateway?: boolean
+        maxBody?: number
+      }) => {
+        const { startServer, isLoopback } = require('../../main/server/server') as ServerModule
+        const host = opts.host.trim()
+        if (!host) throw KeywardError.validation({ '--host': 'Give an address to listen on, e.g. 127.0.0.1.' })
+        if (!isLoopback(host)) {
+          process.stderr.write(
+            `Warning: listening on ${host}, not loopback: every machine that reaches this address can verify keys and try administrator keys. ` +
+              'Put it behind a TLS proxy (see docs/server.md) and a firewall.\n'
+          )
+        }
+        const allowHosts = (opts.allowHost ?? []).map((name) => name.trim())
+        const badHost = allowHosts.find((name) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(name))
+        if (badHost !== undefined) {
+          throw KeywardError.validation({
+            '--allow-host': `"${badHost.slice(0, 100)}" is not a host name: give a name or address without scheme, port or path, e.g. keys.example.com.`
+          })
+        }
+        if (opts.maxBody !== undefined && !opts.gateway)
+          throw KeywardError.validation({ '--max-body': '--max-body limits the gateway: add --gateway.' })
+        const gateway = opts.gateway === true
+        const options: ServerOptions = {
+          dbPath: ctx.dbPath,
+          host,
+          port: opts.port,
+          ui: opts.ui === true,
+          allowHosts,
+          gateway,
+          maxBodyBytes: opts.maxBody
+        }
+        const server: RunningServer = await startServer(options)
+        ctx.print(
+          { url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true, gateway },
+          (doc) =>
+            [
+              `Keyward is serving ${doc.dbPath}`,
+              `  verify:  ${doc.url}/v1/keys/verify`,
+              `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
+              doc.gateway ? `  gateway: ${doc.url}/v1 (OpenAI-compatible; Authorization: Bearer kw_…)` : '',
+              doc.ui ? `  console: ${doc.url}/` : '',
+              'Press Ctrl+C to stop.'
+            ]
+              .filter(Boolean)
+              .join('\n')
         )
-      }
-      const allowHosts = (opts.allowHost ?? []).map((name) => name.trim())
-      const badHost = allowHosts.find((name) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(name))
-      if (badHost !== undefined) {
-        throw KeywardError.validation({
-          '--allow-host': `"${badHost.slice(0, 100)}" is not a host name: give a name or address without scheme, port or path, e.g. keys.example.com.`
+        await new Promise<void>((resolve) => {
+          const stop = (signal: NodeJS.Signals) => {
+            process.off('SIGINT', stop)
+            process.off('SIGTERM', stop)
+            if (!ctx.json) process.stderr.write(`${signal}: stopping (finishing requests, writing last-used times)…\n`)
+            void server.close().then(resolve)
+          }
+          process.on('SIGINT', stop)
+          process.on('SIGTERM', stop)
         })
       }
-      const options: ServerOptions = { dbPath: ctx.dbPath, host, port: opts.port, ui: opts.ui === true, allowHosts }
-      const server: RunningServer = await startServer(options)
-      ctx.print(
-        { url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true },
-        (doc) =>
-          [
-            `Keyward is serving ${doc.dbPath}`,
-            `  verify:  ${doc.url}/v1/keys/verify`,
-            `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
-            doc.ui ? `  console: ${doc.url}/` : '',
-            'Press Ctrl+C to stop.'
-          ]
-            .filter(Boolean)
-            .join('\n')
-      )
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          process.off('SIGINT', stop)
-          process.off('SIGTERM', stop)
-          if (!ctx.json) process.stderr.write(`${signal}: stopping (finishing requests, writing last-used times)…\n`)
-          void server.close().then(resolve)
-        }
-        process.on('SIGINT', stop)
-        process.on('SIGTERM', stop)
-      })
-    })
+    )
 
   program
     .command('usage')

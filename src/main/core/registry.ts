@@ -3,6 +3,7 @@ import type { CoreOperationName, Input, Output, ParsedInput } from '../../shared
 import { VerifyInput } from '../../shared/schemas'
 import type {
   ApiKey,
+  VerifyCode,
   AuditEntry,
   AuditVerifyResult,
   Page,
@@ -16,6 +17,7 @@ import { AuditLog } from './audit'
 import { systemClock, type Clock } from './clock'
 import { LastUsedBuffer, type Core } from './context'
 import { seedDemoInto, type SeedDemoOptions, type SeedDemoResult } from './demo'
+import { gatewayDecide, gatewayLiveness, gatewayModels, type GatewayDecision, type InFlightCheck } from './gateway'
 import { findKey, resolveKey } from './key-rows'
 import { registryHandlers, type CallContext, type Handler } from './operations'
 import { Outbox } from './outbox'
@@ -23,7 +25,15 @@ import { findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
-import { prepareUsage, recordUsage, UsageRecordInput, type UsageRecorded } from './usage'
+import { flushTpmWindow, loadTpmWindow, type TpmWindowRow } from './tpm-window'
+import {
+  prepareUsage,
+  recordUsage,
+  recordUsageRows,
+  UsageRecordInput,
+  type UsageEntry,
+  type UsageRecorded
+} from './usage'
 import { parseInput, validateInput } from './validate'
 import { VerifyPath, type AdminSignIn, type Freshness, type KeySummary, type VerifyHit } from './verify'
 
@@ -217,6 +227,34 @@ export class Registry {
    */
   prepareUsage(input: unknown, now: number): () => UsageRecorded {
     return prepareUsage(this.core, this.verifier, parseInput(UsageRecordInput, input), now)
+  }
+
+  // ── The OpenAI-compatible gateway (keyward serve --gateway) ──
+
+  /** A gateway request: the key (as verify decides it), then the key's active resource for `model`. */
+  gatewayDecide(secret: string | undefined, model: string, appName: string | undefined): GatewayDecision {
+    return gatewayDecide(this.core, this.verifier, secret, model, appName)
+  }
+  /** GET /v1/models: the models the key may call now, or why it may not. */
+  gatewayModels(secret: string | undefined, appName: string | undefined) {
+    return gatewayModels(this.core, this.verifier, secret, appName)
+  }
+  /** For each request in flight, null (still allowed) or the code that now refuses it; one read. */
+  gatewayLiveness(checks: readonly InFlightCheck[]): (VerifyCode | null)[] {
+    return gatewayLiveness(this.core, checks)
+  }
+  /** The gateway's usage rows, in one transaction; rows of keys or assignments gone meanwhile are skipped. */
+  recordUsageRows(rows: readonly UsageEntry[]): number {
+    return recordUsageRows(this.core, rows)
+  }
+
+  /** The gateway's TPM window rows from `sinceSecond` on (see core/tpm-window.ts). */
+  loadTpmWindow(sinceSecond: number): TpmWindowRow[] {
+    return loadTpmWindow(this.core, sinceSecond)
+  }
+  /** Adds a gateway's window deltas, prunes rows before `pruneBefore`, and returns the rows from `since` on. */
+  flushTpmWindow(deltas: readonly TpmWindowRow[], options: { pruneBefore: number; since: number }): TpmWindowRow[] {
+    return flushTpmWindow(this.core, deltas, options)
   }
 
   /** How long this connection's writes wait for another process's write lock (ms). */

@@ -99,50 +99,87 @@ export function prepareUsage(
   if (hit.code !== 'VALID' && hit.code !== 'RATE_LIMITED') throw new UsageRefused(hit.code)
   const pk = hit.pk!
   const minute = Math.floor(now / MINUTE_MS)
-  const { store } = core
   return () =>
-    store.write(() => {
-      const keyId = store.pluck('SELECT id FROM api_keys WHERE pk = ?').get(pk) as string | undefined
-      const assignment = store
-        .sql(
-          'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
-        )
-        .get(pk, v.model) as { id: string; tpm_limit: number | null } | undefined
-      // Deleted or unassigned by another process between the check and this transaction.
-      if (!keyId) throw new UsageRefused('REVOKED')
-      if (!assignment) throw new UsageRefused('MODEL_NOT_ASSIGNED')
-      store
-        .sql(
-          `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
-           ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + 1,
-             prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
-        )
-        .run(pk, v.model, minute, v.promptTokens, v.completionTokens)
-      let tpm: TpmWindow | null = null
-      if (assignment.tpm_limit != null) {
-        const used = store
-          .pluck(
-            `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
-             ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
-          )
-          .get(assignment.id, minute, v.promptTokens + v.completionTokens) as number
-        tpm = {
-          resourceId: assignment.id,
-          limit: assignment.tpm_limit,
-          used,
-          remaining: Math.max(0, assignment.tpm_limit - used),
-          resetsAt: iso((minute + 1) * MINUTE_MS)
-        }
+    core.store.write(() =>
+      addUsage(core, { pk, model: v.model, minute, promptTokens: v.promptTokens, completionTokens: v.completionTokens })
+    )
+}
+
+/** One request's tokens for a key (by its row), model and minute (floor(ms / 60000)). */
+export interface UsageEntry {
+  pk: number
+  model: string
+  minute: number
+  promptTokens: number
+  completionTokens: number
+  /** Requests these tokens stand for (default 1): the gateway sums a minute's requests into one row. */
+  requests?: number
+}
+
+/**
+ * Adds a row inside the caller's transaction; the key and its assignment must still exist
+ * (deleted or unassigned by another process since the check: UsageRefused, nothing written).
+ */
+function addUsage(core: Core, u: UsageEntry): UsageRecorded {
+  const { store } = core
+  const keyId = store.pluck('SELECT id FROM api_keys WHERE pk = ?').get(u.pk) as string | undefined
+  const assignment = store
+    .sql(
+      'SELECT r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
+    )
+    .get(u.pk, u.model) as { id: string; tpm_limit: number | null } | undefined
+  if (!keyId) throw new UsageRefused('REVOKED')
+  if (!assignment) throw new UsageRefused('MODEL_NOT_ASSIGNED')
+  store
+    .sql(
+      `INSERT INTO key_usage (key_pk, model, minute, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key_pk, model, minute) DO UPDATE SET requests = requests + excluded.requests,
+         prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
+    )
+    .run(u.pk, u.model, u.minute, u.requests ?? 1, u.promptTokens, u.completionTokens)
+  let tpm: TpmWindow | null = null
+  if (assignment.tpm_limit != null) {
+    const used = store
+      .pluck(
+        `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
+         ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
+      )
+      .get(assignment.id, u.minute, u.promptTokens + u.completionTokens) as number
+    tpm = {
+      resourceId: assignment.id,
+      limit: assignment.tpm_limit,
+      used,
+      remaining: Math.max(0, assignment.tpm_limit - used),
+      resetsAt: iso((u.minute + 1) * MINUTE_MS)
+    }
+  }
+  return {
+    keyId,
+    model: u.model,
+    minute: iso(u.minute * MINUTE_MS),
+    promptTokens: u.promptTokens,
+    completionTokens: u.completionTokens,
+    tpm
+  }
+}
+
+/**
+ * The gateway's usage, already decided per request: many rows in one transaction. A row whose key
+ * or assignment went away meanwhile is skipped (its usage goes with the key). Returns rows written.
+ */
+export function recordUsageRows(core: Core, rows: readonly UsageEntry[]): number {
+  return core.store.write(() => {
+    let written = 0
+    for (const row of rows) {
+      try {
+        addUsage(core, row)
+        written++
+      } catch (error) {
+        if (!(error instanceof UsageRefused)) throw error
       }
-      return {
-        keyId,
-        model: v.model,
-        minute: iso(minute * MINUTE_MS),
-        promptTokens: v.promptTokens,
-        completionTokens: v.completionTokens,
-        tpm
-      }
-    })
+    }
+    return written
+  })
 }
 
 /** At most this many rows per report: enough for a month per hour of a few keys, not a runaway query. */

@@ -12,6 +12,9 @@ import { processPasswordStore } from '../notify/types'
 import { serverHostHandlers } from './host'
 import { applySocketLimits, DEFAULT_SOCKET_LIMITS, type SocketLimits } from './connections'
 import { HostCheck } from './host-header'
+import { Gateway } from './gateway'
+import { estimateTokens } from './gateway/tokens'
+import { TpmWindow } from './gateway/tpm'
 import { BodyError, sendError, sendJson } from './http'
 import { answerClientError, refuseConnect } from './refuse'
 import { defaultRendererDir, StaticUi } from './static'
@@ -48,6 +51,16 @@ export interface ServerOptions {
   clock?: Clock
   /** Where errors are written (by name only, never a secret). Defaults to stderr. */
   log?: (line: string) => void
+  /** Also serve the OpenAI-compatible gateway (/v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /v1/models). */
+  gateway?: boolean
+  /** The gateway's request body limit in bytes (default 10 MB; 413 beyond). */
+  maxBodyBytes?: number
+  /** Resource id → provider credential for the gateway, checked before the resource's environment variable. */
+  upstreamKeys?: Record<string, string>
+  /** Milliseconds the gateway waits for an upstream that sends nothing (default 300000): 504. */
+  upstreamTimeoutMs?: number
+  /** Milliseconds between the gateway's re-checks of requests in flight (default 200). */
+  inFlightCheckMs?: number
 }
 
 export interface RunningServer {
@@ -120,6 +133,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   const table = retryingWrites(operationTable(registry, serverHostHandlers(notify)), writes)
   const verifier = new Verifier(registry)
+  const gateway = options.gateway
+    ? new Gateway({
+        registry,
+        writes,
+        clock,
+        log,
+        maxBodyBytes: options.maxBodyBytes,
+        upstreamKeys: options.upstreamKeys,
+        upstreamTimeoutMs: options.upstreamTimeoutMs,
+        inFlightCheckMs: options.inFlightCheckMs,
+        limits: { window: new TpmWindow({ registry, writes, clock }), estimate: estimateTokens }
+      })
+    : undefined
   const admin = new AdminApi(registry, table, new AuthThrottle({ ...options.throttle, clock }), log)
 
   const route = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
@@ -143,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendError(res, 405, { code: 'VALIDATION', message: 'Use GET for /v1/health.' }, { allow: 'GET, HEAD' })
     }
     if (path.startsWith('/v1/admin/')) return admin.handle(req, res, path.slice('/v1/admin'.length), url)
+    if (gateway && Gateway.serves(path)) return gateway.handle(req, res, path)
     if (ui && !path.startsWith('/v1/')) return ui.handle(req, res, path)
     sendError(res, 404, {
       code: 'NOT_FOUND',
@@ -189,6 +216,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   } catch (error) {
     await sender?.stop()
+    gateway?.close()
     registry.close()
     const code = (error as NodeJS.ErrnoException).code
     const port = options.port ?? DEFAULT_PORT
@@ -244,6 +272,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             .then(() => {
               // Closing may wait for the lock: queued usage reports and lastUsedAt get their last chance.
               registry.setBusyTimeout(5_000)
+              gateway?.close()
               writes.drainNow()
               registry.close()
             })

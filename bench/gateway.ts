@@ -1,0 +1,243 @@
+/**
+ * The gateway's added latency and throughput: the same client (50 concurrent requests on
+ * keep-alive connections) calls the fake OpenAI-compatible upstream directly, then through
+ * `keyward serve --gateway`, in the same run, non-streaming and streaming, in interleaved rounds.
+ * The upstream and the gateway each run in a child process of their own; the client runs here.
+ * Prints p50/p99 latency and requests/s side by side; never fails on time.
+ *
+ *   npm run bench:gateway
+ *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50
+ *
+ * bench/run.ts calls runGatewayBench() for `npm run bench`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Registry } from '../src/main/core/registry'
+import { openRegistryDatabase } from '../src/main/db/open'
+import { argValue } from './args'
+
+export interface GatewayBenchOptions {
+  seconds?: number
+  rounds?: number
+  concurrency?: number
+  log?: (line: string) => void
+}
+
+export interface GatewayBenchRow {
+  mode: 'plain' | 'stream'
+  direct: Stats
+  gateway: Stats
+}
+
+interface Stats {
+  p50: number
+  p99: number
+  rps: number
+  errors: number
+}
+
+const PROVIDER_KEY = 'sk-bench-provider'
+
+/** A child process that prints one JSON line {url} once it listens. */
+function child(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [...process.execArgv, __filename, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split('\n').find((l) => l.startsWith('{'))
+      if (line) resolve({ proc, url: (JSON.parse(line) as { url: string }).url })
+    })
+    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before listening`)))
+  })
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+/** `concurrency` loops of POSTs for `seconds`; every answer read to its end. */
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  seconds: number,
+  concurrency: number
+): Promise<Stats> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+  const target = new URL(url)
+  const latencies: number[] = []
+  let errors = 0
+  const until = performance.now() + seconds * 1000
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now()
+      const req = http.request(
+        target,
+        {
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+        },
+        (res) => {
+          res.on('data', () => undefined)
+          res.on('end', () => {
+            if (res.statusCode === 200) latencies.push(performance.now() - started)
+            else errors++
+            resolve()
+          })
+        }
+      )
+      req.on('error', () => {
+        errors++
+        resolve()
+      })
+      req.end(body)
+    })
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) await one()
+    })
+  )
+  const elapsed = (performance.now() - started) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / elapsed, errors }
+}
+
+const best = (a: Stats | undefined, b: Stats): Stats => (!a || b.rps > a.rps ? b : a)
+
+export async function runGatewayBench(options: GatewayBenchOptions = {}): Promise<GatewayBenchRow[]> {
+  const log = options.log ?? ((line: string) => console.log(line))
+  const seconds = options.seconds ?? 2
+  const rounds = options.rounds ?? 2
+  const concurrency = options.concurrency ?? 50
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-gateway-'))
+  const dbPath = join(dir, 'registry.sqlite3')
+  const procs: ChildProcess[] = []
+  try {
+    const upstream = await child(['--upstream-child'])
+    procs.push(upstream.proc)
+    const registry = new Registry(openRegistryDatabase(dbPath))
+    registry.addResource({ model: 'gpt-4o', type: 'PYG' }, 'bench')
+    const secret = registry.createKey({ name: 'Bench', resources: ['gpt-4o:PYG'] }, 'bench').secret
+    registry.close()
+    // The resource's upstream, as `keyward resources edit gpt-4o:PYG --upstream URL --upstream-key-env VAR` sets it.
+    const db = openRegistryDatabase(dbPath)
+    db.prepare('UPDATE resources SET upstream_url = ?, upstream_key_env = ? WHERE model = ?').run(
+      `${upstream.url}/v1`,
+      'BENCH_PROVIDER_KEY',
+      'gpt-4o'
+    )
+    db.close()
+    const gateway = await child(['--gateway-child', dbPath], { BENCH_PROVIDER_KEY: PROVIDER_KEY })
+    procs.push(gateway.proc)
+
+    log(
+      `Gateway: ${concurrency} concurrent requests, ${seconds} s per run, best of ${rounds} interleaved rounds; the fake upstream and keyward serve --gateway in child processes`
+    )
+    const rows: GatewayBenchRow[] = []
+    for (const mode of ['plain', 'stream'] as const) {
+      const body = JSON.stringify({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'Say hello' }],
+        ...(mode === 'stream' ? { stream: true } : {})
+      })
+      let direct: Stats | undefined
+      let through: Stats | undefined
+      for (let round = 0; round < rounds; round++) {
+        direct = best(
+          direct,
+          await load(
+            `${upstream.url}/v1/chat/completions`,
+            { authorization: `Bearer ${PROVIDER_KEY}` },
+            body,
+            seconds,
+            concurrency
+          )
+        )
+        through = best(
+          through,
+          await load(
+            `${gateway.url}/v1/chat/completions`,
+            { authorization: `Bearer ${secret}` },
+            body,
+            seconds,
+            concurrency
+          )
+        )
+      }
+      rows.push({ mode, direct: direct!, gateway: through! })
+    }
+    const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : 'n/a')
+    log(
+      `  ${'mode'.padEnd(8)} ${'path'.padEnd(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'req/s'.padStart(9)}  errors`
+    )
+    for (const row of rows) {
+      for (const [path, s] of [
+        ['direct', row.direct],
+        ['gateway', row.gateway]
+      ] as const) {
+        log(
+          `  ${row.mode.padEnd(8)} ${path.padEnd(9)} ${f(s.p50).padStart(10)} ${f(s.p99).padStart(10)} ${s.rps.toFixed(0).padStart(9)}  ${s.errors}`
+        )
+      }
+      log(
+        `  ${row.mode.padEnd(8)} added: p50 ${f(row.gateway.p50 - row.direct.p50)}, p99 ${f(row.gateway.p99 - row.direct.p99)}, throughput ${(row.gateway.rps / row.direct.rps).toFixed(2)}x of direct (aims: < 1 ms, < 5 ms, ≥ 0.6x)`
+      )
+    }
+    return rows
+  } finally {
+    for (const proc of procs) proc.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function childMain(): Promise<boolean> {
+  if (process.argv.includes('--upstream-child')) {
+    const { startFakeUpstream } = await import('../test/helpers/fake-upstream')
+    const upstream = await startFakeUpstream({ record: false })
+    console.log(JSON.stringify({ url: upstream.url.replace(/\/v1$/, '') }))
+    process.on('SIGTERM', () => void upstream.close().then(() => process.exit(0)))
+    return true
+  }
+  const at = process.argv.indexOf('--gateway-child')
+  if (at >= 0) {
+    const { startServer } = await import('../src/main/server/server')
+    const server = await startServer({
+      dbPath: process.argv[at + 1]!,
+      port: 0,
+      gateway: true,
+      outboxIntervalMs: 0,
+      smtpPassword: null
+    })
+    console.log(JSON.stringify({ url: server.url }))
+    process.on('SIGTERM', () => void server.close().then(() => process.exit(0)))
+    return true
+  }
+  return false
+}
+
+if (require.main === module) {
+  void childMain().then(async (isChild) => {
+    if (isChild) return
+    try {
+      await runGatewayBench({
+        seconds: argValue('--seconds') ?? 2,
+        rounds: argValue('--rounds') ?? 2,
+        concurrency: argValue('--concurrency') ?? 50
+      })
+    } catch (error) {
+      console.error(`Gateway benchmark could not run: ${(error as Error).stack ?? error}`)
+    }
+  })
+}

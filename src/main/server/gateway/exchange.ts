@@ -1,0 +1,269 @@
+import http, {
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse
+} from 'node:http'
+import https from 'node:https'
+import type { VerifyCode } from '../../../shared/types'
+import { openAiError, refusal, sendOpenAiError, type OpenAiError } from './errors'
+import { SseUsageTap, usageOf, type Tokens } from './usage-tap'
+
+/** Keep-alive connections to upstreams, shared by every request of one gateway. */
+export class UpstreamAgents {
+  // noDelay: a request's headers and body, and each SSE event, leave at once (no Nagle wait for an ACK).
+  readonly http = new http.Agent({ keepAlive: true, scheduling: 'lifo', noDelay: true } as http.AgentOptions)
+  readonly https = new https.Agent({ keepAlive: true, scheduling: 'lifo', noDelay: true } as https.AgentOptions)
+
+  destroy(): void {
+    this.http.destroy()
+    this.https.destroy()
+  }
+}
+
+/** How a request ended, for settling its TPM reservation and recording its usage. */
+export interface ExchangeOutcome {
+  /** The upstream's status, when it answered at all. */
+  status: number | undefined
+  /** The upstream's `usage`, when it sent one. */
+  tokens: Tokens | undefined
+}
+
+export interface ExchangeOptions {
+  req: IncomingMessage
+  res: ServerResponse
+  /** The full upstream URL, e.g. http://127.0.0.1:9000/v1/chat/completions. */
+  url: URL
+  /** The body to send (the client's, with the model rewritten). */
+  payload: Buffer
+  /** The provider credential for Authorization: Bearer; none when undefined. */
+  credential: string | undefined
+  /** The model the client asked for, for messages. */
+  model: string
+  /** Leave out the usage-only SSE chunk the gateway asked for and the client did not. */
+  dropUsageOnly: boolean
+  timeoutMs: number
+  agents: UpstreamAgents
+  /** Extra response headers (the TPM window's x-ratelimit-*). */
+  headers: Record<string, string>
+  onDone(outcome: ExchangeOutcome): void
+}
+
+class UpstreamTimeout extends Error {}
+
+/** Request headers never sent upstream: hop-by-hop ones, the client's Keyward key and app name. */
+const NOT_FORWARDED = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'http2-settings',
+  'content-length',
+  'accept-encoding',
+  'cookie',
+  'authorization',
+  'api-key',
+  'x-api-key',
+  'x-app-name'
+])
+
+/** Response headers not passed back: hop-by-hop ones (node sets its own framing). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade'
+])
+
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection
+  return new Set(value ? value.split(',').map((t) => t.trim().toLowerCase()) : [])
+}
+
+export function upstreamHeaders(
+  incoming: IncomingHttpHeaders,
+  credential: string | undefined,
+  length: number
+): OutgoingHttpHeaders {
+  const listed = connectionTokens(incoming)
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || NOT_FORWARDED.has(name) || listed.has(name)) continue
+    out[name] = value
+  }
+  out['content-type'] = 'application/json'
+  out['content-length'] = length
+  // The SSE tap reads usage from the stream: it must arrive uncompressed.
+  out['accept-encoding'] = 'identity'
+  if (credential) out.authorization = `Bearer ${credential}`
+  return out
+}
+
+function downstreamHeaders(incoming: IncomingHttpHeaders, extra: Record<string, string>): OutgoingHttpHeaders {
+  const listed = connectionTokens(incoming)
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue
+    out[name] = value
+  }
+  return Object.assign(out, extra)
+}
+
+function sseError(error: OpenAiError): string {
+  return `event: error\ndata: ${JSON.stringify({ error })}\n\n`
+}
+
+/**
+ * One request carried to its upstream and back: the body sent once, the answer passed through as
+ * it arrives (piped, so a slow client slows the upstream read, never the server's memory), a
+ * client that goes away aborts the upstream request, and `end` stops it from outside (the key
+ * went while the request was in flight).
+ */
+export class Exchange {
+  private upstream: ClientRequest | undefined
+  private response: IncomingMessage | undefined
+  private tap: SseUsageTap | undefined
+  private status: number | undefined
+  private done = false
+
+  constructor(private readonly o: ExchangeOptions) {}
+
+  start(): void {
+    const { o } = this
+    const lib = o.url.protocol === 'https:' ? https : http
+    const up = lib.request(o.url, {
+      method: 'POST',
+      headers: upstreamHeaders(o.req.headers, o.credential, o.payload.length),
+      agent: o.url.protocol === 'https:' ? o.agents.https : o.agents.http
+    })
+    this.upstream = up
+    up.setTimeout(o.timeoutMs, () => up.destroy(new UpstreamTimeout()))
+    up.on('response', (response) => this.onResponse(response))
+    up.on('error', (error) => this.onUpstreamError(error))
+    // The client went away before its answer was complete: stop the upstream work too.
+    o.res.on('close', () => {
+      if (this.done || o.res.writableFinished) return
+      this.upstream?.destroy()
+      this.finish()
+    })
+    up.end(o.payload)
+  }
+
+  /** Ends the request because its key or model was refused while it was in flight. */
+  end(code: VerifyCode): void {
+    if (this.done) return
+    const { res } = this.o
+    const { status, error } = refusal(code, this.o.model)
+    error.message = `This request was ended while in flight: ${error.message}`
+    this.done = true
+    this.upstream?.destroy()
+    if (!res.headersSent) sendOpenAiError(res, status, error)
+    else if (this.tap) this.closeStream(error)
+    else res.destroy()
+    this.report()
+  }
+
+  private onResponse(response: IncomingMessage): void {
+    const { res } = this.o
+    if (this.done) {
+      response.destroy()
+      return
+    }
+    this.response = response
+    this.status = response.statusCode ?? 502
+    const headers = downstreamHeaders(response.headers, this.o.headers)
+    response.on('error', (error) => this.onUpstreamError(error))
+    response.on('aborted', () => this.onUpstreamError(new Error('the upstream closed the connection mid-answer')))
+    if (String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+      // Events may be left out (the usage-only chunk): the length is not known in advance.
+      delete headers['content-length']
+      const tap = new SseUsageTap(this.o.dropUsageOnly)
+      this.tap = tap
+      res.writeHead(this.status, headers)
+      res.on('finish', () => this.finish(tap.usage))
+      response.pipe(tap).pipe(res)
+      return
+    }
+    res.writeHead(this.status, headers)
+    const collect =
+      this.status < 400 && String(response.headers['content-type'] ?? '').includes('json') ? ([] as Buffer[]) : null
+    if (collect) response.on('data', (chunk: Buffer) => collect.push(chunk))
+    res.on('finish', () => this.finish(collect ? parseUsage(collect) : undefined))
+    response.pipe(res)
+  }
+
+  private onUpstreamError(error: Error): void {
+    if (this.done) return
+    const { res } = this.o
+    const model = JSON.stringify(this.o.model.slice(0, 200))
+    const timedOut = error instanceof UpstreamTimeout
+    if (!res.headersSent) {
+      const seconds = Math.round(this.o.timeoutMs / 100) / 10
+      const failure = timedOut
+        ? openAiError(504, 'upstream_timeout', `The upstream of model ${model} did not answer within ${seconds} s.`)
+        : openAiError(
+            502,
+            'upstream_unreachable',
+            `The upstream of model ${model} (${this.o.url.origin}) could not be reached: ${(error as NodeJS.ErrnoException).code ?? error.message}.`
+          )
+      this.done = true
+      sendOpenAiError(res, timedOut ? 504 : 502, failure)
+      this.report()
+      return
+    }
+    this.done = true
+    this.upstream?.destroy()
+    if (this.tap) {
+      this.closeStream(
+        openAiError(
+          timedOut ? 504 : 502,
+          timedOut ? 'upstream_timeout' : 'upstream_disconnected',
+          timedOut
+            ? `The upstream of model ${model} stopped sending for ${Math.round(this.o.timeoutMs / 1000)} s.`
+            : `The upstream of model ${model} ended the stream early.`
+        )
+      )
+    } else res.destroy()
+    this.report()
+  }
+
+  /** An SSE answer already under way: an `error` event the SDKs raise, then the end of the stream. */
+  private closeStream(error: OpenAiError): void {
+    const { res } = this.o
+    this.response?.unpipe(this.tap)
+    this.tap?.unpipe(res)
+    if (res.writableEnded || res.destroyed) return
+    res.end(sseError(error))
+  }
+
+  private finish(tokens?: Tokens): void {
+    if (this.done) return
+    this.done = true
+    this.report(tokens)
+  }
+
+  private report(tokens: Tokens | undefined = this.tap?.usage): void {
+    this.o.onDone({ status: this.status, tokens })
+  }
+}
+
+function parseUsage(chunks: Buffer[]): Tokens | undefined {
+  try {
+    return usageOf(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+  } catch {
+    return undefined
+  }
+}

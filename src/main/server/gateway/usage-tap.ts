@@ -1,0 +1,96 @@
+import { StringDecoder } from 'node:string_decoder'
+import { Transform, type TransformCallback } from 'node:stream'
+
+/** The tokens an upstream said a request used. */
+export interface Tokens {
+  prompt: number
+  completion: number
+}
+
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0
+
+/**
+ * `usage` in any of the shapes OpenAI-compatible servers answer: chat/completions and embeddings
+ * (prompt_tokens, completion_tokens), responses (input_tokens, output_tokens, also nested in a
+ * streamed `response.completed` event's `response`).
+ */
+export function usageOf(document: unknown): Tokens | undefined {
+  if (typeof document !== 'object' || document === null) return undefined
+  const doc = document as { usage?: unknown; response?: { usage?: unknown } }
+  const usage = (doc.usage ?? doc.response?.usage) as Record<string, unknown> | null | undefined
+  if (typeof usage !== 'object' || usage === null) return undefined
+  return {
+    prompt: count(usage.prompt_tokens ?? usage.input_tokens),
+    completion: count(usage.completion_tokens ?? usage.output_tokens)
+  }
+}
+
+const EVENT_END = /\r?\n\r?\n/g
+
+/**
+ * Passes a server-sent event stream through event by event (never more than the one incomplete
+ * event is held back), reading the usage from the event that carries it. With `dropUsageOnly`,
+ * the final usage-only chunk (`"choices": []` with `usage`), which the gateway asked for with
+ * stream_options.include_usage and the client did not, is not passed on.
+ */
+export class SseUsageTap extends Transform {
+  usage: Tokens | undefined
+  private readonly decoder = new StringDecoder('utf8')
+  private carry = ''
+
+  constructor(private readonly dropUsageOnly: boolean) {
+    super()
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const text = this.carry + this.decoder.write(chunk)
+    let cut = 0
+    EVENT_END.lastIndex = 0
+    for (let m = EVENT_END.exec(text); m; m = EVENT_END.exec(text)) cut = m.index + m[0].length
+    this.carry = text.slice(cut)
+    if (cut > 0) this.push(this.inspect(text.slice(0, cut)))
+    callback()
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const rest = this.carry + this.decoder.end()
+    this.carry = ''
+    if (rest) this.push(this.inspect(rest))
+    callback()
+  }
+
+  /** Complete events: untouched unless one mentions usage (a cheap substring test first). */
+  private inspect(events: string): string {
+    if (!events.includes('"usage"')) return events
+    const parts = events.split(/(\r?\n\r?\n)/)
+    let out = ''
+    for (let i = 0; i < parts.length; i += 2) {
+      const event = parts[i]!
+      const separator = parts[i + 1] ?? ''
+      if (event.includes('"usage"') && this.readUsage(event)) continue
+      out += event + separator
+    }
+    return out
+  }
+
+  /** Reads the event's usage; true when it is the usage-only chunk to leave out. */
+  private readUsage(event: string): boolean {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+      .join('\n')
+    let doc: unknown
+    try {
+      doc = JSON.parse(data)
+    } catch {
+      return false
+    }
+    const usage = usageOf(doc)
+    if (!usage) return false
+    this.usage = usage
+    const choices = (doc as { choices?: unknown }).choices
+    return this.dropUsageOnly && Array.isArray(choices) && choices.length === 0
+  }
+}
