@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TpmWindow, type Reservation, type ReserveResult } from '../../../src/main/server/gateway/tpm'
 import { WriteQueue } from '../../../src/main/server/write-queue'
 import { tempRegistry, TestRegistry, type TempRegistry } from '../../helpers/registry'
@@ -296,6 +296,32 @@ describe('persistence', () => {
     t.registry.removeResource({ resource: other }, ACTOR)
     await expect(w.flush()).resolves.toBeUndefined()
     expect(rows()).toEqual([{ second: (T0 + 121_000) / 1000, tokens: 20 }])
+  })
+})
+
+describe('the flush timer', () => {
+  it('writes batches and reads other processes on its own, every flushIntervalMs', async () => {
+    const other = TestRegistry.open(t.path, { clock: () => t.clock.now })
+    opened.push(other)
+    const a = new TpmWindow({ registry: t.registry, writes: new WriteQueue(), clock: () => t.clock.now })
+    const b = new TpmWindow({
+      registry: other,
+      writes: new WriteQueue(),
+      clock: () => t.clock.now,
+      flushIntervalMs: 10
+    })
+    opened.push(a, b)
+    admitted(a.reserve(resourceId, 1000, 123))
+    await vi.waitFor(() => expect(rows()).toEqual([{ second: T0 / 1000, tokens: 123 }]), { timeout: 5_000 })
+    await vi.waitFor(() => expect(b.peek(resourceId, 1000).remaining).toBe(877), { timeout: 5_000 })
+  })
+
+  it('counts tokens admitted "later" when the clock steps back', () => {
+    const w = window()
+    t.clock.now = T0 + 30_000
+    admitted(w.reserve(resourceId, 1000, 700))
+    t.clock.now = T0 + 25_000
+    expect(w.reserve(resourceId, 1000, 301)).toMatchObject({ ok: false, remaining: 300 })
   })
 })
 
