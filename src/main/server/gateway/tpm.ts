@@ -16,12 +16,12 @@ import type { WriteQueue } from '../write-queue'
  * cannot both take the last tokens; reserve, settle and release never touch the disk or wait.
  *
  * Settling. A reservation is settled to the upstream's actual usage: its bucket moves by
- * (actual - reserved), never below 0. A request whose actual usage exceeds its reservation can
- * push the window over the limit, by at most the sum of (actual - reserved) over the requests
- * that were admitted and not yet settled when the window was last checked (a settle that lands
- * before a later check is counted by that check). So the overshoot is 0 when every request's
- * reservation covers its actual usage (it sets max_tokens / max_completion_tokens and the prompt
- * count is not below the upstream's).
+ * (actual - reserved), never below 0 (a request that outlived the window charges a larger count
+ * to the current second instead). The tokens charged to any 60-second span exceed the limit by at
+ * most the sum of max(0, actual - reserved) over the span's requests that were still unsettled
+ * when its last request was admitted (a settle that lands before a later check is counted by
+ * that check). So the overshoot is 0 when every request's reservation covers its actual usage (it
+ * sets max_tokens / max_completion_tokens and the prompt count is not below the upstream's).
  *
  * Persistence. Window state is written to `tpm_window` through the server's WriteQueue every
  * `flushIntervalMs` (100 ms), batched: per-second deltas of this process, added to the table's
