@@ -16,12 +16,12 @@ import type { WriteQueue } from '../write-queue'
  * cannot both take the last tokens; reserve, settle and release never touch the disk or wait.
  *
  * Settling. A reservation is settled to the upstream's actual usage: its bucket moves by
- * (actual - reserved), never below 0. A request whose actual usage exceeds its reservation can
- * push the window over the limit, by at most the sum of (actual - reserved) over the requests
- * that were admitted and not yet settled when the window was last checked (a settle that lands
- * before a later check is counted by that check). So the overshoot is 0 when every request's
- * reservation covers its actual usage (it sets max_tokens / max_completion_tokens and the prompt
- * count is not below the upstream's).
+ * (actual - reserved), never below 0 (a request that outlived the window charges a larger count
+ * to the current second instead). The tokens charged to any 60-second span exceed the limit by at
+ * most the sum of max(0, actual - reserved) over the span's requests that were still unsettled
+ * when its last request was admitted (a settle that lands before a later check is counted by
+ * that check). So the overshoot is 0 when every request's reservation covers its actual usage (it
+ * sets max_tokens / max_completion_tokens and the prompt count is not below the upstream's).
  *
  * Persistence. Window state is written to `tpm_window` through the server's WriteQueue every
  * `flushIntervalMs` (100 ms), batched: per-second deltas of this process, added to the table's
@@ -110,6 +110,9 @@ export class TpmWindow {
     const second = Math.floor(now / 1000)
     const amount = wholeTokens(tokens)
     const buckets = this.buckets(resourceId)
+    // Flushes drop old seconds; without them (no timer, a file that stays unreadable) this does.
+    if (buckets.size > 2 * WINDOW_BUCKETS)
+      for (const s of buckets.keys()) if (s <= second - WINDOW_BUCKETS) buckets.delete(s)
     const used = windowSum(buckets, second)
     if (used + amount <= limit) {
       const bucket = bucketAt(buckets, second)
@@ -308,11 +311,14 @@ function bucketAt(buckets: Map<number, Bucket>, second: number): Bucket {
   return bucket
 }
 
-/** Tokens in the window of second `second`: buckets second-60 … second. */
+/**
+ * Tokens in the window of second `second`: buckets second-60 … second, and any later ones (if the
+ * clock stepped back, tokens it admitted "in the future" still count).
+ */
 function windowSum(buckets: Map<number, Bucket>, second: number): number {
   const since = second - (WINDOW_BUCKETS - 1)
   let sum = 0
-  for (const [s, bucket] of buckets) if (s >= since && s <= second) sum += total(bucket)
+  for (const [s, bucket] of buckets) if (s >= since) sum += total(bucket)
   return sum
 }
 
@@ -321,9 +327,7 @@ function windowSum(buckets: Map<number, Bucket>, second: number): number {
  * admitted: bucket b leaves the window when second b+61 starts. At least 1.
  */
 function retryAfter(buckets: Map<number, Bucket>, second: number, now: number, target: number): number {
-  const inWindow = [...buckets]
-    .filter(([s]) => s >= second - (WINDOW_BUCKETS - 1) && s <= second)
-    .sort(([a], [b]) => a - b)
+  const inWindow = [...buckets].filter(([s]) => s >= second - (WINDOW_BUCKETS - 1)).sort(([a], [b]) => a - b)
   let remaining = inWindow.reduce((sum, [, b]) => sum + total(b), 0)
   let leaveAt = second + 1
   for (const [s, bucket] of inWindow) {
@@ -338,7 +342,7 @@ function retryAfter(buckets: Map<number, Bucket>, second: number, now: number, t
 function resetSeconds(buckets: Map<number, Bucket>, second: number, now: number): number {
   let newest = Number.NEGATIVE_INFINITY
   for (const [s, bucket] of buckets) {
-    if (s >= second - (WINDOW_BUCKETS - 1) && s <= second && total(bucket) > 0 && s > newest) newest = s
+    if (s >= second - (WINDOW_BUCKETS - 1) && total(bucket) > 0 && s > newest) newest = s
   }
   if (newest === Number.NEGATIVE_INFINITY) return 0
   return Math.max(1, Math.ceil(((newest + WINDOW_BUCKETS) * 1000 - now) / 1000))
