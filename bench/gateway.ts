@@ -29,6 +29,8 @@ export interface GatewayBenchOptions {
 export interface GatewayBenchRow {
   mode: 'plain' | 'stream'
   direct: Stats
+  /** A bare node:http proxy (keep-alive agent, body read then forwarded, answer piped back): the floor of any Node gateway. */
+  proxy: Stats
   gateway: Stats
 }
 
@@ -140,6 +142,8 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     db.close()
     const gateway = await child(['--gateway-child', dbPath], { BENCH_PROVIDER_KEY: PROVIDER_KEY })
     procs.push(gateway.proc)
+    const proxy = await child(['--proxy-child', `${upstream.url}/v1/chat/completions`])
+    procs.push(proxy.proc)
 
     log(
       `Gateway: ${concurrency} concurrent requests, ${seconds} s per run, best of ${rounds} interleaved rounds; the fake upstream and keyward serve --gateway in child processes`
@@ -152,6 +156,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         ...(mode === 'stream' ? { stream: true } : {})
       })
       let direct: Stats | undefined
+      let bare: Stats | undefined
       let through: Stats | undefined
       for (let round = 0; round < rounds; round++) {
         direct = best(
@@ -164,6 +169,10 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
             concurrency
           )
         )
+        bare = best(
+          bare,
+          await load(proxy.url, { authorization: `Bearer ${PROVIDER_KEY}` }, body, seconds, concurrency)
+        )
         through = best(
           through,
           await load(
@@ -175,7 +184,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
           )
         )
       }
-      rows.push({ mode, direct: direct!, gateway: through! })
+      rows.push({ mode, direct: direct!, proxy: bare!, gateway: through! })
     }
     const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : 'n/a')
     log(
@@ -184,6 +193,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     for (const row of rows) {
       for (const [path, s] of [
         ['direct', row.direct],
+        ['proxy', row.proxy],
         ['gateway', row.gateway]
       ] as const) {
         log(
@@ -191,7 +201,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         )
       }
       log(
-        `  ${row.mode.padEnd(8)} added: p50 ${f(row.gateway.p50 - row.direct.p50)}, p99 ${f(row.gateway.p99 - row.direct.p99)}, throughput ${(row.gateway.rps / row.direct.rps).toFixed(2)}x of direct (aims: < 1 ms, < 5 ms, ≥ 0.6x)`
+        `  ${row.mode.padEnd(8)} added: p50 ${f(row.gateway.p50 - row.direct.p50)}, p99 ${f(row.gateway.p99 - row.direct.p99)}, throughput ${(row.gateway.rps / row.direct.rps).toFixed(2)}x of direct (aims: < 1 ms, < 5 ms, ≥ 0.6x); ${(row.gateway.rps / row.proxy.rps).toFixed(2)}x of the bare proxy`
       )
     }
     return rows
@@ -202,12 +212,52 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   }
 }
 
+/** The baseline: a bare node:http proxy to one upstream URL, with no key, model or usage handling. */
+function bareProxy(upstream: string): Promise<string> {
+  const agent = new http.Agent({ keepAlive: true })
+  const target = new URL(upstream)
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const up = http.request(
+        target,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            authorization: req.headers.authorization
+          }
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        }
+      )
+      up.on('error', () => res.destroy())
+      up.end(body)
+    })
+  })
+  process.on('SIGTERM', () => server.close(() => process.exit(0)))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))
+  )
+}
+
 async function childMain(): Promise<boolean> {
   if (process.argv.includes('--upstream-child')) {
     const { startFakeUpstream } = await import('../test/helpers/fake-upstream')
     const upstream = await startFakeUpstream({ record: false })
     console.log(JSON.stringify({ url: upstream.url.replace(/\/v1$/, '') }))
     process.on('SIGTERM', () => void upstream.close().then(() => process.exit(0)))
+    return true
+  }
+  const proxyAt = process.argv.indexOf('--proxy-child')
+  if (proxyAt >= 0) {
+    console.log(JSON.stringify({ url: await bareProxy(process.argv[proxyAt + 1]!) }))
     return true
   }
   const at = process.argv.indexOf('--gateway-child')

@@ -8,7 +8,8 @@ import type { VerifyPath } from './verify'
  * request for a model, the models a key may list, and whether requests already in flight are
  * still allowed. The key itself is decided by the verify hot path (VerifyPath.hit), so the gateway
  * refuses exactly what /v1/keys/verify refuses; the model is checked here, against the resource's
- * upstream. Every call reads the file, so a change made by any process is seen at once.
+ * upstream. The route is remembered with the verifier's memory (VerifyPath.remember), so a change
+ * made by any process is seen when the verifier sees it (see VerifyPath and docs/server.md).
  */
 
 /** The resource a key's request goes to, with its upstream (never the provider credential itself). */
@@ -98,7 +99,8 @@ export function gatewayDecide(
   if (secret === undefined) return { ok: false, code: 'MALFORMED' }
   const hit = verifier.hit(secret, undefined, appName, false)
   if (hit.code !== 'VALID' || hit.pk === undefined) return { ok: false, code: hit.code }
-  const route = gatewayRoute(core, hit.pk, model)
+  const pk = hit.pk
+  const route = verifier.remember(`route\0${pk}\0${model}`, () => gatewayRoute(core, pk, model))
   if (!route.ok) return route
   core.lastUsed.note(hit.pk, core.clock())
   return { ok: true, pk: hit.pk, target: route.target, secretHash: hashSecret(secret).toString('hex') }

@@ -84,6 +84,7 @@ export class VerifyPath {
 
   private readonly known = new Map<string, Known>()
   private readonly minuteTokens = new Map<string, number | undefined>()
+  private readonly remembered = new Map<string, unknown>()
   private seenGeneration = -1
   private seenDataVersion = -1
   private seenOwnChanges = -1
@@ -133,6 +134,7 @@ export class VerifyPath {
     ) {
       this.known.clear()
       this.minuteTokens.clear()
+      this.remembered.clear()
       this.seenGeneration = generation
       this.seenDataVersion = dataVersion
       this.seenOwnChanges = ownChanges
@@ -170,6 +172,19 @@ export class VerifyPath {
     const used = this.resourceMinuteTokens.get(resourceId, minute) as number | undefined
     this.minuteTokens.set(id, used)
     return used
+  }
+
+  /**
+   * Another hot-path read remembered with the verifier's own (the gateway's route of a key and
+   * model): `read` runs once, and again after any change to the registry, exactly when the
+   * verifier forgets what it knows.
+   */
+  remember<T>(id: string, read: () => T): T {
+    this.refresh()
+    if (this.remembered.has(id)) return this.remembered.get(id) as T
+    const value = read()
+    this.remembered.set(id, value)
+    return value
   }
 
   /** `noteUse` false: decide only, and leave lastUsedAt to the caller (a refused sign-in writes nothing). */
