@@ -235,8 +235,9 @@ export function writePrivateFileAtomically(path: string, text: string): void {
 
 // ── Internals ──
 
-function refused(message: string): KeywardError {
-  return new KeywardError('VALIDATION', `Nothing was restored: ${message}`, { FILE: message })
+/** A restore refused because of FILE; the CLI shows the field's text as the message. */
+function refused(problem: string): KeywardError {
+  return KeywardError.validation({ FILE: `${problem} Nothing was changed.` })
 }
 
 function openReadOnly(path: string, options: FileOptions): RegistryDatabase {

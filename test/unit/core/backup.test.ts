@@ -186,7 +186,7 @@ describe('restoreRegistry', () => {
       const error = await refusedAsync(() => restoreRegistry(path, file, { actor: ACTOR }))
       expect(error.code).toBe('VALIDATION')
       expect(error.fields).toHaveProperty('FILE')
-      expect(error.message).toMatch(/^Nothing was restored: /)
+      expect(error.message).toMatch(/^FILE: .* Nothing was changed\.$/)
       expect(error.message).toMatch(pattern)
       expect(fileState(path)).toBe(files)
       expect(logicalState(registry)).toBe(rows)
