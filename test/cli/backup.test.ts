@@ -147,6 +147,39 @@ describe('keyward backup and restore', { timeout: 180_000 }, () => {
     expect(kept.code).toBe(1)
   })
 
+  it('restores under a running server: its open connection serves the restored keys at once, and writes on', async () => {
+    const file = join(t.dir, 'under-server.sqlite3')
+    await t.ok(['backup', file, '--force'])
+    await t.ok(['keys', 'delete', 'gamma', '--yes'])
+    const server: ServeChild = await serveChild(t.db)
+    const agent = new Agent({ keepAlive: true })
+    const verify = async () =>
+      JSON.parse(
+        (
+          await timedRequest(agent, `${server.url}/v1/keys/verify`, {
+            method: 'POST',
+            json: { key: secrets.gamma, model: 'gpt-4o' }
+          })
+        ).body
+      ).code as string
+    try {
+      expect(await verify()).toBe('REVOKED')
+      await t.ok(['restore', file, '--yes'])
+      expect(await verify()).toBe('VALID')
+      const usage = await timedRequest(agent, `${server.url}/v1/usage`, {
+        method: 'POST',
+        json: { key: secrets.gamma, model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }
+      })
+      expect(usage.status, usage.body).toBe(200)
+    } finally {
+      agent.destroy()
+      server.proc.kill('SIGTERM')
+      await server.exited
+    }
+    expect(integrity(t.db)).toBe('ok')
+    expect(await t.ok(['audit', 'verify'])).toMatchObject({ ok: true })
+  })
+
   it('restore refuses a damaged backup with exit 2 and a clear message; the registry is unchanged', async () => {
     const good = join(t.dir, 'good.sqlite3')
     await t.ok(['backup', good, '--force'])
