@@ -1,4 +1,9 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { AuditFileVerifyResult } from '../../main/core/audit-export'
+import { KeywardError } from '../../shared/errors'
 import type { AuditEntry, AuditVerifyResult } from '../../shared/types'
+import { loadCore } from '../context'
 import { formatTable, formatTime, plural, type Column } from '../output'
 import { integerOption } from '../parse'
 import type { Registrar } from './index'
@@ -40,7 +45,20 @@ function describeVerify(result: AuditVerifyResult): string {
   )
 }
 
-/** `audit list|verify`: the hash-chained log of every change. */
+function describeFileVerify(file: string, result: AuditFileVerifyResult): string {
+  if (result.ok)
+    return `Audit export ${file} intact: ${plural(result.entries, 'entry', 'entries')} verified up to the head it records.`
+  return `Audit export ${file} BROKEN at entry ${result.firstBadSeq}: ${result.message}`
+}
+
+function readExport(file: string): string {
+  const path = resolve(file)
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw KeywardError.validation({ '--file': `${path} does not exist or is not a file.` })
+  return readFileSync(path, 'utf8')
+}
+
+/** `audit list|verify|export`: the hash-chained log of every change. */
 export const registerAudit: Registrar = (program, ctx) => {
   const audit = program.command('audit').description('the tamper-evident log of every change')
 
@@ -69,9 +87,35 @@ export const registerAudit: Registrar = (program, ctx) => {
   audit
     .command('verify')
     .description('check the hash chain; exit 1 and name the first broken entry if it was tampered with')
-    .action(async () => {
+    .option('--file <FILE>', 'check an "audit export" file instead of the registry (offline, no registry needed)')
+    .action(async (opts: { file?: string }) => {
+      if (opts.file !== undefined) {
+        const fileResult = loadCore().verifyAuditExport(readExport(opts.file))
+        if (!fileResult.ok) ctx.setExitCode(1)
+        ctx.print(fileResult, (doc) => describeFileVerify(opts.file!, doc))
+        return
+      }
       const result = await ctx.call('audit.verify', {})
       if (!result.ok) ctx.setExitCode(1)
       ctx.print(result, describeVerify)
+    })
+
+  audit
+    .command('export')
+    .description('write the whole log as JSON Lines with each entry\'s chain hash, for "audit verify --file"')
+    .option('--out <FILE>', 'write to FILE (mode 0600, replaced whole) instead of stdout')
+    .action((opts: { out?: string }) => {
+      const exported = ctx.registry().exportAudit()
+      if (opts.out === undefined) {
+        // JSON Lines are the output, with or without --json.
+        process.stdout.write(exported.text)
+        return
+      }
+      const out = resolve(opts.out)
+      loadCore().writePrivateFileAtomically(out, exported.text)
+      ctx.print(
+        { exported: out, entries: exported.entries },
+        (doc) => `Exported ${plural(doc.entries, 'audit entry', 'audit entries')} to ${doc.exported}.`
+      )
     })
 }

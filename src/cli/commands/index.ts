@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context'
 import { registerAudit } from './audit'
+import { registerBackup } from './backup'
 import { registerKeys } from './keys'
 import { registerNotify } from './notify'
 import { registerQuota } from './quota'
@@ -33,5 +34,6 @@ export const registrars: Registrar[] = [
   registerAudit,
   registerSeedDemo,
   registerServe,
-  registerNotify
+  registerNotify,
+  registerBackup
 ]

@@ -16,7 +16,7 @@ export interface AuditRecord {
   details: Record<string, unknown>
 }
 
-interface AuditRow {
+export interface AuditRow {
   seq: number
   at: number
   actor: string
@@ -28,7 +28,8 @@ interface AuditRow {
   hash: string
 }
 
-const GENESIS = '0'.repeat(64)
+/** The prev_hash of the first entry. */
+export const GENESIS = '0'.repeat(64)
 
 /** JSON with object keys sorted, so the same entry always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -41,7 +42,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(',')}}`
 }
 
-function entryHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+/** An entry's chain hash: SHA-256(prevHash || canonical entry). Also checks exported logs offline (audit-export.ts). */
+export function entryHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
   const content = canonicalJson({
     seq: row.seq,
     at: row.at,

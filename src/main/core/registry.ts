@@ -14,6 +14,7 @@ import type {
 } from '../../shared/types'
 import type { RegistryDatabase } from '../db/open'
 import { AuditLog } from './audit'
+import { exportAuditLog, type AuditExport } from './audit-export'
 import { systemClock, type Clock } from './clock'
 import { LastUsedBuffer, type Core } from './context'
 import { seedDemoInto, type SeedDemoOptions, type SeedDemoResult } from './demo'
@@ -167,6 +168,10 @@ export class Registry {
   }
   verifyAudit(): AuditVerifyResult {
     return this.call('audit.verify', {}, '')
+  }
+  /** The audit log as JSON Lines: every entry with its chain hash, then an end line with the head (audit-export.ts). */
+  exportAudit(): AuditExport {
+    return exportAuditLog(this.core)
   }
   usageReport(input: Input<'usage.report'>): Output<'usage.report'> {
     return this.call('usage.report', input, '')

@@ -28,6 +28,7 @@ import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
 import { operationTable } from '../transport/dispatch'
 import { desktopPaths } from './app-paths'
+import { createBackupDialogs, type DialogLike } from './backup-dialogs'
 import { createSecretClipboard } from './clipboard-once'
 import { desktopHostHandlers, withSecretOnClipboard } from './host-handlers'
 import { registerOperations, type IpcMainLike } from './ipc/register'
@@ -124,6 +125,15 @@ function start(): void {
   localServer.apply(settings.get())
 
   const sendMenu = (command: MenuCommand) => mainWindow?.webContents.send(MENU_CHANNEL, command)
+  const backupDialogs = createBackupDialogs({
+    dialog: dialog as unknown as DialogLike,
+    window: () => mainWindow,
+    registryPath: paths.registry,
+    nativeBinding: paths.nativeBinding,
+    actor,
+    beforeRestore: () => registry.flushLastUsed(),
+    afterRestore: () => mainWindow?.webContents.reload()
+  })
   const applyMenu = (theme: AppSettings['theme']) =>
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
@@ -133,6 +143,8 @@ function start(): void {
           theme,
           actions: {
             newKey: () => sendMenu('new-key'),
+            backUp: () => void backupDialogs.backUp(),
+            restore: () => void backupDialogs.restore(),
             setTheme: (next) => settings.set({ theme: next }),
             about: () => app.showAboutPanel()
           }

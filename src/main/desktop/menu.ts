@@ -5,6 +5,8 @@ type Theme = AppSettings['theme']
 
 export interface MenuActions {
   newKey(): void
+  backUp(): void
+  restore(): void
   setTheme(theme: Theme): void
   about(): void
 }
@@ -40,6 +42,9 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     label: '&File',
     submenu: [
       { id: 'new-key', label: 'New Key…', accelerator: 'CmdOrCtrl+N', click: () => actions.newKey() },
+      { type: 'separator' },
+      { id: 'backup-registry', label: 'Back up registry…', click: () => actions.backUp() },
+      { id: 'restore-registry', label: 'Restore from backup…', click: () => actions.restore() },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' }
     ]

@@ -6,6 +6,8 @@ function actions() {
   const calls: string[] = []
   const a: MenuActions = {
     newKey: () => calls.push('newKey'),
+    backUp: () => calls.push('backUp'),
+    restore: () => calls.push('restore'),
     setTheme: (t) => calls.push(`theme:${t}`),
     about: () => calls.push('about')
   }
@@ -33,6 +35,22 @@ describe('native menu', () => {
     ;(newKey.click as () => void)()
     expect(calls).toEqual(['newKey'])
     expect(file.some((i) => i.role === 'quit')).toBe(true)
+  })
+
+  it('File: Back up registry… and Restore from backup… call their actions', () => {
+    const { a, calls } = actions()
+    const file = items(menuTemplate({ platform: 'linux', isDev: false, theme: 'system', actions: a }), 'File')
+    expect(file.map((i) => i.label ?? i.type ?? i.role)).toEqual([
+      'New Key…',
+      'separator',
+      'Back up registry…',
+      'Restore from backup…',
+      'separator',
+      'Quit'
+    ])
+    ;(file.find((i) => i.id === 'backup-registry')!.click as () => void)()
+    ;(file.find((i) => i.id === 'restore-registry')!.click as () => void)()
+    expect(calls).toEqual(['backUp', 'restore'])
   })
 
   it('Edit has the standard roles', () => {
