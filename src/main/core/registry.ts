@@ -19,7 +19,7 @@ import { seedDemoInto, type SeedDemoOptions, type SeedDemoResult } from './demo'
 import { findKey, resolveKey } from './key-rows'
 import { registryHandlers, type CallContext, type Handler } from './operations'
 import { Outbox } from './outbox'
-import { findResource, resolveResource } from './resources'
+import { changeKeptCredential, findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
@@ -177,6 +177,10 @@ export class Registry {
   }
   resolveResource(ref: string): Resource {
     return resolveResource(this.core, ref)
+  }
+  /** The desktop app keeps (or forgets) a resource's provider key: `apply` stores it, audited in one transaction without the key. */
+  changeKeptCredential(ref: string, actor: string, kept: boolean, apply: (resource: Resource) => void): Resource {
+    return changeKeptCredential(this.core, ref, actor, kept, apply)
   }
 
   // ── Verification and usage (the gateway's calls) ──
