@@ -397,7 +397,7 @@ function needsUpstream(
       ctx.addIssue({
         code: 'custom',
         path: [field],
-        message: `${label} needs an upstream URL: give upstreamUrl too, or leave it empty.`
+        message: `${label} needs an upstream URL: give the upstream URL too, or leave it empty.`
       })
   }
 }

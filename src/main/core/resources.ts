@@ -279,7 +279,7 @@ function nextUpstream(before: Resource, v: ParsedInput<'resources.edit'>): Resou
       const field = v.upstreamModel != null ? 'upstreamModel' : v.upstreamKeyEnv != null ? 'upstreamKeyEnv' : null
       if (field)
         throw KeywardError.validation({
-          [field]: `${resourceLabel(before)} has no upstream: give an upstream URL too (upstreamUrl), or leave ${field} empty.`
+          [field]: `${resourceLabel(before)} has no upstream: give an upstream URL too, or leave this empty.`
         })
     }
     return null
