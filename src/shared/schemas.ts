@@ -415,6 +415,22 @@ export const ResourceEditInput = z
   .superRefine((v, ctx) => needsUpstream(v, ctx, v.upstreamUrl === null))
 export const ResourceRefInput = z.object({ resource: ResourceRef })
 
+/**
+ * The desktop app only: a resource's provider key, kept encrypted with the OS keychain on this
+ * computer (never in the registry). null or '' forgets it. Messages never repeat the key.
+ */
+export const UpstreamKeyInput = z.object({
+  resource: ResourceRef,
+  providerKey: z
+    .union([z.string(), z.null()], { error: 'Provider key must be text, or null to forget it.' })
+    .transform((v) => (v == null || v.trim() === '' ? null : v.trim()))
+    .refine((v) => v == null || v.length <= 4096, 'Provider key is too long: use at most 4096 characters.')
+    .refine(
+      (v) => v == null || !CONTROL_CHARACTERS.test(v),
+      'Provider key contains control characters or line breaks; paste the key alone.'
+    )
+})
+
 export const PoolSetInput = z.object({
   tpmPool: z
     .number({ error: 'TPM pool must be a number of tokens per minute, or empty for no pool.' })
@@ -486,14 +502,17 @@ export const AppSettings = z.object({
     .number({ error: 'Port must be a number.' })
     .int('Port must be a whole number.')
     .min(1024, 'Use a port from 1024 to 65535.')
-    .max(65535, 'Use a port from 1024 to 65535.')
+    .max(65535, 'Use a port from 1024 to 65535.'),
+  /** The local server also runs the OpenAI-compatible gateway (`keyward serve --gateway`). */
+  serverGateway: z.boolean({ error: 'Gateway must be on (true) or off (false).' })
 })
 export type AppSettings = z.infer<typeof AppSettings>
 export const DEFAULT_APP_SETTINGS: AppSettings = {
   theme: 'system',
   clipboardClearSeconds: 30,
   serverEnabled: false,
-  serverPort: 8787
+  serverPort: 8787,
+  serverGateway: false
 }
 export const AppSettingsPatch = AppSettings.partial().strict()
 

@@ -180,7 +180,7 @@ export function changeKeptCredential(
     const resource = resolveResource(core, ref)
     if (kept && !resource.upstream) {
       throw KeywardError.validation({
-        upstreamKey: `${resourceLabel(resource)} has no upstream: give it an upstream URL first, then its provider key.`
+        providerKey: `${resourceLabel(resource)} has no upstream: give it an upstream URL first, then its provider key.`
       })
     }
     apply(resource)

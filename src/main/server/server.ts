@@ -48,6 +48,13 @@ export interface ServerOptions {
   clock?: Clock
   /** Where errors are written (by name only, never a secret). Defaults to stderr. */
   log?: (line: string) => void
+  /** Also answer the OpenAI-compatible gateway routes (`keyward serve --gateway`). */
+  gateway?: boolean
+  /**
+   * Provider credentials by resource id, used before the resource's upstream_key_env variable (the
+   * desktop app's keychain keys). Looked up per request: the owner may refill the object in place.
+   */
+  upstreamKeys?: Record<string, string>
 }
 
 export interface RunningServer {

@@ -206,7 +206,7 @@ describe('resource upstreams', () => {
           applied = true
         }),
       'VALIDATION',
-      ['upstreamKey']
+      ['providerKey']
     )
     expect(applied).toBe(false)
     t.registry.editResource({ resource: r.id, upstreamUrl: 'https://api.openai.com/v1' }, ACTOR)
