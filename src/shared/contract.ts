@@ -82,7 +82,9 @@ export const contract = {
   /** The show-once dialog's Copy button: the desktop host copies the secret it still holds for that key (it never travels back). */
   'clipboard.copySecret': op<ClipboardOutcome>()(ShowOnceKeyInput, { mutates: false }),
   /** The show-once dialog closed: the desktop host forgets the secret it held for that key. */
-  'clipboard.release': op<{ released: boolean }>()(ShowOnceKeyInput, { mutates: false })
+  'clipboard.release': op<{ released: boolean }>()(ShowOnceKeyInput, { mutates: false }),
+  /** The desktop app keeps (or forgets) a resource's provider key in this computer's keychain; it never travels back. */
+  'resources.setUpstreamKey': op<{ resource: Resource }>()(s.UpstreamKeyInput, { mutates: true })
 } as const
 
 export type Contract = typeof contract

@@ -265,12 +265,103 @@ const TpmLimit = z
   .positive('TPM limit must be a positive number of tokens per minute.')
   .max(1e12, 'TPM limit is implausibly large.')
 
+// ── Upstreams (issue 10): where `keyward serve --gateway` sends a resource's traffic ─────────
+
+export const UPSTREAM_URL_MAX = 2000
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/**
+ * An OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1:
+ * http or https, no user:password (a credential goes in an environment variable or the desktop's
+ * keychain, never in the registry), no query or fragment; a trailing slash is dropped. Messages
+ * never repeat the value: it may hold a credential typed by mistake. '' and null mean "none".
+ */
+export const UpstreamUrl = z
+  .union([z.string(), z.null()], { error: 'Upstream URL must be text, e.g. https://api.openai.com/v1.' })
+  .optional()
+  .transform((v, ctx) => {
+    if (v == null) return v
+    const raw = v.trim()
+    if (raw === '') return null
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    }
+    if (raw.length > UPSTREAM_URL_MAX)
+      return fail(`Upstream URL is too long: use at most ${UPSTREAM_URL_MAX} characters.`)
+    if (CONTROL_CHARACTERS.test(raw) || /\s/.test(raw))
+      return fail('Upstream URL contains spaces or control characters; remove them.')
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      return fail(
+        'Upstream URL is not a URL: give the base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1.'
+      )
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return fail('Upstream URL must start with http:// or https://, e.g. https://api.openai.com/v1.')
+    if (url.username !== '' || url.password !== '' || authority(raw).includes('@'))
+      return fail(
+        'Upstream URL must not hold a user name or password (user:pass@): remove it, and give the provider credential as an environment variable name (or, in the desktop app, as the provider key).'
+      )
+    if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#'))
+      return fail(
+        'Upstream URL must not have a query (?…) or fragment (#…): give the base URL only, e.g. https://api.openai.com/v1.'
+      )
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+  })
+
+/** The user-info, host and port part of a URL as typed (between "//" and the path). */
+function authority(raw: string): string {
+  return raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/?#]/)[0]
+}
+
+/** The model name the upstream expects (the key calls gpt-4o, the upstream gets gpt-4o-2024-08-06); '' and null mean "the resource's own". */
+export const UpstreamModel = z
+  .union([z.string(), z.null()], { error: 'Upstream model must be text.' })
+  .optional()
+  .transform((v) => (v === '' ? null : v))
+  .superRefine((v, ctx) => {
+    if (v == null) return
+    const message =
+      v.length > 100
+        ? 'Upstream model is too long: use at most 100 characters.'
+        : v !== v.trim()
+          ? 'Upstream model has leading or trailing spaces; remove them.'
+          : CONTROL_CHARACTERS.test(v)
+            ? 'Upstream model contains control characters; remove them.'
+            : null
+    if (message) ctx.addIssue({ code: 'custom', message })
+  })
+
+/**
+ * The NAME of the serving process's environment variable that holds the provider credential,
+ * e.g. OPENAI_API_KEY; never the credential itself. Messages never repeat the value.
+ */
+export const UpstreamKeyEnv = z
+  .union([z.string(), z.null()], { error: 'Upstream key variable must be text.' })
+  .optional()
+  .transform((v) => (v == null ? v : v.trim() === '' ? null : v.trim()))
+  .superRefine((v, ctx) => {
+    if (v == null) return
+    if (v.length > 128 || !ENV_NAME.test(v))
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'Upstream key variable must be the NAME of an environment variable of the server (letters, digits and _, not starting with a digit; at most 128), e.g. OPENAI_API_KEY; never the key itself.'
+      })
+  })
+
 export const ResourceAddInput = z
   .object({
     model: Model,
     type: ResourceType,
     tpmLimit: TpmLimit.nullable().optional(),
-    status: ResourceStatus.default('active')
+    status: ResourceStatus.default('active'),
+    upstreamUrl: UpstreamUrl,
+    upstreamModel: UpstreamModel,
+    upstreamKeyEnv: UpstreamKeyEnv
   })
   .superRefine((v, ctx) => {
     if (v.type === 'TPM' && v.tpmLimit == null) {
@@ -287,15 +378,58 @@ export const ResourceAddInput = z
         message: 'A PYG (pay-as-you-go) resource takes no TPM limit; leave it empty.'
       })
     }
+    needsUpstream(v, ctx, v.upstreamUrl == null)
   })
 export type ResourceAddInput = z.input<typeof ResourceAddInput>
 
-export const ResourceEditInput = z.object({
-  resource: ResourceRef,
-  tpmLimit: TpmLimit.optional(),
-  status: ResourceStatus.optional()
-})
+/** An upstream model or key variable means nothing without an upstream URL. */
+function needsUpstream(
+  v: { upstreamModel?: string | null; upstreamKeyEnv?: string | null },
+  ctx: z.RefinementCtx,
+  noUrl: boolean
+): void {
+  if (!noUrl) return
+  for (const [field, label] of [
+    ['upstreamModel', 'An upstream model'],
+    ['upstreamKeyEnv', 'An upstream key variable']
+  ] as const) {
+    if (v[field] != null)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `${label} needs an upstream URL: give the upstream URL too, or leave it empty.`
+      })
+  }
+}
+
+/** undefined = unchanged; upstreamUrl '' or null removes the upstream with its model and key variable. */
+export const ResourceEditInput = z
+  .object({
+    resource: ResourceRef,
+    tpmLimit: TpmLimit.optional(),
+    status: ResourceStatus.optional(),
+    upstreamUrl: UpstreamUrl,
+    upstreamModel: UpstreamModel,
+    upstreamKeyEnv: UpstreamKeyEnv
+  })
+  .superRefine((v, ctx) => needsUpstream(v, ctx, v.upstreamUrl === null))
 export const ResourceRefInput = z.object({ resource: ResourceRef })
+
+/**
+ * The desktop app only: a resource's provider key, kept encrypted with the OS keychain on this
+ * computer (never in the registry). null or '' forgets it. Messages never repeat the key.
+ */
+export const UpstreamKeyInput = z.object({
+  resource: ResourceRef,
+  providerKey: z
+    .union([z.string(), z.null()], { error: 'Provider key must be text, or null to forget it.' })
+    .transform((v) => (v == null || v.trim() === '' ? null : v.trim()))
+    .refine((v) => v == null || v.length <= 4096, 'Provider key is too long: use at most 4096 characters.')
+    .refine(
+      (v) => v == null || !CONTROL_CHARACTERS.test(v),
+      'Provider key contains control characters or line breaks; paste the key alone.'
+    )
+})
 
 export const PoolSetInput = z.object({
   tpmPool: z
@@ -368,14 +502,17 @@ export const AppSettings = z.object({
     .number({ error: 'Port must be a number.' })
     .int('Port must be a whole number.')
     .min(1024, 'Use a port from 1024 to 65535.')
-    .max(65535, 'Use a port from 1024 to 65535.')
+    .max(65535, 'Use a port from 1024 to 65535.'),
+  /** The local server also runs the OpenAI-compatible gateway (`keyward serve --gateway`). */
+  serverGateway: z.boolean({ error: 'Gateway must be on (true) or off (false).' })
 })
 export type AppSettings = z.infer<typeof AppSettings>
 export const DEFAULT_APP_SETTINGS: AppSettings = {
   theme: 'system',
   clipboardClearSeconds: 30,
   serverEnabled: false,
-  serverPort: 8787
+  serverPort: 8787,
+  serverGateway: false
 }
 export const AppSettingsPatch = AppSettings.partial().strict()
 

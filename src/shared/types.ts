@@ -43,6 +43,19 @@ export interface Resource {
   status: ResourceStatus
   tpmLimit: number | null
   keyCount: number
+  /** Where `keyward serve --gateway` sends this resource's traffic; null = none (verify only). */
+  upstream: ResourceUpstream | null
+}
+
+export interface ResourceUpstream {
+  /** OpenAI-compatible base URL, e.g. https://api.openai.com/v1 (no credentials, no trailing slash). */
+  url: string
+  /** The model name the upstream receives; null = the resource's own model. */
+  model: string | null
+  /** The NAME of the serving process's environment variable holding the provider credential; never the credential. */
+  keyEnv: string | null
+  /** The desktop app keeps a provider key for this resource in its keychain (filled by the desktop host only). */
+  keyKept?: boolean
 }
 
 export interface TpmPool {

@@ -148,9 +148,9 @@ describe('keyward resources and quota', { timeout: 90_000 }, () => {
     const table = await t.cli(['resources', 'list'])
     expect(table.code).toBe(0)
     const lines = table.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^Model\s+Type\s+Status\s+TPM limit\s+Keys\s+Id$/)
-    expect(lines[1]).toMatch(/^gpt-4o\s+TPM\s+active\s+40000\s+0\s+r_\w+$/)
-    expect(lines[2]).toMatch(/^o3\s+TPM\s+active\s+10000\s+1\s+r_\w+$/)
+    expect(lines[0]).toMatch(/^Model\s+Type\s+Status\s+TPM limit\s+Upstream\s+Keys\s+Id$/)
+    expect(lines[1]).toMatch(/^gpt-4o\s+TPM\s+active\s+40000\s+-\s+0\s+r_\w+$/)
+    expect(lines[2]).toMatch(/^o3\s+TPM\s+active\s+10000\s+-\s+1\s+r_\w+$/)
     // Columns line up: every row has "TPM" where the header has "Type".
     const typeAt = lines[0]!.indexOf('Type')
     for (const line of lines.slice(1)) expect(line.slice(typeAt, typeAt + 3)).toBe('TPM')

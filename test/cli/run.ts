@@ -121,6 +121,6 @@ export const KEY_FIELDS = [
   'expiresAt',
   'lastUsedAt'
 ]
-export const RESOURCE_FIELDS = ['id', 'model', 'type', 'status', 'tpmLimit', 'keyCount']
+export const RESOURCE_FIELDS = ['id', 'model', 'type', 'status', 'tpmLimit', 'keyCount', 'upstream']
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 export const SECRET_FORMAT = /^kw_[0-9A-Za-z]{49}$/

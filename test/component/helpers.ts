@@ -39,7 +39,16 @@ export function screenText(): string {
 }
 
 export function resource(id: string, model: string, type: 'TPM' | 'PYG', extra: Partial<Resource> = {}): Resource {
-  return { id, model, type, status: 'active', tpmLimit: type === 'TPM' ? 100_000 : null, keyCount: 0, ...extra }
+  return {
+    id,
+    model,
+    type,
+    status: 'active',
+    tpmLimit: type === 'TPM' ? 100_000 : null,
+    keyCount: 0,
+    upstream: null,
+    ...extra
+  }
 }
 
 export function apiKey(extra: Partial<ApiKey> = {}): ApiKey {

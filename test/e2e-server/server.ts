@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { TestRegistry } from '../helpers/registry'
 import { createSecretClipboard, type ClipboardLike } from '../../src/main/desktop/clipboard-once'
-import { desktopHostHandlers, withSecretOnClipboard } from '../../src/main/desktop/host-handlers'
+import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from '../../src/main/desktop/host-handlers'
+import { safeStorageUpstreamKeys, type UpstreamKeyStore } from '../../src/main/desktop/upstream-keys'
 import { registerOperations, type InvokeEventLike, type IpcMainLike } from '../../src/main/desktop/ipc/register'
 import { createNotifyHandlers } from '../../src/main/notify/handlers'
 import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
@@ -35,6 +36,7 @@ import type { AppSettings } from '../../src/shared/schemas'
  *    started, so server.status answers off.
  *  - email: the real notify handlers (settings and outbox in the registry, nodemailer), with the
  *    app's own safeStorage password adapter over an in-memory stand-in for the OS key store.
+ *  - provider keys (Resources dialog): the app's keychain adapter over the same stand-in.
  * `GET /?host=web-console` serves index.html without the bridge: the renderer as the web console
  * (sign-in screen; this server has no admin API). Bound to 127.0.0.1 only: the clipboard holds secrets.
  */
@@ -66,6 +68,8 @@ export interface E2eServer {
   /** The registry, with the database handle it was opened with (specs tamper with rows through it). */
   registry: TestRegistry
   clipboard: { current: string | null; writes: ClipboardWrite[] }
+  /** The provider keys the stand-in keychain keeps: the stored blobs (ciphertext) and the store itself. */
+  upstreamKeys: { blobs: () => Record<string, string>; store: UpstreamKeyStore }
   /** Calls an operation as the app's own window would (through main's registered IPC handler). */
   call(operation: OperationName, input?: unknown): Promise<Reply>
   close(): Promise<void>
@@ -176,14 +180,25 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     clearAfterSeconds: () => settings.get().clipboardClearSeconds,
     log: () => undefined
   })
+  // The app's keychain adapter for provider keys, over the same stand-in OS key store.
+  let upstreamBlobs: Record<string, string> = {}
+  const upstreamKeys = safeStorageUpstreamKeys(
+    standInSafeStorage(options.passwordStorage ?? 'os'),
+    { get: () => upstreamBlobs, set: (_k, v) => void (upstreamBlobs = { ...v }) },
+    'linux'
+  )
   const host = desktopHostHandlers({
     settings,
     clipboard: secretClipboard,
     // No local server is started here: the switch is kept, and the status says so.
     localServer: { status: () => ({ state: 'off' }) },
-    notify: createNotifyHandlers({ registry, passwords })
+    notify: createNotifyHandlers({ registry, passwords }),
+    upstreamKeys: { store: upstreamKeys, registry }
   })
-  const table = withSecretOnClipboard(operationTable(registry, host), secretClipboard)
+  const table = withKeptUpstreamKeys(
+    withSecretOnClipboard(operationTable(registry, host), secretClipboard),
+    upstreamKeys
+  )
 
   /** ipcMain in miniature: main registers its handlers here, exactly as in the app. */
   const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply>>()
@@ -290,6 +305,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     port,
     registry,
     clipboard,
+    upstreamKeys: { blobs: () => ({ ...upstreamBlobs }), store: upstreamKeys },
     async call(operation, input = {}) {
       return (await invoke(channelOf(operation), `${origin}/`, [input]))!
     },

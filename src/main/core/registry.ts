@@ -22,7 +22,7 @@ import { gatewayDecide, gatewayLiveness, gatewayModels, type GatewayDecision, ty
 import { findKey, resolveKey } from './key-rows'
 import { registryHandlers, type CallContext, type Handler } from './operations'
 import { Outbox } from './outbox'
-import { findResource, resolveResource } from './resources'
+import { changeKeptCredential, findResource, resolveResource } from './resources'
 import type { RandomBytes } from './secrets'
 import { SmtpConfigStore } from './smtp-config'
 import { SqliteStore } from './store'
@@ -194,6 +194,10 @@ export class Registry {
   }
   resolveResource(ref: string): Resource {
     return resolveResource(this.core, ref)
+  }
+  /** The desktop app keeps (or forgets) a resource's provider key: `apply` stores it, audited in one transaction without the key. */
+  changeKeptCredential(ref: string, actor: string, kept: boolean, apply: (resource: Resource) => void): Resource {
+    return changeKeptCredential(this.core, ref, actor, kept, apply)
   }
 
   // ── Verification and usage (the gateway's calls) ──

@@ -1,7 +1,7 @@
 import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
 import type { ResourceStatus, ResourceType } from '../../shared/schemas'
-import type { KeyResource, Resource } from '../../shared/types'
+import type { KeyResource, Resource, ResourceUpstream } from '../../shared/types'
 import { newId, type Core } from './context'
 import { assignedTpm, checkPool } from './pool'
 
@@ -13,8 +13,14 @@ interface ResourceRow {
   type: ResourceType
   status: ResourceStatus
   tpm_limit: number | null
+  upstream_url?: string | null
+  upstream_model?: string | null
+  upstream_key_env?: string | null
   key_count?: number
 }
+
+/** What the audit log says about a provider credential: that it changed, never what it is. */
+export const UPSTREAM_CREDENTIAL_CHANGED = 'upstream credential changed'
 
 const WITH_KEY_COUNT =
   'SELECT r.*, (SELECT count(*) FROM key_resources kr WHERE kr.resource_id = r.id) AS key_count FROM resources r'
@@ -48,16 +54,40 @@ export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: 
     const id = newId(core, 'r_')
     core.store
       .sql(
-        'INSERT INTO resources (id, model, type, status, tpm_limit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'
+        'INSERT INTO resources (id, model, type, status, tpm_limit, upstream_url, upstream_model, upstream_key_env, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
       )
-      .run(id, v.model, v.type, v.status, v.type === 'TPM' ? v.tpmLimit : null, now, now)
+      .run(
+        id,
+        v.model,
+        v.type,
+        v.status,
+        v.type === 'TPM' ? v.tpmLimit : null,
+        v.upstreamUrl ?? null,
+        v.upstreamUrl ? (v.upstreamModel ?? null) : null,
+        v.upstreamUrl ? (v.upstreamKeyEnv ?? null) : null,
+        now,
+        now
+      )
     const resource = resourceById(core, id)
     core.audit.append(now, {
       actor,
       action: 'resource.add',
       targetId: id,
       targetName: `${v.model}:${v.type}`,
-      details: { model: v.model, type: v.type, status: v.status, tpmLimit: resource.tpmLimit }
+      details: {
+        model: v.model,
+        type: v.type,
+        status: v.status,
+        tpmLimit: resource.tpmLimit,
+        ...(resource.upstream
+          ? {
+              upstream: { url: resource.upstream.url, model: resource.upstream.model },
+              ...(resource.upstream.keyEnv
+                ? { credential: UPSTREAM_CREDENTIAL_CHANGED, upstreamKeyEnv: resource.upstream.keyEnv }
+                : {})
+            }
+          : {})
+      }
     })
     return { resource }
   })
@@ -77,19 +107,36 @@ export function editResource(core: Core, v: ParsedInput<'resources.edit'>, actor
       }
     }
     if (v.status !== undefined && v.status !== before.status) changes.status = { from: before.status, to: v.status }
+    const upstream = nextUpstream(before, v)
+    const was = before.upstream
+    if ((upstream?.url ?? null) !== (was?.url ?? null))
+      changes.upstreamUrl = { from: was?.url ?? null, to: upstream?.url ?? null }
+    if ((upstream?.model ?? null) !== (was?.model ?? null))
+      changes.upstreamModel = { from: was?.model ?? null, to: upstream?.model ?? null }
+    // The variable's NAME may be recorded; its value never reaches the registry at all.
+    const credentialChanged = (upstream?.keyEnv ?? null) !== (was?.keyEnv ?? null)
+    if (credentialChanged) changes.upstreamKeyEnv = { from: was?.keyEnv ?? null, to: upstream?.keyEnv ?? null }
     if (Object.keys(changes).length === 0) return { resource: before }
     const now = core.clock()
     core.store
       .sql(
-        'UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), updated_at = ? WHERE id = ?'
+        'UPDATE resources SET tpm_limit = coalesce(?, tpm_limit), status = coalesce(?, status), upstream_url = ?, upstream_model = ?, upstream_key_env = ?, updated_at = ? WHERE id = ?'
       )
-      .run(v.tpmLimit ?? null, v.status ?? null, now, before.id)
+      .run(
+        v.tpmLimit ?? null,
+        v.status ?? null,
+        upstream?.url ?? null,
+        upstream?.model ?? null,
+        upstream?.keyEnv ?? null,
+        now,
+        before.id
+      )
     core.audit.append(now, {
       actor,
       action: 'resource.edit',
       targetId: before.id,
       targetName: `${before.model}:${before.type}`,
-      details: { changes }
+      details: credentialChanged ? { changes, credential: UPSTREAM_CREDENTIAL_CHANGED } : { changes }
     })
     return { resource: resourceById(core, before.id) }
   })
@@ -114,6 +161,37 @@ export function removeResource(core: Core, v: ParsedInput<'resources.remove'>, a
       details: { model: resource.model, type: resource.type, tpmLimit: resource.tpmLimit, status: resource.status }
     })
     return { removed: resource }
+  })
+}
+
+/**
+ * A provider credential kept outside the registry (the desktop app's keychain) was set or removed:
+ * `apply` stores it, inside this transaction with the audit entry, which records that the
+ * credential changed and where it is kept, never the credential. The resource must have an upstream.
+ */
+export function changeKeptCredential(
+  core: Core,
+  ref: string,
+  actor: string,
+  kept: boolean,
+  apply: (resource: Resource) => void
+): Resource {
+  return core.store.write(() => {
+    const resource = resolveResource(core, ref)
+    if (kept && !resource.upstream) {
+      throw KeywardError.validation({
+        providerKey: `${resourceLabel(resource)} has no upstream: give it an upstream URL first, then its provider key.`
+      })
+    }
+    apply(resource)
+    core.audit.append(core.clock(), {
+      actor,
+      action: 'resource.upstreamCredential',
+      targetId: resource.id,
+      targetName: resourceLabel(resource),
+      details: { credential: UPSTREAM_CREDENTIAL_CHANGED, keptIn: 'desktop keychain', kept }
+    })
+    return resource
   })
 }
 
@@ -191,6 +269,24 @@ function resourceById(core: Core, id: string): Resource {
   return toResource(core.store.sql(BY_ID.counted).get(id) as ResourceRow)
 }
 
+/** The upstream after an edit: undefined fields keep theirs; a removed URL takes its model and key variable along. */
+function nextUpstream(before: Resource, v: ParsedInput<'resources.edit'>): ResourceUpstream | null {
+  const url = v.upstreamUrl === undefined ? (before.upstream?.url ?? null) : v.upstreamUrl
+  const model = v.upstreamModel === undefined ? (before.upstream?.model ?? null) : v.upstreamModel
+  const keyEnv = v.upstreamKeyEnv === undefined ? (before.upstream?.keyEnv ?? null) : v.upstreamKeyEnv
+  if (url === null) {
+    if (v.upstreamUrl === undefined) {
+      const field = v.upstreamModel != null ? 'upstreamModel' : v.upstreamKeyEnv != null ? 'upstreamKeyEnv' : null
+      if (field)
+        throw KeywardError.validation({
+          [field]: `${resourceLabel(before)} has no upstream: give an upstream URL too, or leave this empty.`
+        })
+    }
+    return null
+  }
+  return { url, model, keyEnv }
+}
+
 function toResource(row: ResourceRow): Resource {
   return {
     id: row.id,
@@ -198,7 +294,10 @@ function toResource(row: ResourceRow): Resource {
     type: row.type,
     status: row.status,
     tpmLimit: row.tpm_limit,
-    keyCount: row.key_count ?? 0
+    keyCount: row.key_count ?? 0,
+    upstream: row.upstream_url
+      ? { url: row.upstream_url, model: row.upstream_model ?? null, keyEnv: row.upstream_key_env ?? null }
+      : null
   }
 }
 

@@ -22,11 +22,15 @@ export interface LocalServerOptions {
   stopTimeoutMs?: number
   onStatus?: (status: LocalServerStatus) => void
   log?: (line: string) => void
+  /** The keychain's provider keys, decrypted, read when the gateway starts or its keys change. */
+  upstreamKeys?: () => Record<string, string>
 }
 
 export interface LocalServer {
-  /** Starts, restarts (port changed) or stops the server to match the settings. */
-  apply(settings: Pick<AppSettings, 'serverEnabled' | 'serverPort'>): void
+  /** Starts, restarts (port or gateway changed) or stops the server to match the settings. */
+  apply(settings: Pick<AppSettings, 'serverEnabled' | 'serverPort'> & Partial<Pick<AppSettings, 'serverGateway'>>): void
+  /** The keychain's provider keys changed: a running gateway gets the new set (by message, no restart). */
+  upstreamKeysChanged(): void
   status(): LocalServerStatus
   /** Stops the server and ends its process (on quit). */
   stop(): Promise<void>
@@ -35,13 +39,15 @@ export interface LocalServer {
 /**
  * `keyward serve` inside the app: one Electron utility process running src/main/server's
  * utility-entry, bound to loopback on the port from Settings. The process is forked when the
- * switch goes on and ended when it goes off; a port change restarts the server in place.
+ * switch goes on and ended when it goes off; a port change restarts the server in place, and so
+ * does the Gateway switch, whose server also gets the keychain's provider keys by message.
  */
 export function createLocalServer(options: LocalServerOptions): LocalServer {
   const log = options.log ?? ((line: string) => console.error(line))
   let child: UtilityProcessLike | null = null
   let status: LocalServerStatus = { state: 'off' }
   let wantedPort: number | null = null
+  let wantedGateway = false
   let stopping: Promise<void> | null = null
 
   const setStatus = (next: LocalServerStatus) => {
@@ -103,7 +109,7 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
   }
 
   return {
-    apply({ serverEnabled, serverPort }) {
+    apply({ serverEnabled, serverPort, serverGateway = false }) {
       if (!serverEnabled) {
         if (wantedPort === null) return
         wantedPort = null
@@ -114,10 +120,11 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
         stopping = done
         return
       }
-      if (wantedPort === serverPort && child && status.state !== 'failed') return
+      if (wantedPort === serverPort && wantedGateway === serverGateway && child && status.state !== 'failed') return
       wantedPort = serverPort
+      wantedGateway = serverGateway
       const start = () => {
-        if (wantedPort !== serverPort) return
+        if (wantedPort !== serverPort || wantedGateway !== serverGateway) return
         child ??= spawn()
         setStatus({ state: 'starting', port: serverPort })
         child.postMessage({
@@ -126,12 +133,19 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
           host: '127.0.0.1',
           port: serverPort,
           ui: false,
-          nativeBinding: options.nativeBinding
+          nativeBinding: options.nativeBinding,
+          gateway: serverGateway,
+          // Only a gateway uses provider keys: a verify-only server never holds them.
+          ...(serverGateway ? { upstreamKeys: options.upstreamKeys?.() ?? {} } : {})
         })
       }
       // A stop still in progress finishes before the new process binds the port.
       if (stopping) void stopping.then(start)
       else start()
+    },
+    upstreamKeysChanged() {
+      if (!child || wantedPort === null || !wantedGateway) return
+      child.postMessage({ type: 'upstreamKeys', upstreamKeys: options.upstreamKeys?.() ?? {} })
     },
     status: () => status,
     async stop() {

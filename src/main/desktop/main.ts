@@ -30,7 +30,7 @@ import { operationTable } from '../transport/dispatch'
 import { desktopPaths } from './app-paths'
 import { createBackupDialogs, type DialogLike } from './backup-dialogs'
 import { createSecretClipboard } from './clipboard-once'
-import { desktopHostHandlers, withSecretOnClipboard } from './host-handlers'
+import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from './host-handlers'
 import { registerOperations, type IpcMainLike } from './ipc/register'
 import { appPageUrl, isAppPage } from './ipc/sender'
 import { runBeforeQuit } from './lifecycle'
@@ -40,6 +40,7 @@ import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore } from '
 import { preferenceStoreOptions, type PreferenceStore, type Preferences } from './preferences'
 import { createSettingsService } from './app-settings'
 import { bringToFront, claimSingleInstance } from './single-instance'
+import { safeStorageUpstreamKeys, upstreamKeyStoreOptions, type UpstreamKeyBlobStore } from './upstream-keys'
 import { mainWindowOptions } from './window-options'
 import { hardenSession, hardenWebContents } from './window-security'
 import { captureWindowState, restoreWindowState } from './window-state'
@@ -89,6 +90,10 @@ function start(): void {
   nativeTheme.themeSource = settings.get().theme
 
   const passwords = safeStoragePasswordStore(safeStorage, new Store(passwordStoreOptions()) as unknown as BlobStore)
+  const upstreamKeys = safeStorageUpstreamKeys(
+    safeStorage,
+    new Store(upstreamKeyStoreOptions()) as unknown as UpstreamKeyBlobStore
+  )
   const outbox = startOutboxSender({ registry, passwords, intervalMs: 60_000 })
   const secretClipboard = createSecretClipboard({
     clipboard,
@@ -103,15 +108,21 @@ function start(): void {
       }) as unknown as UtilityProcessLike,
     dbPath: paths.registry,
     nativeBinding: paths.nativeBinding,
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    upstreamKeys: () => upstreamKeys.decryptAll()
   })
   const host = desktopHostHandlers({
     settings,
     localServer,
     clipboard: secretClipboard,
-    notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() })
+    notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
+    upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() }
   })
-  const table = withSecretOnClipboard(operationTable(registry, host), secretClipboard)
+  const table = withKeptUpstreamKeys(
+    withSecretOnClipboard(operationTable(registry, host), secretClipboard),
+    upstreamKeys,
+    () => localServer.upstreamKeysChanged()
+  )
   const actor = osUserName('desktop')
   registerOperations(ipcMain as unknown as IpcMainLike, {
     table,
@@ -159,7 +170,11 @@ function start(): void {
       nativeTheme.themeSource = next.theme
       applyMenu(next.theme)
     }
-    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort)
+    if (
+      next.serverEnabled !== previous.serverEnabled ||
+      next.serverPort !== previous.serverPort ||
+      next.serverGateway !== previous.serverGateway
+    )
       localServer.apply(next)
     sendMenu('settings-changed')
   })

@@ -41,7 +41,8 @@ export function preferenceStoreOptions() {
     name: 'preferences',
     defaults: { settings: { ...DEFAULT_APP_SETTINGS } },
     schema: {
-      settings: jsonSchema(AppSettings),
+      // Partial: a file from an older version (without a newer setting) stays valid; reads fill defaults.
+      settings: jsonSchema(AppSettings.partial()),
       window: jsonSchema(WindowState)
     },
     clearInvalidConfig: true,

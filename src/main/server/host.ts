@@ -14,7 +14,7 @@ function refuse(name: OperationName) {
 
 /**
  * The server's host operations: email from the notify handlers; app settings, the app's local
- * server status and the clipboard belong to the desktop app's own machine and are refused.
+ * server status, the clipboard and the keychain's provider keys belong to the desktop app's own machine and are refused.
  */
 export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
   return {
@@ -23,6 +23,7 @@ export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
     'server.status': refuse('server.status'),
     'clipboard.copySecret': refuse('clipboard.copySecret'),
     'clipboard.release': refuse('clipboard.release'),
+    'resources.setUpstreamKey': refuse('resources.setUpstreamKey'),
     ...notify
   }
 }

@@ -55,7 +55,10 @@ export interface ServerOptions {
   gateway?: boolean
   /** The gateway's request body limit in bytes (default 10 MB; 413 beyond). */
   maxBodyBytes?: number
-  /** Resource id → provider credential for the gateway, checked before the resource's environment variable. */
+  /**
+   * Provider credentials by resource id, used before the resource's upstream_key_env variable (the
+   * desktop app's keychain keys). Looked up per request: the owner may refill the object in place.
+   */
   upstreamKeys?: Record<string, string>
   /** Milliseconds the gateway waits for an upstream that sends nothing (default 300000): 504. */
   upstreamTimeoutMs?: number

@@ -1,9 +1,26 @@
 import { toErrorPayload } from '../../shared/errors'
 import { startServer, type RunningServer, type ServerOptions } from './server'
 
-/** What the desktop app sends to the server's utility process. */
+/**
+ * What the desktop app sends to the server's utility process. Provider keys travel only in these
+ * messages (Electron's message port: structured clone between the two processes), never on a
+ * command line or in an environment variable other processes could read.
+ */
 export type ServerCommand =
-  | { type: 'start'; dbPath: string; host?: string; port?: number; ui?: boolean | string; nativeBinding?: string }
+  | {
+      type: 'start'
+      dbPath: string
+      host?: string
+      port?: number
+      ui?: boolean | string
+      nativeBinding?: string
+      /** Also run the OpenAI-compatible gateway (`keyward serve --gateway`). */
+      gateway?: boolean
+      /** Provider keys the desktop keeps in its keychain, by resource id (decrypted in main). */
+      upstreamKeys?: Record<string, string>
+    }
+  /** The keychain's provider keys changed: the running gateway uses the new set from its next request. */
+  | { type: 'upstreamKeys'; upstreamKeys: Record<string, string> }
   | { type: 'stop' }
 
 /** What the utility process answers. */
@@ -29,6 +46,12 @@ export function serveOverPort(
 ): { stop(): Promise<void> } {
   let running: RunningServer | undefined
   let queue: Promise<void> = Promise.resolve()
+  // One object for the life of the process, refilled in place: the server looks keys up in it per request.
+  const upstreamKeys: Record<string, string> = {}
+  const replaceKeys = (next: Record<string, string> | undefined) => {
+    for (const id of Object.keys(upstreamKeys)) delete upstreamKeys[id]
+    Object.assign(upstreamKeys, next ?? {})
+  }
 
   const stop = async () => {
     const server = running
@@ -39,17 +62,25 @@ export function serveOverPort(
   const run = async (command: ServerCommand) => {
     if (command.type === 'stop') {
       await stop()
+      replaceKeys({})
       port.postMessage({ type: 'stopped' })
       return
     }
+    if (command.type === 'upstreamKeys') {
+      replaceKeys(command.upstreamKeys)
+      return
+    }
     await stop()
+    replaceKeys(command.upstreamKeys)
     try {
       running = await start({
         dbPath: command.dbPath,
         host: command.host,
         port: command.port,
         ui: command.ui,
-        nativeBinding: command.nativeBinding
+        nativeBinding: command.nativeBinding,
+        gateway: command.gateway === true,
+        upstreamKeys
       })
       port.postMessage({ type: 'started', url: running.url, host: running.host, port: running.port })
     } catch (error) {
@@ -61,17 +92,30 @@ export function serveOverPort(
     const command = event.data as ServerCommand
     if (
       !command ||
-      (command.type !== 'start' && command.type !== 'stop') ||
-      (command.type === 'start' && typeof command.dbPath !== 'string')
+      (command.type !== 'start' && command.type !== 'stop' && command.type !== 'upstreamKeys') ||
+      (command.type === 'start' && typeof command.dbPath !== 'string') ||
+      (command.type !== 'stop' && command.upstreamKeys !== undefined && !isKeyMap(command.upstreamKeys)) ||
+      (command.type === 'upstreamKeys' && command.upstreamKeys === undefined)
     ) {
       port.postMessage({
         type: 'error',
         code: 'VALIDATION',
-        message: 'Send {type: "start", dbPath, port} or {type: "stop"}.'
+        message:
+          'Send {type: "start", dbPath, port, gateway?, upstreamKeys?}, {type: "upstreamKeys", upstreamKeys} or {type: "stop"}; upstreamKeys maps resource ids to strings.'
       })
       return
     }
     queue = queue.then(() => run(command))
   })
   return { stop: () => (queue = queue.then(stop)) }
+}
+
+/** A plain object of resource id → provider key (both strings). */
+function isKeyMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value as Record<string, unknown>).every((v) => typeof v === 'string')
+  )
 }

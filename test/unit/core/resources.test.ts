@@ -18,7 +18,8 @@ describe('resources', () => {
       type: 'TPM',
       status: 'active',
       tpmLimit: 1000,
-      keyCount: 0
+      keyCount: 0,
+      upstream: null
     })
     expect(pyg).toMatchObject({ type: 'PYG', status: 'inactive', tpmLimit: null })
     t.registry.createKey({ name: 'a', resources: ['gpt-4o:TPM'] }, ACTOR)

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -174,6 +174,31 @@ describe('the desktop app, composed', () => {
     const file = readFileSync(join(userData, 'smtp-password.json'), 'utf8')
     expect(file).not.toContain('hunter2')
     expect(readFileSync(join(userData, 'preferences.json'), 'utf8')).not.toContain('hunter2')
+  })
+
+  it('a provider key goes through safeStorage into its own owner-only file; the Gateway switch hands it to the server by message', async () => {
+    const providerKey = 'sk-composed-provider-key-0123456789'
+    await call('resources.add', { model: 'o3', type: 'PYG', upstreamUrl: 'https://api.openai.com/v1' })
+    expect(await call('resources.setUpstreamKey', { resource: 'o3:PYG', providerKey })).toMatchObject({
+      ok: true,
+      result: { resource: { upstream: { keyKept: true } } }
+    })
+    const file = join(userData, 'upstream-keys.json')
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(readFileSync(file, 'utf8')).not.toContain(providerKey)
+    expect(readFileSync(join(userData, 'preferences.json'), 'utf8')).not.toContain(providerKey)
+    expect(readFileSync(join(userData, 'registry.sqlite3')).toString('latin1')).not.toContain(providerKey)
+
+    expect(await call('settings.set', { serverEnabled: true, serverGateway: true, serverPort: 18788 })).toMatchObject({
+      ok: true
+    })
+    const fork = fake.forks.at(-1)!
+    const start = fork.messages.at(-1) as { type: string; gateway: boolean; upstreamKeys: Record<string, string> }
+    expect(start).toMatchObject({ type: 'start', port: 18788, gateway: true })
+    expect(Object.values(start.upstreamKeys)).toEqual([providerKey])
+    await settle()
+    expect(await call('settings.set', { serverEnabled: false, serverGateway: false })).toMatchObject({ ok: true })
+    await settle()
   })
 
   it('closing the window remembers its bounds; quitting clears the secret from the clipboard and closes the registry', async () => {

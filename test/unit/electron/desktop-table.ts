@@ -1,15 +1,20 @@
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { createSecretClipboard } from '../../../src/main/desktop/clipboard-once'
-import { desktopHostHandlers, withSecretOnClipboard } from '../../../src/main/desktop/host-handlers'
+import {
+  desktopHostHandlers,
+  withKeptUpstreamKeys,
+  withSecretOnClipboard
+} from '../../../src/main/desktop/host-handlers'
+import { safeStorageUpstreamKeys } from '../../../src/main/desktop/upstream-keys'
 import { createLocalServer } from '../../../src/main/desktop/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
 import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
 import { operationTable } from '../../../src/main/transport/dispatch'
-import { fakeClipboard, fakeTimers, fakeUtilityProcesses, memoryPasswords } from './fakes'
+import { fakeClipboard, fakeSafeStorage, fakeTimers, fakeUtilityProcesses, memoryPasswords } from './fakes'
 
 /** The desktop app's operation table as src/main/desktop/main.ts builds it, over a real temp registry and fakes for Electron. */
-export function desktopTable(options: { clipboardText?: string } = {}) {
+export function desktopTable(options: { clipboardText?: string; keychain?: boolean } = {}) {
   const temp: TempRegistry = tempRegistry()
   const clipboard = fakeClipboard(options.clipboardText)
   const timers = fakeTimers()
@@ -22,19 +27,40 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
     log: () => undefined
   })
   const utility = fakeUtilityProcesses()
-  const localServer = createLocalServer({ fork: utility.fork, dbPath: temp.path, timers, log: () => undefined })
+  const keychain = { blobs: {} as Record<string, string> }
+  const upstreamKeys = safeStorageUpstreamKeys(
+    fakeSafeStorage({ available: options.keychain ?? true }),
+    { get: () => keychain.blobs, set: (_k, v) => void (keychain.blobs = structuredClone(v)) },
+    'linux'
+  )
+  const localServer = createLocalServer({
+    fork: utility.fork,
+    dbPath: temp.path,
+    timers,
+    log: () => undefined,
+    upstreamKeys: () => upstreamKeys.decryptAll()
+  })
   localServer.apply(settings.get())
   settings.onChange((next, previous) => {
-    if (next.serverEnabled !== previous.serverEnabled || next.serverPort !== previous.serverPort)
+    if (
+      next.serverEnabled !== previous.serverEnabled ||
+      next.serverPort !== previous.serverPort ||
+      next.serverGateway !== previous.serverGateway
+    )
       localServer.apply(next)
   })
   const host = desktopHostHandlers({
     settings,
     localServer,
     clipboard: secretClipboard,
-    notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() })
+    notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() }),
+    upstreamKeys: { store: upstreamKeys, registry: temp.registry, onChange: () => localServer.upstreamKeysChanged() }
   })
-  const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard)
+  const table = withKeptUpstreamKeys(
+    withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard),
+    upstreamKeys,
+    () => localServer.upstreamKeysChanged()
+  )
   return {
     temp,
     registry: temp.registry,
@@ -45,6 +71,8 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
     secretClipboard,
     utility,
     localServer,
+    keychain,
+    upstreamKeys,
     table,
     close: () => temp.close()
   }

@@ -5,6 +5,7 @@ import type { ClipboardLike, TimerLike } from '../../../src/main/desktop/clipboa
 import type { InvokeEventLike, IpcMainLike } from '../../../src/main/desktop/ipc/register'
 import type { PasswordStore } from '../../../src/main/notify/types'
 import type { UtilityProcessLike } from '../../../src/main/desktop/local-server'
+import type { SafeStorageLike } from '../../../src/main/desktop/password-store'
 import type { ServerCommand, ServerEvent } from '../../../src/main/server/utility'
 
 type Listener = (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply>
@@ -128,4 +129,19 @@ export function fakeUtilityProcesses() {
     } as UtilityProcessLike
   }
   return { fork, forks }
+}
+
+/** safeStorage that "encrypts" by reversing and tagging, so a test can tell ciphertext from plaintext. */
+export function fakeSafeStorage(options: { available?: boolean; backend?: string } = {}) {
+  return {
+    isEncryptionAvailable: () => options.available ?? true,
+    encryptString: (text: string) => Buffer.from(`enc:${[...text].reverse().join('')}`),
+    decryptString: (data: Buffer) => {
+      const text = data.toString()
+      if (!text.startsWith('enc:'))
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
+      return [...text.slice(4)].reverse().join('')
+    },
+    getSelectedStorageBackend: () => options.backend ?? 'gnome_libsecret'
+  } satisfies SafeStorageLike
 }

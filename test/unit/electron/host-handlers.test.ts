@@ -149,18 +149,25 @@ describe('desktop host operations', () => {
     current = desktopTable()
     expect(await dispatch(current.table, 'settings.get', {}, ctx)).toEqual({
       ok: true,
-      result: { theme: 'system', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 8787 }
+      result: {
+        theme: 'system',
+        clipboardClearSeconds: 30,
+        serverEnabled: false,
+        serverPort: 8787,
+        serverGateway: false
+      }
     })
     const set = await dispatch(current.table, 'settings.set', { theme: 'dark', serverPort: 9000 }, ctx)
     expect(set).toEqual({
       ok: true,
-      result: { theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000 }
+      result: { theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000, serverGateway: false }
     })
     expect(current.preferences.data.settings).toEqual({
       theme: 'dark',
       clipboardClearSeconds: 30,
       serverEnabled: false,
-      serverPort: 9000
+      serverPort: 9000,
+      serverGateway: false
     })
     const bad = await dispatch(current.table, 'settings.set', { serverPort: 80, theme: 'neon' }, ctx)
     expect(bad).toMatchObject({

@@ -126,7 +126,8 @@ describe('local server switch', () => {
       host: '127.0.0.1',
       port: first,
       ui: false,
-      nativeBinding: undefined
+      nativeBinding: undefined,
+      gateway: false
     })
 
     const second = await freePort()

@@ -103,6 +103,23 @@ describe('preference file options (electron-store over conf)', () => {
     expect(conf.get('settings')).toEqual(DEFAULT_APP_SETTINGS)
   })
 
+  it('a file written before a setting existed keeps its values (the new one reads as its default)', () => {
+    const { dir, file } = confStore()
+    // Keyward before the Gateway switch: no serverGateway.
+    writeFileSync(
+      file,
+      JSON.stringify({ settings: { theme: 'dark', clipboardClearSeconds: 10, serverEnabled: true, serverPort: 9000 } })
+    )
+    const { store } = confStore(dir)
+    expect(createSettingsService(store).get()).toEqual({
+      theme: 'dark',
+      clipboardClearSeconds: 10,
+      serverEnabled: true,
+      serverPort: 9000,
+      serverGateway: false
+    })
+  })
+
   it('the schema refuses an invalid value at write time', () => {
     const { store } = confStore()
     expect(() => store.set('window', { width: 10, height: 10, maximized: false })).toThrow()

@@ -14,6 +14,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'resource.add': 'Resource added',
   'resource.edit': 'Resource edited',
   'resource.remove': 'Resource removed',
+  'resource.upstreamCredential': 'Provider key changed',
   'pool.set': 'TPM pool set'
 }
 
@@ -44,6 +45,9 @@ const FIELD_LABELS: Record<string, string> = {
   tpmLimit: 'TPM limit',
   tpmPool: 'TPM pool',
   hint: 'Key',
+  upstreamUrl: 'Upstream URL',
+  upstreamModel: 'Upstream model',
+  upstreamKeyEnv: 'Provider key variable',
   resources: 'Resources'
 }
 
@@ -86,6 +90,13 @@ export function detailLines(entry: AuditEntry): string[] {
   if (entry.action === 'resource.add' || entry.action === 'resource.remove') {
     if (d.tpmLimit != null) lines.push(`TPM limit: ${show(d.tpmLimit)}`)
     if (d.status) lines.push(`Status: ${show(d.status)}`)
+    const upstream = d.upstream as { url?: string; model?: string | null } | undefined
+    if (upstream?.url) lines.push(`Upstream: ${show(upstream.url)}${upstream.model ? ` → ${upstream.model}` : ''}`)
+    if (d.upstreamKeyEnv) lines.push(`Provider key variable: ${show(d.upstreamKeyEnv)}`)
   }
+  // The audit log says that a provider credential changed, never what it is.
+  if (entry.action === 'resource.upstreamCredential')
+    lines.push(d.kept ? 'Provider key kept in the desktop keychain' : 'Provider key removed from the desktop keychain')
+  else if (d.credential) lines.push('Upstream credential changed')
   return lines
 }
