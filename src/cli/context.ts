@@ -58,7 +58,13 @@ export function defaultActor(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Operations that belong to the desktop app (its settings, local server, clipboard): not the CLI's. */
-const NOT_FROM_CLI = ['settings.get', 'settings.set', 'server.status', 'clipboard.writeSecret'] as const
+const NOT_FROM_CLI = [
+  'settings.get',
+  'settings.set',
+  'server.status',
+  'clipboard.writeSecret',
+  'scan.pickFolder'
+] as const
 
 function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {
   const refuse = (name: string) => () => {

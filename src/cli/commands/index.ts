@@ -5,6 +5,7 @@ import { registerKeys } from './keys'
 import { registerNotify } from './notify'
 import { registerQuota } from './quota'
 import { registerResources } from './resources'
+import { registerScan } from './scan'
 import { registerSeedDemo } from './seed-demo'
 import { registerServe } from './serve'
 
@@ -33,5 +34,6 @@ export const registrars: Registrar[] = [
   registerAudit,
   registerSeedDemo,
   registerServe,
-  registerNotify
+  registerNotify,
+  registerScan
 ]

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './clock'
 import { LastUsedBuffer, type Core } from './context'
 import { seedDemoInto, type SeedDemoOptions, type SeedDemoResult } from './demo'
 import { findKey, resolveKey } from './key-rows'
+import { keysBySecretHash, type KeyBySecret } from './leaks'
 import { registryHandlers, type CallContext, type Handler } from './operations'
 import { Outbox } from './outbox'
 import { findResource, resolveResource } from './resources'
@@ -179,6 +180,11 @@ export class Registry {
   }
   resolveResource(ref: string): Resource {
     return resolveResource(this.core, ref)
+  }
+
+  /** Secret hashes (SHA-256) → the live or deleted keys they belong to; the leak scanner's lookup. */
+  keysBySecretHash(hashes: readonly Buffer[]): Map<string, KeyBySecret> {
+    return keysBySecretHash(this.core, hashes)
   }
 
   // ── Verification and usage (the gateway's calls) ──

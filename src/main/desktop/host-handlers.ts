@@ -1,5 +1,6 @@
 import type { CallContext, HostHandlers } from '../core/operations'
 import type { NotifyHandlers } from '../notify/handlers'
+import type { ScanHandlers } from '../scan/handlers'
 import type { SecretClipboard } from './clipboard-once'
 import type { LocalServer } from './local-server'
 import type { SettingsService } from './app-settings'
@@ -11,17 +12,20 @@ export interface DesktopHostDeps {
   notify: NotifyHandlers
   /** The local verification server Settings switches on (src/main/local-server.ts). */
   localServer: Pick<LocalServer, 'status'>
+  /** The leak scan over this machine's files, and its folder picker (src/main/scan/handlers.ts). */
+  scan: ScanHandlers
 }
 
 /** The operations the desktop app answers itself: preferences, the local server's state, the show-once dialog's clipboard, email. */
-export function desktopHostHandlers({ settings, clipboard, notify, localServer }: DesktopHostDeps): HostHandlers {
+export function desktopHostHandlers({ settings, clipboard, notify, localServer, scan }: DesktopHostDeps): HostHandlers {
   return {
     'settings.get': () => settings.get(),
     'settings.set': (input) => settings.set(input),
     'server.status': () => localServer.status(),
     'clipboard.copySecret': (input) => clipboard.copy(input.keyId),
     'clipboard.release': (input) => ({ released: clipboard.release(input.keyId) }),
-    ...notify
+    ...notify,
+    ...scan
   }
 }
 

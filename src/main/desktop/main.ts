@@ -26,9 +26,11 @@ import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
 import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
+import { createScanHandlers } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
 import { desktopPaths } from './app-paths'
 import { createSecretClipboard } from './clipboard-once'
+import { folderPicker } from './folder-picker'
 import { desktopHostHandlers, withSecretOnClipboard } from './host-handlers'
 import { registerOperations, type IpcMainLike } from './ipc/register'
 import { appPageUrl, isAppPage } from './ipc/sender'
@@ -108,7 +110,8 @@ function start(): void {
     settings,
     localServer,
     clipboard: secretClipboard,
-    notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() })
+    notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
+    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow) })
   })
   const table = withSecretOnClipboard(operationTable(registry, host), secretClipboard)
   const actor = osUserName('desktop')
@@ -133,6 +136,7 @@ function start(): void {
           theme,
           actions: {
             newKey: () => sendMenu('new-key'),
+            scanFolder: () => sendMenu('scan-folder'),
             setTheme: (next) => settings.set({ theme: next }),
             about: () => app.showAboutPanel()
           }

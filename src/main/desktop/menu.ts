@@ -5,6 +5,8 @@ type Theme = AppSettings['theme']
 
 export interface MenuActions {
   newKey(): void
+  /** Opens the leak scan's screen, which asks for the folder. */
+  scanFolder(): void
   setTheme(theme: Theme): void
   about(): void
 }
@@ -40,6 +42,7 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     label: '&File',
     submenu: [
       { id: 'new-key', label: 'New Key…', accelerator: 'CmdOrCtrl+N', click: () => actions.newKey() },
+      { id: 'scan-folder', label: 'Scan a Folder for Leaked Keys…', click: () => actions.scanFolder() },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' }
     ]

@@ -3,6 +3,7 @@ import { createSecretClipboard } from '../../../src/main/desktop/clipboard-once'
 import { desktopHostHandlers, withSecretOnClipboard } from '../../../src/main/desktop/host-handlers'
 import { createLocalServer } from '../../../src/main/desktop/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
+import { createScanHandlers } from '../../../src/main/scan/handlers'
 import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
 import { operationTable } from '../../../src/main/transport/dispatch'
@@ -32,7 +33,8 @@ export function desktopTable(options: { clipboardText?: string } = {}) {
     settings,
     localServer,
     clipboard: secretClipboard,
-    notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() })
+    notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() }),
+    scan: createScanHandlers({ registry: temp.registry, pickFolder: async () => null })
   })
   const table = withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard)
   return {

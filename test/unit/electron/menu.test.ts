@@ -6,6 +6,7 @@ function actions() {
   const calls: string[] = []
   const a: MenuActions = {
     newKey: () => calls.push('newKey'),
+    scanFolder: () => calls.push('scanFolder'),
     setTheme: (t) => calls.push(`theme:${t}`),
     about: () => calls.push('about')
   }
