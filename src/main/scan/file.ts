@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { findTokens, MAX_TOKEN_BYTES, tokenHit, type TokenHit } from './tokens'
 
 /** As git decides (buffer_is_binary): a NUL byte in the first 8000 bytes makes a file binary. */
@@ -22,7 +22,9 @@ export interface FileScan {
 export async function scanFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Promise<FileScan> {
   const handle = await open(path, 'r')
   try {
-    const buf = Buffer.allocUnsafe(CARRY + Math.max(chunkBytes, BINARY_SNIFF_BYTES))
+    const buf = Buffer.allocUnsafe(CARRY + chunkBytes)
+    // The first chunk holds the sniffed bytes; only a test's tiny chunks need a read of their own.
+    if (chunkBytes < BINARY_SNIFF_BYTES && (await isBinary(handle))) return { binary: true, bytes: 0, hits: [] }
     const hits: TokenHit[] = []
     let carried = 0
     /** File offset of buf[0]. */
@@ -61,8 +63,14 @@ export async function scanFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): 
   }
 }
 
+async function isBinary(handle: FileHandle): Promise<boolean> {
+  const head = Buffer.allocUnsafe(BINARY_SNIFF_BYTES)
+  const { bytesRead } = await handle.read(head, 0, head.length, 0)
+  return head.subarray(0, bytesRead).includes(0)
+}
+
 /** 1-based line of each offset (ascending): the newlines before it, plus one. */
-async function lineNumbers(handle: import('node:fs/promises').FileHandle, offsets: number[]): Promise<number[]> {
+async function lineNumbers(handle: FileHandle, offsets: number[]): Promise<number[]> {
   const out: number[] = []
   const buf = Buffer.allocUnsafe(DEFAULT_CHUNK_BYTES)
   let position = 0
