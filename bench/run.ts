@@ -15,6 +15,7 @@ import { benchCliStartup } from './cli'
 import { benchCreate, benchLists, benchVerify } from './core'
 import { formatMs, type BenchReport, type Target } from './harness'
 import { HTTP_TARGET_RATIO, runHttpBench } from './http'
+import { benchScan } from './scan'
 import { seedRegistry, VERIFY_KEYS, type SeededRegistry } from './seed'
 
 function parseSizes(): number[] {
@@ -81,6 +82,9 @@ async function main(): Promise<void> {
   }
 
   benchCliStartup(report)
+  report.log()
+
+  await benchScan(report)
   report.log()
 
   const met = targets.filter((t) => t.met).length
