@@ -21,8 +21,10 @@ export interface FileScan {
  */
 export async function scanFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Promise<FileScan> {
   const handle = await open(path, 'r')
+  let release = () => {}
   try {
-    const buf = Buffer.allocUnsafe(CARRY + chunkBytes)
+    const buf = takeBuffer(CARRY + chunkBytes)
+    release = () => giveBuffer(buf)
     // The first chunk holds the sniffed bytes; only a test's tiny chunks need a read of their own.
     if (chunkBytes < BINARY_SNIFF_BYTES && (await isBinary(handle))) return { binary: true, bytes: 0, hits: [] }
     const hits: TokenHit[] = []
@@ -59,8 +61,19 @@ export async function scanFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): 
       : []
     return { binary: false, bytes, hits: hits.map((h, i) => ({ ...h, line: lines[i]! })) }
   } finally {
+    release()
     await handle.close()
   }
+}
+
+/** Read buffers are reused from file to file: a megabyte each, allocated per file, keeps the GC busy. */
+const spare: Buffer[] = []
+function takeBuffer(size: number): Buffer {
+  const i = spare.findIndex((b) => b.length === size)
+  return i === -1 ? Buffer.allocUnsafe(size) : spare.splice(i, 1)[0]!
+}
+function giveBuffer(buf: Buffer): void {
+  if (spare.length < 8) spare.push(buf)
 }
 
 async function isBinary(handle: FileHandle): Promise<boolean> {

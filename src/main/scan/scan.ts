@@ -2,8 +2,11 @@ import { realpath, stat } from 'node:fs/promises'
 import { KeywardError } from '../../shared/errors'
 import type { LeakFinding, ScanReport } from '../../shared/scan'
 import type { KeyBySecret } from '../core/leaks'
-import { DEFAULT_CHUNK_BYTES, scanFile } from './file'
+import { DEFAULT_CHUNK_BYTES, scanFile, type FileScan } from './file'
 import { walkFolder, type WalkedFile } from './walk'
+
+/** Files read at once: enough to overlap I/O with the search, few enough to keep memory small (a chunk each). */
+const FILES_IN_FLIGHT = 4
 
 export interface ScanOptions {
   /** Include files .gitignore excludes, and .git folders. */
@@ -38,30 +41,37 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
   let files = 0
   let bytes = 0
 
-  const scanOne = async (file: WalkedFile) => {
+  // A few files in flight, so reading one overlaps searching another; results are taken in walk order.
+  const inFlight: { file: WalkedFile; result: Promise<FileScan | null> }[] = []
+  const settle = async () => {
+    const { file, result } = inFlight.shift()!
+    const scanned = await result
+    if (scanned === null) unreadable.push(file.path)
+    else if (!scanned.binary) {
+      files++
+      bytes += scanned.bytes
+      for (const hit of scanned.hits) found.push({ file: file.path, line: hit.line, hash: hit.hash, hint: hit.hint })
+    }
+  }
+  const enqueue = async (file: WalkedFile) => {
     if (seenFiles.has(file.real)) return
     seenFiles.add(file.real)
-    try {
-      const result = await scanFile(file.real, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)
-      if (result.binary) return
-      files++
-      bytes += result.bytes
-      for (const hit of result.hits) found.push({ file: file.path, line: hit.line, hash: hit.hash, hint: hit.hint })
-    } catch {
-      unreadable.push(file.path)
-    }
+    const result = scanFile(file.real, options.chunkBytes ?? DEFAULT_CHUNK_BYTES).catch(() => null)
+    inFlight.push({ file, result })
+    if (inFlight.length >= FILES_IN_FLIGHT) await settle()
   }
 
   for (let i = 0; i < paths.length; i++) {
     const path = paths[i]!
     if (kinds[i] === 'file') {
-      await scanOne({ path, real: await realpath(path) })
+      await enqueue({ path, real: await realpath(path) })
     } else if (kinds[i] === 'folder') {
       const walk = walkFolder(path, { all: options.all ?? false, unreadable: (p) => unreadable.push(p) }, seenFolders)
-      for await (const file of walk) await scanOne(file)
+      for await (const file of walk) await enqueue(file)
     }
     // 'other' (a FIFO, a socket, a device): nothing to read.
   }
+  while (inFlight.length > 0) await settle()
 
   const keys = found.length ? options.lookup(found.map((f) => f.hash)) : new Map<string, KeyBySecret>()
   const findings: LeakFinding[] = found.map((f) => {

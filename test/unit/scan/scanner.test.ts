@@ -193,19 +193,20 @@ describe('leak scanner on a real tree', () => {
   })
 
   it('finds a token cut by a chunk boundary at every offset, exactly once, with its line', async () => {
-    const secret = secrets.Live!
     const chunk = 64
-    for (let start = 0; start < 2 * chunk + 10; start++) {
-      const file = join(root, 'boundary.txt')
-      const pad = 'x'.repeat(Math.max(0, start - 1))
-      const body = start === 0 ? `${secret}\nkw` : `${pad}\n${secret}kw_`
-      writeFileSync(file, body)
-      const scanned = await scanFile(file, chunk)
-      expect(
-        scanned.hits.map((h) => [h.offset, h.line, h.hint]),
-        `token at ${start}`
-      ).toEqual([[start, start === 0 ? 1 : 2, secretHint(secret)]])
-      expect(scanned.bytes).toBe(Buffer.byteLength(body))
+    for (const secret of [secrets.Live!, secrets.Admin!]) {
+      for (let start = 0; start < 2 * chunk + 10; start++) {
+        const file = join(root, 'boundary.txt')
+        const pad = 'x'.repeat(Math.max(0, start - 1))
+        const body = start === 0 ? `${secret}\nkw` : `${pad}\n${secret}kwa_`
+        writeFileSync(file, body)
+        const scanned = await scanFile(file, chunk)
+        expect(
+          scanned.hits.map((h) => [h.offset, h.line, h.hint]),
+          `${secret.slice(0, 4)} token at ${start}`
+        ).toEqual([[start, start === 0 ? 1 : 2, secretHint(secret)]])
+        expect(scanned.bytes).toBe(Buffer.byteLength(body))
+      }
     }
   })
 
