@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs'
-import { readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 
 /** The .gitignore of one folder, for paths relative to that folder. */
@@ -35,7 +35,41 @@ export async function* walkFolder(
   seenFolders: Set<string>
 ): AsyncGenerator<WalkedFile> {
   const rootReal = await realpath(root)
-  yield* walk(root, rootReal, [], options, seenFolders)
+  const above = options.all ? [] : await enclosingGitignores(rootReal)
+  yield* walk(root, rootReal, above, options, seenFolders)
+}
+
+/**
+ * The .gitignore files of the folders above `dir` up to its repository's top (the folder that
+ * holds .git), outermost first: scanning repo/src honours repo/.gitignore as git would. Outside a
+ * repository nothing above the scanned folder applies.
+ */
+async function enclosingGitignores(dir: string): Promise<IgnoreLevel[]> {
+  if (await exists(join(dir, '.git'))) return []
+  const chain: string[] = []
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    chain.unshift(current)
+    if (await exists(join(current, '.git'))) break
+    if (dirname(current) === current) return []
+  }
+  const levels: IgnoreLevel[] = []
+  for (const folder of chain) {
+    try {
+      levels.push({ dir: folder, rules: ignore().add(await readFile(join(folder, '.gitignore'), 'utf8')) })
+    } catch {
+      // No .gitignore there (or unreadable): nothing to apply.
+    }
+  }
+  return levels
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch {
+    return false
+  }
 }
 
 async function* walk(

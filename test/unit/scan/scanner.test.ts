@@ -179,6 +179,36 @@ describe('leak scanner on a real tree', () => {
     ])
   })
 
+  it('scanning a folder inside a repository honours the .gitignore files above it, up to the repository top', async () => {
+    const repo = join(root, 'repo')
+    mkdirSync(join(repo, '.git'), { recursive: true })
+    mkdirSync(join(repo, 'services', 'api'), { recursive: true })
+    writeFileSync(join(repo, '.gitignore'), '*.secret\n')
+    writeFileSync(join(repo, 'services', '.gitignore'), 'local/\n')
+    mkdirSync(join(repo, 'services', 'api', 'local'))
+    writeFileSync(join(repo, 'services', 'api', 'prod.secret'), `${secrets.Ignored}\n`)
+    writeFileSync(join(repo, 'services', 'api', 'local', 'notes.txt'), `${secrets.Ignored}\n`)
+    writeFileSync(join(repo, 'services', 'api', 'app.py'), `KEY = "${secrets.Stray}"\n`)
+    const report = await run([join(repo, 'services', 'api')])
+    expect(report.findings.map((f) => f.file)).toEqual([join(repo, 'services', 'api', 'app.py')])
+    expect((await run([join(repo, 'services', 'api')], true)).findings).toHaveLength(3)
+    // A repository of its own inside: the outer rules stop at its top.
+    mkdirSync(join(repo, 'services', 'api', '.git'))
+    expect((await run([join(repo, 'services', 'api')])).findings.map((f) => f.file).sort()).toEqual(
+      [
+        join(repo, 'services', 'api', 'app.py'),
+        join(repo, 'services', 'api', 'local', 'notes.txt'),
+        join(repo, 'services', 'api', 'prod.secret')
+      ].sort()
+    )
+    // Outside a repository, a .gitignore above the scanned folder does not apply.
+    const loose = join(root, 'loose')
+    mkdirSync(join(loose, 'inner'), { recursive: true })
+    writeFileSync(join(loose, '.gitignore'), '*.txt\n')
+    writeFileSync(join(loose, 'inner', 'a.txt'), `${secrets.Stray}\n`)
+    expect((await run([join(loose, 'inner')])).findings).toHaveLength(1)
+  })
+
   it('a named symbolic link is followed: the user chose it', async () => {
     const report = await run([join(tree, 'outside-dir')])
     expect(report.findings).toEqual([expect.objectContaining({ line: 1, hint: secretHint(secrets.Outside!) })])
