@@ -70,6 +70,7 @@ export default tseslint.config(
       'src/main/db/**',
       'src/main/server/**',
       'src/main/notify/**',
+      'src/main/scan/**',
       'src/main/transport/**',
       'src/cli/**'
     ],

@@ -16,6 +16,7 @@ import { benchCreate, benchLists, benchVerify } from './core'
 import { runGatewayBench } from './gateway'
 import { formatMs, type BenchReport, type Target } from './harness'
 import { HTTP_TARGET_RATIO, runHttpBench } from './http'
+import { benchScan } from './scan'
 import { seedRegistry, VERIFY_KEYS, type SeededRegistry } from './seed'
 
 function parseSizes(): number[] {
@@ -91,6 +92,9 @@ async function main(): Promise<void> {
   }
 
   benchCliStartup(report)
+  report.log()
+
+  await benchScan(report)
   report.log()
 
   const met = targets.filter((t) => t.met).length

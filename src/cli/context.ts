@@ -63,7 +63,8 @@ const NOT_FROM_CLI = [
   'settings.set',
   'server.status',
   'clipboard.writeSecret',
-  'resources.setUpstreamKey'
+  'resources.setUpstreamKey',
+  'scan.pickFolder'
 ] as const
 
 function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {

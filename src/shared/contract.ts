@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ShowOnceKeyInput, type ClipboardOutcome } from './clipboard'
 import type { ErrorPayload } from './errors'
+import { ScanActInput, ScanRunInput, type ScanActResult, type ScanReport } from './scan'
 import * as s from './schemas'
 import type {
   ApiKey,
@@ -84,7 +85,13 @@ export const contract = {
   /** The show-once dialog closed: the desktop host forgets the secret it held for that key. */
   'clipboard.release': op<{ released: boolean }>()(ShowOnceKeyInput, { mutates: false }),
   /** The desktop app keeps (or forgets) a resource's provider key in this computer's keychain; it never travels back. */
-  'resources.setUpstreamKey': op<{ resource: Resource }>()(s.UpstreamKeyInput, { mutates: true })
+  'resources.setUpstreamKey': op<{ resource: Resource }>()(s.UpstreamKeyInput, { mutates: true }),
+  /** Files and folders on the host's machine searched for Keyward secrets (desktop app and CLI; refused over HTTP). */
+  'scan.run': op<ScanReport>()(ScanRunInput, { mutates: false }),
+  /** The desktop app's folder picker for a scan: the chosen folder, or null when cancelled. */
+  'scan.pickFolder': op<{ path: string | null }>()(s.Empty, { mutates: false }),
+  /** Disables or deletes the keys a scan found, in one transaction, each audited as "leaked: FILE:LINE". */
+  'scan.act': op<ScanActResult>()(ScanActInput, { mutates: true })
 } as const
 
 export type Contract = typeof contract
@@ -122,7 +129,8 @@ export const CORE_OPERATIONS = [
   'audit.list',
   'audit.verify',
   'usage.report',
-  'demo.load'
+  'demo.load',
+  'scan.act'
 ] as const satisfies readonly OperationName[]
 export type CoreOperationName = (typeof CORE_OPERATIONS)[number]
 

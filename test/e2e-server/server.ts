@@ -9,6 +9,7 @@ import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from
 import { safeStorageUpstreamKeys, type UpstreamKeyStore } from '../../src/main/desktop/upstream-keys'
 import { registerOperations, type InvokeEventLike, type IpcMainLike } from '../../src/main/desktop/ipc/register'
 import { createNotifyHandlers } from '../../src/main/notify/handlers'
+import { createScanHandlers } from '../../src/main/scan/handlers'
 import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
 import { memoryPreferenceStore } from '../../src/main/desktop/preferences'
 import { createSettingsService } from '../../src/main/desktop/app-settings'
@@ -53,6 +54,8 @@ export interface E2eServerOptions {
   clipboardRefusals?: number
   /** What the stand-in OS key store offers the SMTP password, as safeStorage would report it. Default 'os'. */
   passwordStorage?: 'os' | 'basic_text' | 'unavailable'
+  /** What the stand-in folder dialog of the leak scan answers (Electron's would ask the user). Default: cancelled. */
+  scanFolder?: string
 }
 
 export interface ClipboardWrite {
@@ -193,7 +196,8 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     // No local server is started here: the switch is kept, and the status says so.
     localServer: { status: () => ({ state: 'off' }) },
     notify: createNotifyHandlers({ registry, passwords }),
-    upstreamKeys: { store: upstreamKeys, registry }
+    upstreamKeys: { store: upstreamKeys, registry },
+    scan: createScanHandlers({ registry, pickFolder: async () => options.scanFolder ?? null })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(registry, host), secretClipboard),

@@ -29,7 +29,7 @@ export const registerBackup: Registrar = (program, ctx) => {
   program
     .command('restore')
     .description('replace the registry with a backup, after checking it; the current registry is kept beside it')
-    .argument('<FILE>', 'a file written by "keyward backup" (or the app\'s File > Back up registry…)')
+    .argument('<FILE>', 'a file written by "keyward backup" (or the app\'s File > Back Up Registry…)')
     .option('--yes', 'replace the registry (required)')
     .action(async (file: string, opts: { yes?: boolean }) => {
       if (!opts.yes)

@@ -6,6 +6,7 @@ import { registerKeys } from './keys'
 import { registerNotify } from './notify'
 import { registerQuota } from './quota'
 import { registerResources } from './resources'
+import { registerScan } from './scan'
 import { registerSeedDemo } from './seed-demo'
 import { registerServe } from './serve'
 
@@ -35,5 +36,6 @@ export const registrars: Registrar[] = [
   registerSeedDemo,
   registerServe,
   registerNotify,
-  registerBackup
+  registerBackup,
+  registerScan
 ]

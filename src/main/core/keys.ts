@@ -155,7 +155,9 @@ export function setDisabled(
   core: Core,
   v: ParsedInput<'keys.disable'>,
   actor: string,
-  disabled: boolean
+  disabled: boolean,
+  /** Why, for the audit entry (a leak scan's "leaked: FILE:LINE"). */
+  reason?: string
 ): { key: ApiKey } {
   return core.store.write(() => {
     const before = resolveKey(core, v.key)
@@ -170,7 +172,7 @@ export function setDisabled(
       action: disabled ? 'key.disable' : 'key.enable',
       targetId: after.id,
       targetName: after.name,
-      details: { changes: { status: { from: before.status, to: after.status } } }
+      details: { changes: { status: { from: before.status, to: after.status } }, reason }
     })
     return { key: after }
   })
@@ -214,7 +216,9 @@ export function rotateKey(core: Core, v: ParsedInput<'keys.rotate'>, actor: stri
 export function deleteKey(
   core: Core,
   v: ParsedInput<'keys.delete'>,
-  actor: string
+  actor: string,
+  /** Why, for the audit entry (a leak scan's "leaked: FILE:LINE"). */
+  reason?: string
 ): { deleted: { id: string; name: string } } {
   return core.store.write(() => {
     const key = resolveKey(core, v.key)
@@ -233,7 +237,13 @@ export function deleteKey(
       action: 'key.delete',
       targetId: key.id,
       targetName: key.name,
-      details: { kind: key.kind, hint: key.hint, ...pickDetails(key), resources: key.resources.map(resourceLabel) }
+      details: {
+        kind: key.kind,
+        hint: key.hint,
+        ...pickDetails(key),
+        resources: key.resources.map(resourceLabel),
+        reason
+      }
     })
     return { deleted: { id: key.id, name: key.name } }
   })

@@ -4,6 +4,7 @@ import { listAudit } from './audit'
 import type { Core } from './context'
 import { seedDemoInto } from './demo'
 import { suggestions } from './key-rows'
+import { actOnLeaks } from './leaks'
 import { createKey, deleteKey, editKey, getKey, listKeys, rotateKey, setDisabled } from './keys'
 import { getPool, setPool } from './pool'
 import { addResource, editResource, listResources, removeResource } from './resources'
@@ -52,5 +53,6 @@ export const registryHandlers: Handlers = {
   'audit.verify': (core) => core.audit.verify(),
   'usage.report': (core, input) => usageReport(core, input),
   'demo.load': (core, input, ctx) =>
-    seedDemoInto(core, { keys: input.keys, seed: input.seed ?? 'keyward-demo', actor: ctx.actor })
+    seedDemoInto(core, { keys: input.keys, seed: input.seed ?? 'keyward-demo', actor: ctx.actor }),
+  'scan.act': (core, input, ctx) => actOnLeaks(core, input, ctx.actor)
 }

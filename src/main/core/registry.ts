@@ -20,6 +20,7 @@ import { LastUsedBuffer, type Core } from './context'
 import { seedDemoInto, type SeedDemoOptions, type SeedDemoResult } from './demo'
 import { gatewayDecide, gatewayLiveness, gatewayModels, type GatewayDecision, type InFlightCheck } from './gateway'
 import { findKey, resolveKey } from './key-rows'
+import { keysBySecretHash, type KeyBySecret } from './leaks'
 import { registryHandlers, type CallContext, type Handler } from './operations'
 import { Outbox } from './outbox'
 import { changeKeptCredential, findResource, resolveResource } from './resources'
@@ -198,6 +199,11 @@ export class Registry {
   /** The desktop app keeps (or forgets) a resource's provider key: `apply` stores it, audited in one transaction without the key. */
   changeKeptCredential(ref: string, actor: string, kept: boolean, apply: (resource: Resource) => void): Resource {
     return changeKeptCredential(this.core, ref, actor, kept, apply)
+  }
+
+  /** Secret hashes (SHA-256) → the live or deleted keys they belong to; the leak scanner's lookup. */
+  keysBySecretHash(hashes: readonly Buffer[]): Map<string, KeyBySecret> {
+    return keysBySecretHash(this.core, hashes)
   }
 
   // ── Verification and usage (the gateway's calls) ──

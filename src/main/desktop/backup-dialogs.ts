@@ -56,7 +56,7 @@ const FILTERS = [
 ]
 
 /**
- * File > Back up registry… and File > Restore from backup…: native dialogs around the core's
+ * File > Back Up Registry… and File > Restore from Backup…: native dialogs around the core's
  * backupRegistry and restoreRegistry (the same functions as `keyward backup` and `keyward restore`).
  */
 export function createBackupDialogs(deps: BackupDialogDeps) {

@@ -2,6 +2,7 @@ import type { Resource } from '../../shared/types'
 import type { CallContext, HostHandlers } from '../core/operations'
 import type { Registry } from '../core/registry'
 import type { NotifyHandlers } from '../notify/handlers'
+import type { ScanHandlers } from '../scan/handlers'
 import type { SecretClipboard } from './clipboard-once'
 import type { LocalServer } from './local-server'
 import type { SettingsService } from './app-settings'
@@ -21,6 +22,8 @@ export interface DesktopHostDeps {
     /** A key was kept or forgotten (the local gateway, when on, gets the new set). */
     onChange?: () => void
   }
+  /** The leak scan over this machine's files, and its folder picker (src/main/scan/handlers.ts). */
+  scan: ScanHandlers
 }
 
 /** The operations the desktop app answers itself: preferences, the local server's state, the show-once dialog's clipboard, email. */
@@ -29,7 +32,8 @@ export function desktopHostHandlers({
   clipboard,
   notify,
   localServer,
-  upstreamKeys
+  upstreamKeys,
+  scan
 }: DesktopHostDeps): HostHandlers {
   return {
     'settings.get': () => settings.get(),
@@ -49,7 +53,8 @@ export function desktopHostHandlers({
       onChange?.()
       return { resource: withKeyKept(resource, store) }
     },
-    ...notify
+    ...notify,
+    ...scan
   }
 }
 

@@ -26,10 +26,12 @@ import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
 import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
+import { createScanHandlers } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
 import { desktopPaths } from './app-paths'
 import { createBackupDialogs, type DialogLike } from './backup-dialogs'
 import { createSecretClipboard } from './clipboard-once'
+import { folderPicker } from './folder-picker'
 import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from './host-handlers'
 import { registerOperations, type IpcMainLike } from './ipc/register'
 import { appPageUrl, isAppPage } from './ipc/sender'
@@ -116,7 +118,8 @@ function start(): void {
     localServer,
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
-    upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() }
+    upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() },
+    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow) })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(registry, host), secretClipboard),
@@ -156,6 +159,7 @@ function start(): void {
             newKey: () => sendMenu('new-key'),
             backUp: () => void backupDialogs.backUp(),
             restore: () => void backupDialogs.restore(),
+            scanFolder: () => sendMenu('scan-folder'),
             setTheme: (next) => settings.set({ theme: next }),
             about: () => app.showAboutPanel()
           }

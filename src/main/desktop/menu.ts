@@ -7,6 +7,8 @@ export interface MenuActions {
   newKey(): void
   backUp(): void
   restore(): void
+  /** Opens the leak scan's screen, which asks for the folder. */
+  scanFolder(): void
   setTheme(theme: Theme): void
   about(): void
 }
@@ -42,9 +44,10 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     label: '&File',
     submenu: [
       { id: 'new-key', label: 'New Key…', accelerator: 'CmdOrCtrl+N', click: () => actions.newKey() },
+      { id: 'scan-folder', label: 'Scan a Folder for Leaked Keys…', click: () => actions.scanFolder() },
       { type: 'separator' },
-      { id: 'backup-registry', label: 'Back up registry…', click: () => actions.backUp() },
-      { id: 'restore-registry', label: 'Restore from backup…', click: () => actions.restore() },
+      { id: 'backup-registry', label: 'Back Up Registry…', click: () => actions.backUp() },
+      { id: 'restore-registry', label: 'Restore from Backup…', click: () => actions.restore() },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' }
     ]

@@ -24,6 +24,9 @@ export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
     'clipboard.copySecret': refuse('clipboard.copySecret'),
     'clipboard.release': refuse('clipboard.release'),
     'resources.setUpstreamKey': refuse('resources.setUpstreamKey'),
+    // The server's files are not the caller's to read: a leak scan runs in the app or the CLI.
+    'scan.run': refuse('scan.run'),
+    'scan.pickFolder': refuse('scan.pickFolder'),
     ...notify
   }
 }

@@ -43,7 +43,7 @@ function setup() {
   return temp
 }
 
-describe('File > Back up registry… / Restore from backup…', () => {
+describe('File > Back Up Registry… / Restore from Backup…', () => {
   it('backs up to the file chosen in the save dialog and says where', async () => {
     const { path, dir } = setup()
     const file = join(dir, 'chosen.sqlite3')

@@ -8,6 +8,7 @@ import {
 import { safeStorageUpstreamKeys } from '../../../src/main/desktop/upstream-keys'
 import { createLocalServer } from '../../../src/main/desktop/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
+import { createScanHandlers } from '../../../src/main/scan/handlers'
 import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
 import { operationTable } from '../../../src/main/transport/dispatch'
@@ -54,7 +55,8 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
     localServer,
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() }),
-    upstreamKeys: { store: upstreamKeys, registry: temp.registry, onChange: () => localServer.upstreamKeysChanged() }
+    upstreamKeys: { store: upstreamKeys, registry: temp.registry, onChange: () => localServer.upstreamKeysChanged() },
+    scan: createScanHandlers({ registry: temp.registry, pickFolder: async () => null })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard),

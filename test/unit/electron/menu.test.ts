@@ -8,6 +8,7 @@ function actions() {
     newKey: () => calls.push('newKey'),
     backUp: () => calls.push('backUp'),
     restore: () => calls.push('restore'),
+    scanFolder: () => calls.push('scanFolder'),
     setTheme: (t) => calls.push(`theme:${t}`),
     about: () => calls.push('about')
   }
@@ -37,14 +38,14 @@ describe('native menu', () => {
     expect(file.some((i) => i.role === 'quit')).toBe(true)
   })
 
-  it('File: Back up registry… and Restore from backup… call their actions', () => {
+  it('File: Back Up Registry… and Restore from Backup… call their actions', () => {
     const { a, calls } = actions()
     const file = items(menuTemplate({ platform: 'linux', isDev: false, theme: 'system', actions: a }), 'File')
     expect(file.map((i) => i.label ?? i.type ?? i.role)).toEqual([
       'New Key…',
       'separator',
-      'Back up registry…',
-      'Restore from backup…',
+      'Back Up Registry…',
+      'Restore from Backup…',
       'separator',
       'Quit'
     ])

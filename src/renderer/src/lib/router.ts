@@ -1,7 +1,7 @@
 import { readonly, ref } from 'vue'
 
 /** The app's screens. Hash routes so the same build works from file:// (Electron) and over HTTP. */
-export const SCREENS = ['keys', 'resources', 'audit', 'outbox', 'settings'] as const
+export const SCREENS = ['keys', 'resources', 'audit', 'outbox', 'settings', 'scan'] as const
 export type Screen = (typeof SCREENS)[number]
 
 export interface Route {

@@ -1,0 +1,21 @@
+/** Electron's dialog.showOpenDialog, as far as the folder picker uses it (tests pass a fake). */
+export interface OpenDialogLike<W> {
+  showOpenDialog(
+    window: W,
+    options: { title: string; buttonLabel: string; properties: ('openDirectory' | 'dontAddToRecent')[] }
+  ): Promise<{ canceled: boolean; filePaths: string[] }>
+}
+
+/** The leak scan's "choose a folder": a native folder dialog over the app's window; null when cancelled. */
+export function folderPicker<W>(dialog: OpenDialogLike<W>, window: () => W | null): () => Promise<string | null> {
+  return async () => {
+    const parent = window()
+    if (parent === null) return null
+    const picked = await dialog.showOpenDialog(parent, {
+      title: 'Scan a folder for leaked keys',
+      buttonLabel: 'Scan',
+      properties: ['openDirectory', 'dontAddToRecent']
+    })
+    return picked.canceled ? null : (picked.filePaths[0] ?? null)
+  }
+}
