@@ -3,7 +3,9 @@
  * keep-alive connections) calls the fake OpenAI-compatible upstream directly, then through
  * `keyward serve --gateway`, in the same run, non-streaming and streaming, in interleaved rounds.
  * The upstream and the gateway each run in a child process of their own; the client runs here.
- * Prints p50/p99 latency and requests/s side by side; never fails on time.
+ * Prints p50/p99 latency, requests/s and (on Linux) the CPU the measured server process spent per
+ * answered request, side by side; never fails on time. CPU per request holds up better than
+ * requests/s on a busy machine, where the client, upstream and server share the CPUs.
  *
  *   npm run bench:gateway
  *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50
@@ -12,7 +14,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from '../src/main/core/registry'
@@ -39,13 +41,42 @@ interface Stats {
   p99: number
   rps: number
   errors: number
+  /** Requests answered with 200. */
+  count: number
+  /** CPU time (user + system) of the measured server process per answered request, in µs (Linux only). */
+  cpuUs?: number
+}
+
+/** A process's CPU time so far in ms, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // utime and stime are fields 14 and 15 of the line; after "pid (comm) " they are 11 and 12. Ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
+/** load() while counting the CPU the process `pid` spends on it: the server's own cost per request. */
+async function measured(pid: number | undefined, run: () => Promise<Stats>): Promise<Stats> {
+  const before = cpuMs(pid)
+  const stats = await run()
+  const after = cpuMs(pid)
+  if (before !== undefined && after !== undefined && stats.count > 0)
+    stats.cpuUs = ((after - before) * 1000) / stats.count
+  return stats
 }
 
 const PROVIDER_KEY = 'sk-bench-provider'
 
 /** A child process that prints one JSON line {url} once it listens. */
-function child(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [...process.execArgv, __filename, ...args], {
+function child(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  argv = [...process.execArgv, __filename, ...args]
+): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit']
   })
@@ -53,8 +84,8 @@ function child(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: Chi
     let out = ''
     proc.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString()
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (line) resolve({ proc, url: (JSON.parse(line) as { url: string }).url })
+      const match = /"url":\s*"(http:\/\/[^"]+)"/.exec(out)
+      if (match) resolve({ proc, url: match[1]! })
     })
     proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before listening`)))
   })
@@ -112,7 +143,13 @@ async function load(
   const elapsed = (performance.now() - started) / 1000
   agent.destroy()
   latencies.sort((a, b) => a - b)
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / elapsed, errors }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: latencies.length / elapsed,
+    errors,
+    count: latencies.length
+  }
 }
 
 const best = (a: Stats | undefined, b: Stats): Stats => (!a || b.rps > a.rps ? b : a)
@@ -140,9 +177,19 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       'gpt-4o'
     )
     db.close()
-    const gateway = await child(['--gateway-child', dbPath], { BENCH_PROVIDER_KEY: PROVIDER_KEY })
+    // The real `keyward serve --gateway`: the CLI bundle (npm run build:cli), as users run it.
+    const gateway = await child(['keyward serve --gateway'], { BENCH_PROVIDER_KEY: PROVIDER_KEY }, [
+      join(__dirname, '..', 'bin', 'keyward.cjs'),
+      '--db',
+      dbPath,
+      '--json',
+      'serve',
+      '--gateway',
+      '--port',
+      '0'
+    ])
     procs.push(gateway.proc)
-    const proxy = await child(['--proxy-child', `${upstream.url}/v1/chat/completions`])
+    const proxy = await child(['bare proxy'], {}, ['-e', BARE_PROXY, `${upstream.url}/v1/chat/completions`])
     procs.push(proxy.proc)
 
     log(
@@ -161,26 +208,32 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       for (let round = 0; round < rounds; round++) {
         direct = best(
           direct,
-          await load(
-            `${upstream.url}/v1/chat/completions`,
-            { authorization: `Bearer ${PROVIDER_KEY}` },
-            body,
-            seconds,
-            concurrency
+          await measured(upstream.proc.pid, () =>
+            load(
+              `${upstream.url}/v1/chat/completions`,
+              { authorization: `Bearer ${PROVIDER_KEY}` },
+              body,
+              seconds,
+              concurrency
+            )
           )
         )
         bare = best(
           bare,
-          await load(proxy.url, { authorization: `Bearer ${PROVIDER_KEY}` }, body, seconds, concurrency)
+          await measured(proxy.proc.pid, () =>
+            load(proxy.url, { authorization: `Bearer ${PROVIDER_KEY}` }, body, seconds, concurrency)
+          )
         )
         through = best(
           through,
-          await load(
-            `${gateway.url}/v1/chat/completions`,
-            { authorization: `Bearer ${secret}` },
-            body,
-            seconds,
-            concurrency
+          await measured(gateway.proc.pid, () =>
+            load(
+              `${gateway.url}/v1/chat/completions`,
+              { authorization: `Bearer ${secret}` },
+              body,
+              seconds,
+              concurrency
+            )
           )
         )
       }
@@ -188,7 +241,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     }
     const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : 'n/a')
     log(
-      `  ${'mode'.padEnd(8)} ${'path'.padEnd(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'req/s'.padStart(9)}  errors`
+      `  ${'mode'.padEnd(8)} ${'path'.padEnd(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'req/s'.padStart(9)} ${'CPU µs/req'.padStart(11)}  errors`
     )
     for (const row of rows) {
       for (const [path, s] of [
@@ -197,11 +250,11 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         ['gateway', row.gateway]
       ] as const) {
         log(
-          `  ${row.mode.padEnd(8)} ${path.padEnd(9)} ${f(s.p50).padStart(10)} ${f(s.p99).padStart(10)} ${s.rps.toFixed(0).padStart(9)}  ${s.errors}`
+          `  ${row.mode.padEnd(8)} ${path.padEnd(9)} ${f(s.p50).padStart(10)} ${f(s.p99).padStart(10)} ${s.rps.toFixed(0).padStart(9)} ${(s.cpuUs === undefined ? 'n/a' : s.cpuUs.toFixed(0)).padStart(11)}  ${s.errors}`
         )
       }
       log(
-        `  ${row.mode.padEnd(8)} added: p50 ${f(row.gateway.p50 - row.direct.p50)}, p99 ${f(row.gateway.p99 - row.direct.p99)}, throughput ${(row.gateway.rps / row.direct.rps).toFixed(2)}x of direct (aims: < 1 ms, < 5 ms, ≥ 0.6x); ${(row.gateway.rps / row.proxy.rps).toFixed(2)}x of the bare proxy`
+        `  ${row.mode.padEnd(8)} added: p50 ${f(row.gateway.p50 - row.direct.p50)}, p99 ${f(row.gateway.p99 - row.direct.p99)}, throughput ${(row.gateway.rps / row.direct.rps).toFixed(2)}x of direct (aims: < 1 ms, < 5 ms, ≥ 0.6x); ${(row.gateway.rps / row.proxy.rps).toFixed(2)}x of the bare proxy${row.gateway.cpuUs && row.proxy.cpuUs ? `; CPU per request ${(row.gateway.cpuUs / row.proxy.cpuUs).toFixed(2)}x the bare proxy's` : ''}`
       )
     }
     return rows
@@ -212,40 +265,31 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   }
 }
 
-/** The baseline: a bare node:http proxy to one upstream URL, with no key, model or usage handling. */
-function bareProxy(upstream: string): Promise<string> {
-  const agent = new http.Agent({ keepAlive: true })
-  const target = new URL(upstream)
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
-      const up = http.request(
-        target,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': body.length,
-            authorization: req.headers.authorization
-          }
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        }
-      )
-      up.on('error', () => res.destroy())
-      up.end(body)
+/** The baseline, plain JS run by plain node: a bare node:http proxy to one upstream URL, with no key, model or usage handling. */
+const BARE_PROXY = `
+const http = require('node:http')
+const agent = new http.Agent({ keepAlive: true })
+const target = new URL(process.argv[1])
+const server = http.createServer((req, res) => {
+  const chunks = []
+  req.on('data', (chunk) => chunks.push(chunk))
+  req.on('end', () => {
+    const body = Buffer.concat(chunks)
+    const up = http.request(target, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: req.headers.authorization }
+    }, (answer) => {
+      res.writeHead(answer.statusCode || 502, answer.headers)
+      answer.pipe(res)
     })
+    up.on('error', () => res.destroy())
+    up.end(body)
   })
-  process.on('SIGTERM', () => server.close(() => process.exit(0)))
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))
-  )
-}
+})
+process.on('SIGTERM', () => server.close(() => process.exit(0)))
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + server.address().port })))
+`
 
 async function childMain(): Promise<boolean> {
   if (process.argv.includes('--upstream-child')) {
@@ -253,25 +297,6 @@ async function childMain(): Promise<boolean> {
     const upstream = await startFakeUpstream({ record: false })
     console.log(JSON.stringify({ url: upstream.url.replace(/\/v1$/, '') }))
     process.on('SIGTERM', () => void upstream.close().then(() => process.exit(0)))
-    return true
-  }
-  const proxyAt = process.argv.indexOf('--proxy-child')
-  if (proxyAt >= 0) {
-    console.log(JSON.stringify({ url: await bareProxy(process.argv[proxyAt + 1]!) }))
-    return true
-  }
-  const at = process.argv.indexOf('--gateway-child')
-  if (at >= 0) {
-    const { startServer } = await import('../src/main/server/server')
-    const server = await startServer({
-      dbPath: process.argv[at + 1]!,
-      port: 0,
-      gateway: true,
-      outboxIntervalMs: 0,
-      smtpPassword: null
-    })
-    console.log(JSON.stringify({ url: server.url }))
-    process.on('SIGTERM', () => void server.close().then(() => process.exit(0)))
     return true
   }
   return false
