@@ -7,7 +7,13 @@ import type { Core } from './context'
 import { buildKeySelectionQuery } from './key-query'
 import { entityIds, keyByPk, resolveKey } from './key-rows'
 import { deleteKey, editKey, setDisabled } from './keys'
-import { checkOneTypePerModel, findResourceId, resolveResourceRef, resolveResourceSet } from './resources'
+import {
+  checkOneTypePerModel,
+  findResourceId,
+  resolveResourceRef,
+  resolveResourceSet,
+  resourceLabel
+} from './resources'
 
 /**
  * Bulk actions: one action on every key that a filter (the same filters as keys.list, without
@@ -153,7 +159,6 @@ function planResources(core: Core, action: 'assign' | 'unassign', refs: readonly
   const namedIds = new Set(named.map((r) => r.id))
   const changes: ApiKey[] = []
   const refused: string[] = []
-  let reason = ''
   for (const key of keys) {
     const held = new Set(key.resources.map((r) => r.id))
     if (action === 'unassign') {
@@ -161,38 +166,39 @@ function planResources(core: Core, action: 'assign' | 'unassign', refs: readonly
       continue
     }
     if (named.every((r) => held.has(r.id))) continue
-    const next: KeyResource[] = [...key.resources, ...named.filter((r) => !held.has(r.id))]
-    const problem = ruleProblem(key, next)
-    if (problem) {
-      refused.push(key.name)
-      reason ||= problem
-      continue
-    }
-    changes.push(key)
+    const problem = ruleProblem(key, [...key.resources, ...named.filter((r) => !held.has(r.id))])
+    if (problem) refused.push(`${key.name} (${problem})`)
+    else changes.push(key)
   }
   if (refused.length > 0) {
     const shown = refused.slice(0, NAMED_IN_REFUSAL).join(', ')
     const more = refused.length > NAMED_IN_REFUSAL ? ` and ${refused.length - NAMED_IN_REFUSAL} more` : ''
+    const labels = named.map(resourceLabel).join(', ')
     throw new KeywardError(
       'RULE_VIOLATION',
-      `Nothing was changed: ${refused.length === 1 ? 'key' : `${refused.length} keys`} ${shown}${more} cannot take ${named
-        .map((r) => `${r.model}:${r.type}`)
-        .join(', ')}. ${reason} Narrow the selection or unassign the other type first.`,
+      `Nothing was changed: ${plural(refused.length, 'key')} cannot take ${labels}: ${shown}${more}. ` +
+        'A key uses a model under one resource type only, and administrator keys take no resources. ' +
+        'Narrow the selection, or unassign the other type first.',
       { resources: `Refused for ${shown}${more}.` }
     )
   }
   return changes
 }
 
-/** Why a key cannot hold `next` (the message of the single-key refusal), or '' when it can. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+/** Why a key cannot hold `next`, in a few words, or '' when it can. */
 function ruleProblem(key: ApiKey, next: readonly KeyResource[]): string {
-  if (key.kind === 'admin') return 'Administrator keys take no resources.'
+  if (key.kind === 'admin') return 'an administrator key'
   try {
     checkOneTypePerModel(next)
     return ''
   } catch (error) {
-    if (error instanceof KeywardError) return error.message
-    throw error
+    if (!(error instanceof KeywardError)) throw error
+    const clash = key.resources.find((r) => next.some((n) => n.model === r.model && n.id !== r.id))
+    return clash ? `holds ${resourceLabel(clash)}` : 'one type per model'
   }
 }
 

@@ -162,7 +162,7 @@ describe('bulk actions', () => {
       ['resources']
     )
     // Alpha holds gpt-4o:TPM; Delta already holds gpt-4o:PYG (unchanged, not refused); Charlie and Hotel would change.
-    expect(error.message).toContain('Alpha')
+    expect(error.message).toContain('1 key cannot take gpt-4o:PYG: Alpha (holds gpt-4o:TPM)')
     expect(error.message).not.toContain('Charlie')
     expect(error.message).toMatch(/Nothing was changed/)
   })
@@ -175,8 +175,7 @@ describe('bulk actions', () => {
         t.registry.bulkKeys({ action: 'assign', filters: { departments: ['Finance'] }, resources: ['o3:PYG'] }, ACTOR),
       'RULE_VIOLATION'
     )
-    expect(error.message).toContain('Golf')
-    expect(error.message).toContain('Administrator')
+    expect(error.message).toContain('Golf (an administrator key)')
   })
 
   it('unassign removes the resource where held', () => {
