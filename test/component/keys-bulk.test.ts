@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { KeywardError } from '@shared/errors'
 import AppShell from '../../src/renderer/src/AppShell.vue'
 import { apiKey, fakeClient, mountInApp, screenText, settle } from './helpers'
 
@@ -11,11 +12,11 @@ function app(total = 60) {
     'suggestions.get': () => ({ departments: [], projects: [], environments: [] }),
     'settings.get': () => ({}),
     'server.status': () => ({ state: 'off' }),
-    'keys.bulk': (input) => ({
-      matched: input.keys?.length ?? total,
-      changed: input.keys?.length ?? total,
-      keys: []
-    })
+    'keys.bulk': (input) => {
+      if (input.set?.department === 'Nope')
+        throw new KeywardError('RULE_VIOLATION', 'Nothing was changed: 1 key cannot take that: Bravo.')
+      return { matched: input.keys?.length ?? total, changed: input.keys?.length ?? total, keys: [] }
+    }
   })
 }
 
@@ -87,5 +88,36 @@ describe('API Keys: bulk actions', () => {
     dialogButton('Delete 60 keys').click()
     await settle()
     expect(client.callsTo('keys.bulk').map((c) => c.input)).toEqual([{ action: 'delete', filters: {} }])
+  })
+
+  it('Set… applies one detail to the selection; a refusal is shown in the dialog and it stays open', async () => {
+    const client = app()
+    mountInApp(AppShell)
+    await settle()
+    checkboxes()[2]!.click()
+    await settle()
+    button('bulk-set').click()
+    await settle()
+    expect(screenText()).toContain('Set a detail on 1 key')
+    const type = async (text: string) => {
+      const input = button('bulk-value').querySelector('input')!
+      input.value = text
+      input.dispatchEvent(new Event('input'))
+      await settle()
+    }
+    await type('Nope')
+    button('bulk-apply').click()
+    await settle()
+    expect(document.querySelector('[data-testid="bulk-change-dialog"] [role="alert"]')?.textContent).toContain(
+      'Nothing was changed: 1 key cannot take that: Bravo.'
+    )
+    await type('Finance')
+    button('bulk-apply').click()
+    await settle()
+    expect(client.callsTo('keys.bulk').map((c) => c.input)).toEqual([
+      { action: 'set', keys: ['k_b'], set: { department: 'Nope' } },
+      { action: 'set', keys: ['k_b'], set: { department: 'Finance' } }
+    ])
+    expect(document.querySelector('[data-testid="bulk-bar"]')).toBeNull()
   })
 })
