@@ -56,6 +56,8 @@ export const contract = {
   'keys.enable': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: true }),
   'keys.rotate': op<NewSecret>()(s.KeyRotateInput, { mutates: true, secret: true }),
   'keys.delete': op<{ deleted: { id: string; name: string } }>()(s.KeyRefInput, { mutates: true }),
+  /** One action on every key a filter (or a list) selects, in one transaction, one audit entry per changed key. */
+  'keys.bulk': op<s.KeyBulkResult>()(s.KeyBulkInput, { mutates: true }),
   'resources.list': op<{ items: Resource[] }>()(s.Empty, { mutates: false }),
   'resources.add': op<{ resource: Resource }>()(s.ResourceAddInput, { mutates: true }),
   'resources.edit': op<{ resource: Resource }>()(s.ResourceEditInput, { mutates: true }),
@@ -119,6 +121,7 @@ export const CORE_OPERATIONS = [
   'keys.enable',
   'keys.rotate',
   'keys.delete',
+  'keys.bulk',
   'resources.list',
   'resources.add',
   'resources.edit',

@@ -231,6 +231,91 @@ export const KeyListInput = z.object({
 })
 export type KeyListInput = z.input<typeof KeyListInput>
 
+// ── Bulk actions (issue 11) ──────────────────────────────────────────────
+
+export const KeyBulkAction = z.enum(['disable', 'enable', 'delete', 'assign', 'unassign', 'set'], {
+  error: 'Action must be disable, enable, delete, assign, unassign or set.'
+})
+export type KeyBulkAction = z.infer<typeof KeyBulkAction>
+export const KEY_BULK_ACTIONS: readonly KeyBulkAction[] = KeyBulkAction.options
+
+/**
+ * The filters of keys.list (no sort, no paging), strict: a misspelt filter must not widen a bulk
+ * action to every key. `{}` selects every key, as `keys list` without filters does.
+ */
+export const KeyFilters = z.strictObject(
+  KeyListInput.pick({
+    departments: true,
+    projects: true,
+    environment: true,
+    status: true,
+    resource: true,
+    search: true,
+    expiringWithinDays: true
+  }).shape,
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `Unknown filter ${issue.keys.join(', ')}: filter by departments, projects, environment, status, resource, search or expiringWithinDays.`
+        : 'Filters must be an object, e.g. {"status": "expired"} ({} selects every key).'
+  }
+)
+
+/** What `set` may change on every selected key. undefined = unchanged, null or '' = cleared. */
+export const KeyBulkSet = z.strictObject(
+  { department: DepartmentName, project: ProjectName, environment: Environment, expiresAt: ExpiresAt },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'Set may change department, project, environment and expiresAt only.'
+        : 'Set must be an object, e.g. {"department": "Finance"}.'
+  }
+)
+
+export const KeyBulkInput = z
+  .strictObject(
+    {
+      action: KeyBulkAction,
+      /** Select by the list's filters… */
+      filters: KeyFilters.optional(),
+      /** …or name the keys (ids or names). */
+      keys: z
+        .array(KeyRef, { error: 'Keys must be a list of key ids or names.' })
+        .min(1, 'Name at least one key.')
+        .max(100_000, 'Name at most 100000 keys at once; select by filters for more.')
+        .optional(),
+      resources: ResourceRefs.optional(),
+      set: KeyBulkSet.optional(),
+      dryRun: z.boolean({ error: 'dryRun must be true or false.' }).default(false)
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `Unknown field ${issue.keys.join(', ')}: give action, filters or keys, resources, set and dryRun.`
+          : undefined
+    }
+  )
+  .superRefine((v, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message })
+    if (v.filters && v.keys) issue('keys', 'Select the keys by filters or by keys, not both.')
+    if (!v.filters && !v.keys)
+      issue('filters', 'Select the keys: give filters as keys.list takes them ({} for every key), or keys.')
+    const takesResources = v.action === 'assign' || v.action === 'unassign'
+    if (takesResources && !v.resources?.length)
+      issue('resources', `Name at least one resource to ${v.action}, e.g. gpt-4o:TPM.`)
+    if (!takesResources && v.resources !== undefined) issue('resources', 'Resources are for assign and unassign only.')
+    if (v.action === 'set' && (!v.set || Object.values(v.set).every((x) => x === undefined)))
+      issue('set', 'Give at least one of department, project, environment or expiresAt to set.')
+    if (v.action !== 'set' && v.set !== undefined) issue('set', 'Set is for the set action only.')
+  })
+
+/** What a bulk action did (or, on a dry run, would do): keys are the changed ones, by name. */
+export interface KeyBulkResult {
+  matched: number
+  changed: number
+  keys: { id: string; name: string }[]
+}
+
 /** Rotation grace: seconds the previous secret keeps verifying. */
 export const KeyRotateInput = z.object({
   key: KeyRef,

@@ -6,6 +6,7 @@ import type { CliContext } from '../context'
 import { formatDate, formatFields, formatTable, formatTime, plural, type Column } from '../output'
 import { collect, durationOption, expiresOption, integerOption } from '../parse'
 import type { Registrar } from './index'
+import { registerKeysBulk } from './keys-bulk'
 
 function resourceList(key: ApiKey, max = Infinity): string {
   const labels = key.resources.map((r) => `${r.model}:${r.type}${r.status === 'inactive' ? ' (inactive)' : ''}`)
@@ -364,6 +365,8 @@ export const registerKeys: Registrar = (program, ctx) => {
         (doc) => `Deleted key ${doc.deleted.name} (${doc.deleted.id}). Its secret now verifies as REVOKED.`
       )
     })
+
+  registerKeysBulk(keys, ctx)
 
   keys
     .command('verify')

@@ -8,6 +8,9 @@ type ParsedList = z.output<typeof KeyListInput> & {
   projectIds?: number[]
 }
 
+/** The filters alone (no sort, no paging), names resolved to ids: what `keys.list` and `keys.bulk` select by. */
+export type KeyFilters = Omit<ParsedList, 'sort' | 'desc' | 'limit' | 'offset'>
+
 export interface KeyListQuery {
   countSql: string
   pageSql: string
@@ -36,8 +39,8 @@ export function ftsPhrase(text: string): string {
 }
 
 /**
- * The filtered, sorted, paged key list as two statements over named parameters. Every filter
- * narrows through an index; text of three or more characters goes through the FTS5 trigram index.
+ * The WHERE clause of the key list over named parameters: the one place filters become SQL, shared
+ * by the paged list and bulk actions (so both select exactly the same keys). Every filter narrows through an index; text of three or more characters goes through the FTS5 trigram index.
  *
  * Without statistics SQLite would pick any indexed equality to drive the query, and it prefers
  * one that also gives the order; for `disabled = 0` (nearly every key) that means walking the
@@ -45,7 +48,7 @@ export function ftsPhrase(text: string): string {
  * unary + (which only stops an index from being used): project, then department, then
  * environment; `disabled = 0` never drives.
  */
-export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
+export function keyFilterClause(v: KeyFilters, now: number): { clause: string; params: Record<string, unknown> } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
   let driver = false
@@ -91,7 +94,12 @@ export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
     params.now = now
     params.horizon = now + v.expiringWithinDays * DAY_MS
   }
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params }
+}
+
+/** The filtered, sorted, paged key list as two statements over named parameters. */
+export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
+  const { clause, params } = keyFilterClause(v, now)
   const dir = v.desc ? 'DESC' : 'ASC'
   return {
     countSql: countSql(v, clause),
@@ -105,6 +113,15 @@ export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
       ${clause}
       ORDER BY ${ORDER[v.sort]} ${dir}, k.pk ${dir}
       LIMIT @limit OFFSET @offset`,
+    params
+  }
+}
+
+/** The pk of every key the filters match (no paging), in name order: what a bulk action acts on. */
+export function buildKeySelectionQuery(v: KeyFilters, now: number): { sql: string; params: Record<string, unknown> } {
+  const { clause, params } = keyFilterClause(v, now)
+  return {
+    sql: `SELECT k.pk FROM api_keys k ${clause} ORDER BY ${ORDER.name}, k.pk`,
     params
   }
 }

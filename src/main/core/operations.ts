@@ -1,6 +1,7 @@
 import type { CoreOperationName, OperationName, Output, ParsedInput } from '../../shared/contract'
 import { assignResources, setResources, unassignResources } from './assignments'
 import { listAudit } from './audit'
+import { bulkKeys } from './bulk'
 import type { Core } from './context'
 import { seedDemoInto } from './demo'
 import { suggestions } from './key-rows'
@@ -42,6 +43,7 @@ export const registryHandlers: Handlers = {
   'keys.enable': (core, input, ctx) => setDisabled(core, input, ctx.actor, false),
   'keys.rotate': (core, input, ctx) => rotateKey(core, input, ctx.actor),
   'keys.delete': (core, input, ctx) => deleteKey(core, input, ctx.actor),
+  'keys.bulk': (core, input, ctx) => bulkKeys(core, input, ctx.actor),
   'resources.list': (core) => listResources(core),
   'resources.add': (core, input, ctx) => addResource(core, input, ctx.actor),
   'resources.edit': (core, input, ctx) => editResource(core, input, ctx.actor),

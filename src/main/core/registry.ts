@@ -161,6 +161,9 @@ export class Registry {
   deleteKey(input: Input<'keys.delete'>, actor: string): { deleted: { id: string; name: string } } {
     return this.call('keys.delete', input, actor)
   }
+  bulkKeys(input: Input<'keys.bulk'>, actor: string): Output<'keys.bulk'> {
+    return this.call('keys.bulk', input, actor)
+  }
   suggestions(): Suggestions {
     return this.call('suggestions.get', {}, '')
   }
