@@ -56,6 +56,8 @@ export const contract = {
   'keys.enable': op<{ key: ApiKey }>()(s.KeyRefInput, { mutates: true }),
   'keys.rotate': op<NewSecret>()(s.KeyRotateInput, { mutates: true, secret: true }),
   'keys.delete': op<{ deleted: { id: string; name: string } }>()(s.KeyRefInput, { mutates: true }),
+  /** The selected keys as CSV or JSON text, never a secret; `withHashes` adds secret hashes, is audited and marked sensitive. */
+  'keys.export': op<{ text: string; count: number; sensitive: boolean }>()(s.KeyExportInput, { mutates: true }),
   'resources.list': op<{ items: Resource[] }>()(s.Empty, { mutates: false }),
   'resources.add': op<{ resource: Resource }>()(s.ResourceAddInput, { mutates: true }),
   'resources.edit': op<{ resource: Resource }>()(s.ResourceEditInput, { mutates: true }),
@@ -119,6 +121,7 @@ export const CORE_OPERATIONS = [
   'keys.enable',
   'keys.rotate',
   'keys.delete',
+  'keys.export',
   'resources.list',
   'resources.add',
   'resources.edit',

@@ -161,6 +161,10 @@ export class Registry {
   deleteKey(input: Input<'keys.delete'>, actor: string): { deleted: { id: string; name: string } } {
     return this.call('keys.delete', input, actor)
   }
+  /** The keys `listKeys` selects with the same filters (no paging), as CSV or JSON text; see export.ts. */
+  exportKeys(input: Input<'keys.export'>, actor: string): Output<'keys.export'> {
+    return this.call('keys.export', input, actor)
+  }
   suggestions(): Suggestions {
     return this.call('suggestions.get', {}, '')
   }
