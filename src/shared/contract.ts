@@ -58,6 +58,8 @@ export const contract = {
   'keys.delete': op<{ deleted: { id: string; name: string } }>()(s.KeyRefInput, { mutates: true }),
   /** One action on every key a filter (or a list) selects, in one transaction, one audit entry per changed key. */
   'keys.bulk': op<s.KeyBulkResult>()(s.KeyBulkInput, { mutates: true }),
+  /** The selected keys as CSV or JSON text, never a secret; `withHashes` adds secret hashes, is audited and marked sensitive. */
+  'keys.export': op<{ text: string; count: number; sensitive: boolean }>()(s.KeyExportInput, { mutates: true }),
   'resources.list': op<{ items: Resource[] }>()(s.Empty, { mutates: false }),
   'resources.add': op<{ resource: Resource }>()(s.ResourceAddInput, { mutates: true }),
   'resources.edit': op<{ resource: Resource }>()(s.ResourceEditInput, { mutates: true }),
@@ -122,6 +124,7 @@ export const CORE_OPERATIONS = [
   'keys.rotate',
   'keys.delete',
   'keys.bulk',
+  'keys.export',
   'resources.list',
   'resources.add',
   'resources.edit',

@@ -315,6 +315,18 @@ export interface KeyBulkResult {
   changed: number
   keys: { id: string; name: string }[]
 }
+/** The filters and order of `keys.list`, without paging: the keys an export selects. */
+export const KeyFilterInput = KeyListInput.omit({ limit: true, offset: true })
+export const KEY_EXPORT_FORMATS = ['csv', 'json'] as const
+export const KeyExportFormat = z.enum(KEY_EXPORT_FORMATS, { error: 'Format must be csv or json.' })
+export type KeyExportFormat = z.infer<typeof KeyExportFormat>
+/** `withHashes`: a migration export carrying each key's live secret hashes (never a secret), audited. */
+export const KeyExportInput = z.object({
+  filters: KeyFilterInput.prefault({}),
+  format: KeyExportFormat.default('csv'),
+  withHashes: z.boolean({ error: 'withHashes must be true or false.' }).default(false)
+})
+export type KeyExportInput = z.input<typeof KeyExportInput>
 
 /** Rotation grace: seconds the previous secret keeps verifying. */
 export const KeyRotateInput = z.object({

@@ -7,6 +7,8 @@ import { formatDate, formatFields, formatTable, formatTime, plural, type Column 
 import { collect, durationOption, expiresOption, integerOption } from '../parse'
 import type { Registrar } from './index'
 import { registerKeysBulk } from './keys-bulk'
+import { keyFilterOptions, keyFiltersFrom, type KeyFilterFlags } from './key-filters'
+import { registerKeysExport } from './keys-export'
 
 function resourceList(key: ApiKey, max = Infinity): string {
   const labels = key.resources.map((r) => `${r.model}:${r.type}${r.status === 'inactive' ? ' (inactive)' : ''}`)
@@ -195,57 +197,22 @@ export const registerKeys: Registrar = (program, ctx) => {
       ctx.print(result, (doc) => describeSecret('Created', doc))
     })
 
-  keys
-    .command('list')
-    .description('list keys, filtered, sorted and paged')
-    .option('--department <name>', 'only keys of this department (repeatable)', collect)
-    .option('--project <name>', 'only keys of this project (repeatable)', collect)
-    .option('--environment <name>', 'only keys of this environment')
-    .option('--status <status>', 'active, disabled or expired')
-    .option('--resource <RREF>', 'only keys holding this resource')
-    .option('--search <text>', 'text in the name, requestor, app ID or notes')
-    .option('--expiring-within <days>', 'only keys expiring within this many days', integerOption('--expiring-within'))
-    .option('--sort <field>', 'name, createdAt, lastUsedAt or expiresAt', 'name')
-    .option('--desc', 'sort in descending order')
+  const list = keys.command('list').description('list keys, filtered, sorted and paged')
+  keyFilterOptions(list)
     .option('--limit <n>', 'at most this many keys (1-1000)', integerOption('--limit', { min: 1, max: 1000 }), 50)
     .option('--offset <n>', 'skip this many keys', integerOption('--offset'), 0)
-    .action(
-      async (opts: {
-        department?: string[]
-        project?: string[]
-        environment?: string
-        status?: string
-        resource?: string
-        search?: string
-        expiringWithin?: number
-        sort: string
-        desc?: boolean
-        limit: number
-        offset: number
-      }) => {
-        const page = await ctx.call('keys.list', {
-          departments: opts.department,
-          projects: opts.project,
-          environment: opts.environment,
-          status: opts.status as 'active' | undefined,
-          resource: opts.resource,
-          search: opts.search,
-          expiringWithinDays: opts.expiringWithin,
-          sort: opts.sort as 'name',
-          desc: opts.desc === true,
-          limit: opts.limit,
-          offset: opts.offset
-        })
-        ctx.print(page, (doc) => {
-          if (doc.total === 0) return 'No keys match.'
-          if (doc.items.length === 0)
-            return `No keys on this page: ${plural(doc.total, 'key')} match; use a smaller --offset.`
-          const last = opts.offset + doc.items.length
-          const more = last < doc.total ? ` Next page: --offset ${last}.` : ''
-          return `${formatTable(doc.items, KEY_COLUMNS)}\n\nShowing ${opts.offset + 1}-${last} of ${plural(doc.total, 'key')}.${more}`
-        })
-      }
-    )
+    .action(async (opts: KeyFilterFlags & { limit: number; offset: number }) => {
+      const page = await ctx.call('keys.list', { ...keyFiltersFrom(opts), limit: opts.limit, offset: opts.offset })
+      ctx.print(page, (doc) => {
+        if (doc.total === 0) return 'No keys match.'
+        if (doc.items.length === 0)
+          return `No keys on this page: ${plural(doc.total, 'key')} match; use a smaller --offset.`
+        const last = opts.offset + doc.items.length
+        const more = last < doc.total ? ` Next page: --offset ${last}.` : ''
+        return `${formatTable(doc.items, KEY_COLUMNS)}\n\nShowing ${opts.offset + 1}-${last} of ${plural(doc.total, 'key')}.${more}`
+      })
+    })
+  registerKeysExport(keys, ctx)
 
   keys
     .command('show')

@@ -1,10 +1,13 @@
+import { resolve } from 'node:path'
 import type { RunningServer, ServerOptions } from '../../main/server/server'
 import type { UsageRow } from '../../shared/types'
 import { USAGE_INTERVALS } from '../../shared/schemas'
 import { KeywardError } from '../../shared/errors'
 import { collect, integerOption } from '../parse'
-import { formatTable, formatTime } from '../output'
+import { formatTable, formatTime, plural } from '../output'
+import { loadCore } from '../context'
 import type { Registrar } from './index'
+import { exportFormatOption } from './keys-export'
 
 type ServerModule = typeof import('../../main/server/server')
 
@@ -137,6 +140,12 @@ export const registerServe: Registrar = (program, ctx) => {
     .option('--key <KREF>', 'only this key (id or name); default all keys')
     .option('--department <name>', 'only keys of this department')
     .option('--project <name>', 'only keys of this project')
+    .option(
+      '--format <format>',
+      'table or csv (default: csv with --out, else table)',
+      exportFormatOption(['table', 'csv'])
+    )
+    .option('--out <FILE>', 'write the report as CSV to FILE (mode 0600) instead of stdout')
     .action(
       async (opts: {
         start: string
@@ -146,7 +155,12 @@ export const registerServe: Registrar = (program, ctx) => {
         key?: string
         department?: string
         project?: string
+        format?: string
+        out?: string
       }) => {
+        const format = opts.format ?? (opts.out !== undefined ? 'csv' : 'table')
+        if (format === 'table' && opts.out !== undefined)
+          throw KeywardError.validation({ '--out': '--out writes CSV: leave out --format table, or use --format csv.' })
         const report = await ctx.call('usage.report', {
           start: opts.start,
           end: opts.end,
@@ -156,6 +170,20 @@ export const registerServe: Registrar = (program, ctx) => {
           department: opts.department,
           project: opts.project
         })
+        if (format === 'csv') {
+          const text = loadCore().usageCsv(report.items)
+          if (opts.out === undefined) {
+            process.stdout.write(text) // the CSV is the output, with or without --json
+          } else {
+            const out = resolve(opts.out)
+            loadCore().writePrivateFileAtomically(out, text)
+            ctx.print(
+              { exported: out, rows: report.items.length },
+              (doc) => `Wrote ${plural(doc.rows, 'usage row')} as CSV to ${doc.exported}.`
+            )
+          }
+          return
+        }
         ctx.print(report, (doc) =>
           formatTable<UsageRow>(
             doc.items,

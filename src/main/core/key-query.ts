@@ -1,15 +1,18 @@
 import type { KeyListInput } from '../../shared/schemas'
 import type { z } from 'zod'
+import type { Core } from './context'
+import { entityIds } from './key-rows'
+import { findResourceId } from './resources'
 
-/** The parsed input, with department/project names and the resource already resolved to ids. */
-type ParsedList = z.output<typeof KeyListInput> & {
+/** The list's filters and order, with department/project names and the resource already resolved to ids. */
+export type KeyFilter = Omit<z.output<typeof KeyListInput>, 'limit' | 'offset'> & {
   resourceId?: string
   departmentIds?: number[]
   projectIds?: number[]
 }
-
+type ParsedList = KeyFilter & Pick<z.output<typeof KeyListInput>, 'limit' | 'offset'>
 /** The filters alone (no sort, no paging), names resolved to ids: what `keys.list` and `keys.bulk` select by. */
-export type KeyFilters = Omit<ParsedList, 'sort' | 'desc' | 'limit' | 'offset'>
+export type KeyFilters = Omit<KeyFilter, 'sort' | 'desc'>
 
 export interface KeyListQuery {
   countSql: string
@@ -22,7 +25,7 @@ const DAY_MS = 86_400_000
 const EXPIRES = 'coalesce(k.expires_at, 8640000000000000)'
 
 /** Sort keys map to expressions that match an index exactly, so a page never sorts the table. */
-const ORDER: Record<ParsedList['sort'], string> = {
+const ORDER: Record<KeyFilter['sort'], string> = {
   name: 'k.name COLLATE NOCASE',
   createdAt: 'k.created_at',
   lastUsedAt: 'k.last_used_at',
@@ -39,8 +42,8 @@ export function ftsPhrase(text: string): string {
 }
 
 /**
- * The WHERE clause of the key list over named parameters: the one place filters become SQL, shared
- * by the paged list and bulk actions (so both select exactly the same keys). Every filter narrows through an index; text of three or more characters goes through the FTS5 trigram index.
+ * The filtered, sorted, paged key list as two statements over named parameters. Every filter
+ * narrows through an index; text of three or more characters goes through the FTS5 trigram index.
  *
  * Without statistics SQLite would pick any indexed equality to drive the query, and it prefers
  * one that also gives the order; for `disabled = 0` (nearly every key) that means walking the
@@ -48,6 +51,55 @@ export function ftsPhrase(text: string): string {
  * unary + (which only stops an index from being used): project, then department, then
  * environment; `disabled = 0` never drives.
  */
+export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
+  const { clause, params } = keyFilterClause(v, now)
+  const dir = v.desc ? 'DESC' : 'ASC'
+  return {
+    countSql: countSql(v, clause),
+    pageSql: `
+      SELECT k.pk, k.id, k.name, k.kind, k.hint, k.disabled, d.name AS department, p.name AS project, k.environment,
+             k.requestor, k.app_id, k.justification, k.notes, k.notify_email, k.created_at, k.updated_at,
+             k.expires_at, k.last_used_at
+      FROM api_keys k
+      LEFT JOIN departments d ON d.id = k.department_id
+      LEFT JOIN projects p ON p.id = k.project_id
+      ${clause}
+      ORDER BY ${ORDER[v.sort]} ${dir}, k.pk ${dir}
+      LIMIT @limit OFFSET @offset`,
+    params
+  }
+}
+
+/**
+ * The pks of every key the list's filters select, in the list's order, without paging (export,
+ * bulk actions): the same WHERE clause as a list page, so both select exactly the same keys.
+ */
+export function buildKeyMatchQuery(v: KeyFilter, now: number): { sql: string; params: Record<string, unknown> } {
+  const { clause, params } = keyFilterClause(v, now)
+  const dir = v.desc ? 'DESC' : 'ASC'
+  return { sql: `SELECT k.pk FROM api_keys k ${clause} ORDER BY ${ORDER[v.sort]} ${dir}, k.pk ${dir}`, params }
+}
+
+/**
+ * A list's filters resolved for the query: department/project names and the resource become ids.
+ * Undefined when a named department, project or resource does not exist, so no key can match.
+ */
+export function resolveKeyFilter(
+  core: Core,
+  v: Omit<z.output<typeof KeyListInput>, 'limit' | 'offset'>
+): KeyFilter | undefined {
+  let resourceId: string | undefined
+  if (v.resource !== undefined) {
+    resourceId = findResourceId(core, v.resource)
+    if (resourceId === undefined) return undefined
+  }
+  const departmentIds = v.departments?.length ? entityIds(core, 'departments', v.departments) : undefined
+  const projectIds = v.projects?.length ? entityIds(core, 'projects', v.projects) : undefined
+  if (departmentIds?.length === 0 || projectIds?.length === 0) return undefined
+  return { ...v, resourceId, departmentIds, projectIds }
+}
+
+/** The WHERE clause of the list's filters (see buildKeyListQuery for how they drive indexes). */
 export function keyFilterClause(v: KeyFilters, now: number): { clause: string; params: Record<string, unknown> } {
   const where: string[] = []
   const params: Record<string, unknown> = {}
@@ -97,41 +149,12 @@ export function keyFilterClause(v: KeyFilters, now: number): { clause: string; p
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params }
 }
 
-/** The filtered, sorted, paged key list as two statements over named parameters. */
-export function buildKeyListQuery(v: ParsedList, now: number): KeyListQuery {
-  const { clause, params } = keyFilterClause(v, now)
-  const dir = v.desc ? 'DESC' : 'ASC'
-  return {
-    countSql: countSql(v, clause),
-    pageSql: `
-      SELECT k.pk, k.id, k.name, k.kind, k.hint, k.disabled, d.name AS department, p.name AS project, k.environment,
-             k.requestor, k.app_id, k.justification, k.notes, k.notify_email, k.created_at, k.updated_at,
-             k.expires_at, k.last_used_at
-      FROM api_keys k
-      LEFT JOIN departments d ON d.id = k.department_id
-      LEFT JOIN projects p ON p.id = k.project_id
-      ${clause}
-      ORDER BY ${ORDER[v.sort]} ${dir}, k.pk ${dir}
-      LIMIT @limit OFFSET @offset`,
-    params
-  }
-}
-
-/** The pk of every key the filters match (no paging), in name order: what a bulk action acts on. */
-export function buildKeySelectionQuery(v: KeyFilters, now: number): { sql: string; params: Record<string, unknown> } {
-  const { clause, params } = keyFilterClause(v, now)
-  return {
-    sql: `SELECT k.pk FROM api_keys k ${clause} ORDER BY ${ORDER.name}, k.pk`,
-    params
-  }
-}
-
 /**
  * The total. Counting visits every matching key, so the two common filters that match most of the
  * registry are counted from smaller sets: a resource's holders from its assignment index alone, and
  * active keys as all keys (a b-tree count, no row reads) minus the disabled and the expired ones.
  */
-function countSql(v: ParsedList, clause: string): string {
+function countSql(v: KeyFilter, clause: string): string {
   const filters = [
     v.projectIds?.length && 'project',
     v.departmentIds?.length && 'department',
@@ -159,4 +182,13 @@ function idFilter(column: string, name: string, ids: number[], params: Record<st
   }
   params[name] = JSON.stringify(ids)
   return `${column} IN (SELECT value FROM json_each(@${name}))`
+}
+
+/** The pks of every key the filters select, by name (bulk actions): the same WHERE clause as the list. */
+export function buildKeySelectionQuery(v: KeyFilters, now: number): { sql: string; params: Record<string, unknown> } {
+  const { clause, params } = keyFilterClause(v, now)
+  return {
+    sql: `SELECT k.pk FROM api_keys k ${clause} ORDER BY ${ORDER.name}, k.pk`,
+    params
+  }
 }

@@ -4,6 +4,7 @@ import { listAudit } from './audit'
 import { bulkKeys } from './bulk'
 import type { Core } from './context'
 import { seedDemoInto } from './demo'
+import { exportKeys } from './export'
 import { suggestions } from './key-rows'
 import { actOnLeaks } from './leaks'
 import { createKey, deleteKey, editKey, getKey, listKeys, rotateKey, setDisabled } from './keys'
@@ -44,6 +45,7 @@ export const registryHandlers: Handlers = {
   'keys.rotate': (core, input, ctx) => rotateKey(core, input, ctx.actor),
   'keys.delete': (core, input, ctx) => deleteKey(core, input, ctx.actor),
   'keys.bulk': (core, input, ctx) => bulkKeys(core, input, ctx.actor),
+  'keys.export': (core, input, ctx) => exportKeys(core, input, ctx.actor),
   'resources.list': (core) => listResources(core),
   'resources.add': (core, input, ctx) => addResource(core, input, ctx.actor),
   'resources.edit': (core, input, ctx) => editResource(core, input, ctx.actor),

@@ -164,6 +164,11 @@ export class Registry {
   bulkKeys(input: Input<'keys.bulk'>, actor: string): Output<'keys.bulk'> {
     return this.call('keys.bulk', input, actor)
   }
+
+  /** The keys `listKeys` selects with the same filters (no paging), as CSV or JSON text; see export.ts. */
+  exportKeys(input: Input<'keys.export'>, actor: string): Output<'keys.export'> {
+    return this.call('keys.export', input, actor)
+  }
   suggestions(): Suggestions {
     return this.call('suggestions.get', {}, '')
   }

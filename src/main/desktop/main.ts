@@ -30,6 +30,7 @@ import { createScanHandlers } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
 import { desktopPaths } from './app-paths'
 import { createBackupDialogs, type DialogLike } from './backup-dialogs'
+import { createKeyExportDialog } from './export-dialog'
 import { createSecretClipboard } from './clipboard-once'
 import { folderPicker } from './folder-picker'
 import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from './host-handlers'
@@ -148,6 +149,12 @@ function start(): void {
     beforeRestore: () => registry.flushLastUsed(),
     afterRestore: () => mainWindow?.webContents.reload()
   })
+  const exportDialog = createKeyExportDialog({
+    dialog: dialog as unknown as DialogLike,
+    window: () => mainWindow,
+    registry,
+    actor
+  })
   const applyMenu = (theme: AppSettings['theme']) =>
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
@@ -159,6 +166,7 @@ function start(): void {
             newKey: () => sendMenu('new-key'),
             backUp: () => void backupDialogs.backUp(),
             restore: () => void backupDialogs.restore(),
+            exportKeys: () => void exportDialog.exportKeys(),
             scanFolder: () => sendMenu('scan-folder'),
             setTheme: (next) => settings.set({ theme: next }),
             about: () => app.showAboutPanel()

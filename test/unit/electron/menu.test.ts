@@ -8,6 +8,7 @@ function actions() {
     newKey: () => calls.push('newKey'),
     backUp: () => calls.push('backUp'),
     restore: () => calls.push('restore'),
+    exportKeys: () => calls.push('exportKeys'),
     scanFolder: () => calls.push('scanFolder'),
     setTheme: (t) => calls.push(`theme:${t}`),
     about: () => calls.push('about')
@@ -43,15 +44,18 @@ describe('native menu', () => {
     const file = items(menuTemplate({ platform: 'linux', isDev: false, theme: 'system', actions: a }), 'File')
     expect(file.map((i) => i.label ?? i.type ?? i.role)).toEqual([
       'New Key…',
+      'Scan a Folder for Leaked Keys…',
       'separator',
       'Back Up Registry…',
       'Restore from Backup…',
+      'Export Keys…',
       'separator',
       'Quit'
     ])
     ;(file.find((i) => i.id === 'backup-registry')!.click as () => void)()
     ;(file.find((i) => i.id === 'restore-registry')!.click as () => void)()
-    expect(calls).toEqual(['backUp', 'restore'])
+    ;(file.find((i) => i.id === 'export-keys')!.click as () => void)()
+    expect(calls).toEqual(['backUp', 'restore', 'exportKeys'])
   })
 
   it('Edit has the standard roles', () => {

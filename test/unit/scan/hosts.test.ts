@@ -54,6 +54,7 @@ describe('leak scan hosts', () => {
         scanFolder: () => calls.push('scanFolder'),
         backUp: () => undefined,
         restore: () => undefined,
+        exportKeys: () => undefined,
         setTheme: () => undefined,
         about: () => undefined
       }
