@@ -11,25 +11,36 @@ export interface KeyFilterFlags {
   resource?: string
   search?: string
   expiringWithin?: number
-  sort: string
+  sort?: string
   desc?: boolean
 }
 
-export function keyFilterOptions(command: Command): Command {
-  return command
+/**
+ * Declares the filter flags on `command`. `resourceFlag` names the resource filter's flag (bulk
+ * assign/unassign use --resource for the resources to act with, so there the filter is
+ * --holding); `sort: false` leaves out --sort and --desc (a bulk action has no order).
+ */
+export function keyFilterOptions(
+  command: Command,
+  { resourceFlag = '--resource', sort = true }: { resourceFlag?: string; sort?: boolean } = {}
+): Command {
+  command
     .option('--department <name>', 'only keys of this department (repeatable)', collect)
     .option('--project <name>', 'only keys of this project (repeatable)', collect)
     .option('--environment <name>', 'only keys of this environment')
     .option('--status <status>', 'active, disabled or expired')
-    .option('--resource <RREF>', 'only keys holding this resource')
+    .option(`${resourceFlag} <RREF>`, 'only keys holding this resource')
     .option('--search <text>', 'text in the name, requestor, app ID or notes')
     .option('--expiring-within <days>', 'only keys expiring within this many days', integerOption('--expiring-within'))
-    .option('--sort <field>', 'name, createdAt, lastUsedAt or expiresAt', 'name')
-    .option('--desc', 'sort in descending order')
+  if (sort)
+    command
+      .option('--sort <field>', 'name, createdAt, lastUsedAt or expiresAt', 'name')
+      .option('--desc', 'sort in descending order')
+  return command
 }
 
-/** The flags as the contract's filters; the schema checks the values (and names the field). */
-export function keyFiltersFrom(opts: KeyFilterFlags): Omit<KeyListInput, 'limit' | 'offset'> {
+/** The flags as the contract's filters, without order: what a bulk action selects by. */
+export function keySelectionFrom(opts: KeyFilterFlags): Omit<KeyListInput, 'sort' | 'desc' | 'limit' | 'offset'> {
   return {
     departments: opts.department,
     projects: opts.project,
@@ -37,8 +48,11 @@ export function keyFiltersFrom(opts: KeyFilterFlags): Omit<KeyListInput, 'limit'
     status: opts.status as 'active' | undefined,
     resource: opts.resource,
     search: opts.search,
-    expiringWithinDays: opts.expiringWithin,
-    sort: opts.sort as 'name',
-    desc: opts.desc === true
+    expiringWithinDays: opts.expiringWithin
   }
+}
+
+/** The flags as the contract's filters and order; the schema checks the values (and names the field). */
+export function keyFiltersFrom(opts: KeyFilterFlags): Omit<KeyListInput, 'limit' | 'offset'> {
+  return { ...keySelectionFrom(opts), sort: opts.sort as 'name', desc: opts.desc === true }
 }

@@ -1,51 +1,10 @@
 import { Argument, type Command } from 'commander'
 import { KeywardError } from '../../shared/errors'
-import { KEY_BULK_ACTIONS, type KeyBulkAction, type KeyListInput } from '../../shared/schemas'
+import { KEY_BULK_ACTIONS, type KeyBulkAction } from '../../shared/schemas'
 import type { CliContext } from '../context'
 import { plural } from '../output'
-import { collect, expiresOption, integerOption } from '../parse'
-
-/** The filter flags of `keys list`, as parsed by commander. */
-export interface KeyFilterFlags {
-  department?: string[]
-  project?: string[]
-  environment?: string
-  status?: string
-  resource?: string
-  search?: string
-  expiringWithin?: number
-}
-
-type Filters = Omit<KeyListInput, 'sort' | 'desc' | 'limit' | 'offset'>
-
-/**
- * The filter flags of `keys list` (without sort and paging), for every command that selects keys
- * the way the list does. `resourceFlag` names the resource filter's flag: bulk assign/unassign use
- * --resource for the resources to act with, so there the filter is --holding.
- */
-export function keyFilterOptions(command: Command, resourceFlag = '--resource'): Command {
-  return command
-    .option('--department <name>', 'only keys of this department (repeatable)', collect)
-    .option('--project <name>', 'only keys of this project (repeatable)', collect)
-    .option('--environment <name>', 'only keys of this environment')
-    .option('--status <status>', 'active, disabled or expired')
-    .option(`${resourceFlag} <RREF>`, 'only keys holding this resource')
-    .option('--search <text>', 'text in the name, requestor, app ID or notes')
-    .option('--expiring-within <days>', 'only keys expiring within this many days', integerOption('--expiring-within'))
-}
-
-/** The flags as keys.list's filters. */
-export function keyFiltersFrom(opts: KeyFilterFlags): Filters {
-  return {
-    departments: opts.department,
-    projects: opts.project,
-    environment: opts.environment,
-    status: opts.status as Filters['status'],
-    resource: opts.resource,
-    search: opts.search,
-    expiringWithinDays: opts.expiringWithin
-  }
-}
+import { collect, expiresOption } from '../parse'
+import { keyFilterOptions, keySelectionFrom, type KeyFilterFlags } from './key-filters'
 
 interface BulkFlags extends Omit<KeyFilterFlags, 'resource'> {
   holding?: string
@@ -125,7 +84,7 @@ export function registerKeysBulk(keys: Command, ctx: CliContext): void {
         'act on every key the filters select (as keys list, without paging), all or nothing, one audit entry per changed key'
       )
       .addArgument(new Argument('<ACTION>', 'what to do').choices(KEY_BULK_ACTIONS)),
-    '--holding'
+    { resourceFlag: '--holding', sort: false }
   )
     .option('--resource <RREF>', 'for assign/unassign: the resource to assign or unassign (repeatable)', collect)
     .option(
@@ -166,7 +125,7 @@ export function registerKeysBulk(keys: Command, ctx: CliContext): void {
       try {
         result = await ctx.call('keys.bulk', {
           action,
-          filters: keyFiltersFrom({ ...opts, resource: opts.holding }),
+          filters: keySelectionFrom({ ...opts, resource: opts.holding }),
           resources: takesResources ? opts.resource : undefined,
           set: action === 'set' ? setFrom(opts.set ?? []) : undefined,
           dryRun: opts.dryRun === true

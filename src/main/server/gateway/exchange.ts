@@ -52,9 +52,8 @@ export interface ExchangeOptions {
 
 class UpstreamTimeout extends Error {}
 
-/** Request headers never sent upstream: hop-by-hop ones, the client's Keyward key and app name. */
-const NOT_FORWARDED = new Set([
-  'host',
+/** Hop-by-hop headers (RFC 9110 §7.6.1): never passed on in either direction (node sets its own framing). */
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -63,7 +62,13 @@ const NOT_FORWARDED = new Set([
   'te',
   'trailer',
   'transfer-encoding',
-  'upgrade',
+  'upgrade'
+]
+
+/** Request headers never sent upstream: hop-by-hop ones, framing the gateway sets, the client's Keyward key and app name. */
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP,
+  'host',
   'expect',
   'http2-settings',
   'content-length',
@@ -75,18 +80,8 @@ const NOT_FORWARDED = new Set([
   'x-app-name'
 ])
 
-/** Response headers not passed back: hop-by-hop ones (node sets its own framing). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade'
-])
+/** Response headers not passed back. */
+const NOT_RETURNED = new Set(HOP_BY_HOP)
 
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
   const value = headers.connection
@@ -116,7 +111,7 @@ function downstreamHeaders(incoming: IncomingHttpHeaders, extra: Record<string, 
   const listed = connectionTokens(incoming)
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue
+    if (value === undefined || NOT_RETURNED.has(name) || listed.has(name)) continue
     out[name] = value
   }
   return Object.assign(out, extra)
