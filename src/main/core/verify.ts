@@ -61,7 +61,7 @@ interface Known {
  */
 export type Freshness = 'call' | 'turn'
 
-/** Beyond this many remembered secret hashes the memory is dropped and refilled (bounds memory). */
+/** Beyond this many remembered secret hashes (or other reads) the memory is dropped and refilled (bounds memory). */
 const MAX_KNOWN = 50_000
 
 /**
@@ -130,7 +130,8 @@ export class VerifyPath {
       generation !== this.seenGeneration ||
       dataVersion !== this.seenDataVersion ||
       ownChanges !== this.seenOwnChanges ||
-      this.known.size >= MAX_KNOWN
+      this.known.size >= MAX_KNOWN ||
+      this.remembered.size >= MAX_KNOWN
     ) {
       this.known.clear()
       this.minuteTokens.clear()
