@@ -56,7 +56,7 @@ test('Scan a folder: findings in a table by hint, Disable one, Delete all, each 
   await expect(rows.filter({ hasText: 'notes.txt' })).toHaveCount(0)
   expect(await page.content()).not.toMatch(TOKEN)
   expect(await app.piniaState()).not.toMatch(TOKEN)
-  await page.screenshot({ path: test.info().outputPath('leak-scan.png'), fullPage: true })
+  await page.screenshot({ path: join(__dirname, '../../test-results/screenshots/light/leak-scan.png'), fullPage: true })
 
   // One click: disable BillingBot (reversible, no confirmation).
   await row('settings.py').getByRole('button', { name: 'Disable BillingBot' }).click()

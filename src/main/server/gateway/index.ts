@@ -223,6 +223,20 @@ export class Gateway {
         }
       }
     }
-    return { ok: true, url: new URL(target.upstreamUrl.replace(/\/+$/, '') + upstreamPath), credential }
+    return { ok: true, url: upstreamUrlOf(target.upstreamUrl, upstreamPath), credential }
   }
+}
+
+/** Parsed upstream URLs by base URL and path: the same few, parsed once instead of on every request. */
+const upstreamUrls = new Map<string, URL>()
+
+function upstreamUrlOf(base: string, upstreamPath: string): URL {
+  const text = base.replace(/\/+$/, '') + upstreamPath
+  let url = upstreamUrls.get(text)
+  if (!url) {
+    if (upstreamUrls.size >= 1_000) upstreamUrls.clear()
+    url = new URL(text)
+    upstreamUrls.set(text, url)
+  }
+  return url
 }
