@@ -201,6 +201,8 @@ test("a refused login shows the server's message in the Outbox; Retry now after 
   const confirm = page.getByRole('dialog').filter({ hasText: 'Discard the alert to ops@example.com?' })
   await expect(confirm).toContainText('removes it from the outbox only')
   await confirm.getByRole('button', { name: 'Cancel' }).click()
+  // Gone from the page, not just fading: a confirmation still leaving would take the next click.
+  await expect(confirm).toHaveCount(0)
   await expect(row).toBeVisible()
   await row.getByRole('button', { name: /^Discard/ }).click()
   await confirm.getByRole('button', { name: 'Discard' }).click()

@@ -52,8 +52,14 @@ export class KeywardApp {
   }
 
   async rowAction(name: string, action: string): Promise<void> {
+    // No dialog may be open or still fading out: its mask would take the click, or its focus
+    // returning to the page on leave would close the menu just opened.
+    await expect(this.page.locator('.n-modal-mask')).toHaveCount(0)
     await this.page.getByRole('button', { name: `Actions for ${name}`, exact: true }).click()
-    await this.page.getByRole('menuitem', { name: action, exact: true }).click()
+    const item = this.page.getByRole('menuitem', { name: action, exact: true })
+    await expect(item).toBeVisible()
+    await item.click()
+    await expect(item).toHaveCount(0)
   }
 
   /** Picks an option in a Naive UI select whose search input has this accessible name. */
