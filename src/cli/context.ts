@@ -64,7 +64,8 @@ const NOT_FROM_CLI = [
   'server.status',
   'clipboard.writeSecret',
   'resources.setUpstreamKey',
-  'scan.pickFolder'
+  'scan.pickFolder',
+  'files.export'
 ] as const
 
 function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {

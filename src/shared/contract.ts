@@ -95,7 +95,9 @@ export const contract = {
   /** The desktop app's folder picker for a scan: the chosen folder, or null when cancelled. */
   'scan.pickFolder': op<{ path: string | null }>()(s.Empty, { mutates: false }),
   /** Disables or deletes the keys a scan found, in one transaction, each audited as "leaked: FILE:LINE". */
-  'scan.act': op<ScanActResult>()(ScanActInput, { mutates: true })
+  'scan.act': op<ScanActResult>()(ScanActInput, { mutates: true }),
+  /** A screen's Export button: the desktop app asks where, then writes keys (CSV/JSON), the audit log (JSONL) or usage (CSV) there, 0600. */
+  'files.export': op<s.FileExportResult>()(s.FileExportInput, { mutates: false })
 } as const
 
 export type Contract = typeof contract

@@ -657,3 +657,25 @@ export const DemoLoadInput = z.object({
     .default(50),
   seed: z.union([z.string().max(100), z.number().int()]).optional()
 })
+
+/**
+ * "Export" on a screen: what the desktop app writes to a file the user picks in a save dialog.
+ * Keys with the screen's filters (never a secret, never a hash), the audit log as JSON Lines, or
+ * a usage report as CSV.
+ */
+export const FileExportInput = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('keys'), filters: KeyFilterInput.prefault({}), format: KeyExportFormat.default('csv') }),
+    z.object({ kind: z.literal('audit') }),
+    z.object({ kind: z.literal('usage'), report: UsageReportInput })
+  ],
+  { error: 'Export kind must be keys, audit or usage.' }
+)
+export type FileExportInput = z.input<typeof FileExportInput>
+export interface FileExportResult {
+  /** The file written, or null when the user cancelled the save dialog. */
+  path: string | null
+  /** Keys, audit entries or usage rows written. */
+  count: number
+}

@@ -9,6 +9,7 @@ import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from
 import { safeStorageUpstreamKeys, type UpstreamKeyStore } from '../../src/main/desktop/upstream-keys'
 import { registerOperations, type InvokeEventLike, type IpcMainLike } from '../../src/main/desktop/ipc/register'
 import { createNotifyHandlers } from '../../src/main/notify/handlers'
+import { createFileHandlers } from '../../src/main/files/handlers'
 import { createScanHandlers } from '../../src/main/scan/handlers'
 import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
 import { memoryPreferenceStore } from '../../src/main/desktop/preferences'
@@ -56,6 +57,8 @@ export interface E2eServerOptions {
   passwordStorage?: 'os' | 'basic_text' | 'unavailable'
   /** What the stand-in folder dialog of the leak scan answers (Electron's would ask the user). Default: cancelled. */
   scanFolder?: string
+  /** The folder the stand-in save dialog of the Export buttons answers (the file is its suggested name there). Default: cancelled. */
+  saveFolder?: string
 }
 
 export interface ClipboardWrite {
@@ -197,7 +200,11 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     localServer: { status: () => ({ state: 'off' }) },
     notify: createNotifyHandlers({ registry, passwords }),
     upstreamKeys: { store: upstreamKeys, registry },
-    scan: createScanHandlers({ registry, pickFolder: async () => options.scanFolder ?? null })
+    scan: createScanHandlers({ registry, pickFolder: async () => options.scanFolder ?? null }),
+    files: createFileHandlers({
+      registry,
+      pickSavePath: async (request) => (options.saveFolder ? join(options.saveFolder, request.defaultPath) : null)
+    })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(registry, host), secretClipboard),

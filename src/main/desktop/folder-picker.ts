@@ -1,3 +1,4 @@
+import type { SaveRequest } from '../files/handlers'
 /** Electron's dialog.showOpenDialog, as far as the folder picker uses it (tests pass a fake). */
 export interface OpenDialogLike<W> {
   showOpenDialog(
@@ -17,5 +18,30 @@ export function folderPicker<W>(dialog: OpenDialogLike<W>, window: () => W | nul
       properties: ['openDirectory', 'dontAddToRecent']
     })
     return picked.canceled ? null : (picked.filePaths[0] ?? null)
+  }
+}
+
+/** Electron's dialog.showSaveDialog, as far as the screens' Export buttons use it. */
+export interface SaveDialogLike<W> {
+  showSaveDialog(
+    window: W,
+    options: SaveRequest & { buttonLabel: string; properties: ('createDirectory' | 'showOverwriteConfirmation')[] }
+  ): Promise<{ canceled: boolean; filePath?: string }>
+}
+
+/** A screen's Export: a native save dialog over the app's window (it asks before replacing a file); null when cancelled. */
+export function savePicker<W>(
+  dialog: SaveDialogLike<W>,
+  window: () => W | null
+): (request: SaveRequest) => Promise<string | null> {
+  return async (request) => {
+    const parent = window()
+    if (parent === null) return null
+    const picked = await dialog.showSaveDialog(parent, {
+      ...request,
+      buttonLabel: 'Export',
+      properties: ['createDirectory', 'showOverwriteConfirmation']
+    })
+    return picked.canceled || !picked.filePath ? null : picked.filePath
   }
 }

@@ -2,6 +2,7 @@ import type { Resource } from '../../shared/types'
 import type { CallContext, HostHandlers } from '../core/operations'
 import type { Registry } from '../core/registry'
 import type { NotifyHandlers } from '../notify/handlers'
+import type { FileHandlers } from '../files/handlers'
 import type { ScanHandlers } from '../scan/handlers'
 import type { SecretClipboard } from './clipboard-once'
 import type { LocalServer } from './local-server'
@@ -24,6 +25,8 @@ export interface DesktopHostDeps {
   }
   /** The leak scan over this machine's files, and its folder picker (src/main/scan/handlers.ts). */
   scan: ScanHandlers
+  /** The screens' Export buttons: a save dialog, then the file (src/main/files/handlers.ts). */
+  files: FileHandlers
 }
 
 /** The operations the desktop app answers itself: preferences, the local server's state, the show-once dialog's clipboard, email. */
@@ -33,7 +36,8 @@ export function desktopHostHandlers({
   notify,
   localServer,
   upstreamKeys,
-  scan
+  scan,
+  files
 }: DesktopHostDeps): HostHandlers {
   return {
     'settings.get': () => settings.get(),
@@ -54,7 +58,8 @@ export function desktopHostHandlers({
       return { resource: withKeyKept(resource, store) }
     },
     ...notify,
-    ...scan
+    ...scan,
+    ...files
   }
 }
 

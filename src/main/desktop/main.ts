@@ -26,13 +26,14 @@ import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
 import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
+import { createFileHandlers } from '../files/handlers'
 import { createScanHandlers } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
 import { desktopPaths } from './app-paths'
 import { createBackupDialogs, type DialogLike } from './backup-dialogs'
 import { createKeyExportDialog } from './export-dialog'
 import { createSecretClipboard } from './clipboard-once'
-import { folderPicker } from './folder-picker'
+import { folderPicker, savePicker } from './folder-picker'
 import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from './host-handlers'
 import { registerOperations, type IpcMainLike } from './ipc/register'
 import { appPageUrl, isAppPage } from './ipc/sender'
@@ -120,7 +121,8 @@ function start(): void {
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
     upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() },
-    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow) })
+    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow) }),
+    files: createFileHandlers({ registry, pickSavePath: savePicker(dialog, () => mainWindow) })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(registry, host), secretClipboard),

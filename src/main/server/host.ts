@@ -27,6 +27,8 @@ export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
     // The server's files are not the caller's to read: a leak scan runs in the app or the CLI.
     'scan.run': refuse('scan.run'),
     'scan.pickFolder': refuse('scan.pickFolder'),
+    // A save dialog on the server's machine: the CLI's `keys export --out` is the remote way.
+    'files.export': refuse('files.export'),
     ...notify
   }
 }

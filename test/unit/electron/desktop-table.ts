@@ -8,6 +8,7 @@ import {
 import { safeStorageUpstreamKeys } from '../../../src/main/desktop/upstream-keys'
 import { createLocalServer } from '../../../src/main/desktop/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
+import { createFileHandlers } from '../../../src/main/files/handlers'
 import { createScanHandlers } from '../../../src/main/scan/handlers'
 import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
@@ -56,7 +57,8 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() }),
     upstreamKeys: { store: upstreamKeys, registry: temp.registry, onChange: () => localServer.upstreamKeysChanged() },
-    scan: createScanHandlers({ registry: temp.registry, pickFolder: async () => null })
+    scan: createScanHandlers({ registry: temp.registry, pickFolder: async () => null }),
+    files: createFileHandlers({ registry: temp.registry, pickSavePath: async () => null })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard),

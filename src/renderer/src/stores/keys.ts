@@ -45,7 +45,8 @@ export const useKeysStore = defineStore('keys', () => {
   watch(filter, (f) => saveKeyFilter(f), { deep: true })
 
   let latest = 0
-  function listInput(): Input<'keys.list'> {
+  /** The current filters as the host takes them (keys.list, keys.bulk, exports), without paging. */
+  function filterInput(): NonNullable<Input<'keys.export'>['filters']> {
     const f = filter.value
     const search = f.search.trim()
     return {
@@ -54,7 +55,13 @@ export const useKeysStore = defineStore('keys', () => {
       environment: f.environment ?? undefined,
       status: f.status ?? undefined,
       resource: f.resource ?? undefined,
-      search: search ? search : undefined,
+      search: search ? search : undefined
+    }
+  }
+
+  function listInput(): Input<'keys.list'> {
+    return {
+      ...filterInput(),
       sort: sort.value.by,
       desc: sort.value.desc,
       limit: pageSize.value,
@@ -169,6 +176,7 @@ export const useKeysStore = defineStore('keys', () => {
     loaded,
     filterActive,
     registryEmpty,
+    filterInput,
     load,
     setFilter,
     clearFilter,
