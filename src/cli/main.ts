@@ -63,13 +63,22 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
     await program.parseAsync(args, { from: 'user' })
     return handle.exitCode()
   } catch (error) {
-    return report(error, { json, path: commandPath(program, args), io, dbPath: handle.ctx.dbPath })
+    return report(error, { json, path: commandPath(program, args), io, dbPath: dbPathOrEmpty(handle) })
   } finally {
     try {
       handle.close()
     } catch (error) {
       io.stderr(`keyward: could not close the registry cleanly (${describe(error)}).\n`)
     }
+  }
+}
+
+/** The registry path for an error message; '' when --db itself was refused (a URL). */
+function dbPathOrEmpty(handle: { ctx: { dbPath: string } }): string {
+  try {
+    return handle.ctx.dbPath
+  } catch {
+    return ''
   }
 }
 

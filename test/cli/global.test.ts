@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -95,6 +95,26 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
     expect(viaEnv.items.map((r: { model: string }) => r.model)).toEqual(['env-model'])
     const viaFlag = JSON.parse((await run(['--db', t.db, '--json', 'resources', 'list'], { env })).stdout)
     expect(viaFlag.items).toEqual([])
+  })
+
+  it('a URL in --db or KEYWARD_DB is refused (exit 2) before anything is created, without repeating it', async () => {
+    const cwd = join(t.dir, 'url-cwd')
+    mkdirSync(cwd)
+    for (const [args, env, field] of [
+      [['--db', 'postgres://ana:s3cret@localhost:5432/keyward'], cleanEnv(), '--db'],
+      [[], cleanEnv({ KEYWARD_DB: 'postgresql://ana:s3cret@db/keyward' }), 'KEYWARD_DB'],
+      [['--db', 'sqlite://registry.sqlite3'], cleanEnv(), '--db']
+    ] as const) {
+      const r = await run([...args, '--json', 'keys', 'list'], { env, cwd })
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      const { error } = JSON.parse(r.stderr)
+      expect(error.code).toBe('VALIDATION')
+      expect(Object.keys(error.fields)).toEqual([field])
+      expect(error.message).toMatch(/Give the path of a registry file/)
+      expect(r.stderr).not.toContain('s3cret')
+    }
+    expect(readdirSync(cwd)).toEqual([])
   })
 
   it("defaults to the desktop app's registry in the user-data folder (Linux: ~/.config/Keyward/registry.sqlite3)", async () => {

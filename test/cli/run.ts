@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Written to the child's stdin, which is then closed. */
   input?: string
   env?: NodeJS.ProcessEnv
+  /** The child's working directory (default: this process's). */
+  cwd?: string
 }
 
 const SECRET = /kwa?_[0-9A-Za-z]{49}/g
@@ -49,6 +51,7 @@ export function run(args: readonly string[], options: RunOptions = {}): Promise<
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: options.env ?? cleanEnv(),
+      cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe']
     })
     const out: Buffer[] = []

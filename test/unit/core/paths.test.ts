@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolveRegistryPath, userDataDir } from '../../../src/main/core/paths'
+import { KeywardError } from '../../../src/shared/errors'
 
 describe('where the registry file lives', () => {
   it('defaults to the desktop app’s user-data folder on each platform', () => {
@@ -18,5 +19,37 @@ describe('where the registry file lives', () => {
     expect(resolveRegistryPath('/tmp/a.sqlite3', { KEYWARD_DB: '/tmp/b.sqlite3' }, 'linux')).toBe('/tmp/a.sqlite3')
     expect(resolveRegistryPath(undefined, { KEYWARD_DB: '/tmp/b.sqlite3' }, 'linux')).toBe('/tmp/b.sqlite3')
     expect(resolveRegistryPath('  ', { KEYWARD_DB: '  ' }, 'linux')).toMatch(/Keyward\/registry\.sqlite3$/)
+  })
+})
+
+describe('a URL in --db or KEYWARD_DB', () => {
+  it('is refused before anything is created, naming the option, never repeating the URL (it may hold a password)', () => {
+    for (const [explicit, env, field] of [
+      ['postgres://ana:s3cret@db.example:5432/keyward', {}, '--db'],
+      ['postgresql://ana@db/keyward', {}, '--db'],
+      [undefined, { KEYWARD_DB: 'POSTGRES://ana:s3cret@db/keyward' }, 'KEYWARD_DB'],
+      ['mysql://root:pw@db/keys', {}, '--db'],
+      ['https://example.com/registry.sqlite3', {}, '--db']
+    ] as const) {
+      let error: unknown
+      try {
+        resolveRegistryPath(explicit, env, 'linux')
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(KeywardError)
+      const e = error as KeywardError
+      expect(e.code).toBe('VALIDATION')
+      expect(Object.keys(e.fields ?? {})).toEqual([field])
+      expect(e.message).toMatch(/Give the path of a registry file/)
+      expect(e.message).not.toContain('s3cret')
+      expect(e.message).not.toContain('pw@')
+    }
+  })
+
+  it('paths that merely contain a colon are still paths', () => {
+    expect(resolveRegistryPath('C:\\Keyward\\registry.sqlite3', {}, 'win32')).toBe('C:\\Keyward\\registry.sqlite3')
+    expect(resolveRegistryPath('./postgres:backup.sqlite3', {}, 'linux')).toBe('./postgres:backup.sqlite3')
+    expect(resolveRegistryPath('file.sqlite3', {}, 'linux')).toBe('file.sqlite3')
   })
 })
