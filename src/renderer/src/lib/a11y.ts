@@ -31,3 +31,71 @@ function nameSelect(el: HTMLElement, binding: { value: string }): void {
   if (box.getAttribute('role') !== 'combobox') box.setAttribute('role', 'combobox')
   box.setAttribute('aria-haspopup', 'listbox')
 }
+
+/**
+ * Makes a Naive UI pager (inside `el`: a data table's, or an NPagination) usable from the keyboard
+ * and named for screen readers: its page items are <div>s with click handlers only. Each becomes a
+ * button in the tab order (Enter or Space clicks it) with a name ("Page 3", "Next page") and the
+ * current page says so. A MutationObserver keeps this true as the pager re-renders.
+ */
+export const vKeyboardPager: Directive<HTMLElement & { _kwPager?: MutationObserver }> = {
+  mounted(el) {
+    labelPager(el)
+    const observer = new MutationObserver(() => labelPager(el))
+    observer.observe(el, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] })
+    el._kwPager = observer
+    el.addEventListener('keydown', pagerKeydown)
+  },
+  unmounted(el) {
+    el._kwPager?.disconnect()
+    el.removeEventListener('keydown', pagerKeydown)
+  }
+}
+
+function pagerKeydown(event: KeyboardEvent): void {
+  const item = (event.target as HTMLElement | null)?.closest?.('.n-pagination-item')
+  if (!item || (event.key !== 'Enter' && event.key !== ' ')) return
+  event.preventDefault()
+  ;(item as HTMLElement).click()
+}
+
+function pagerItemName(item: HTMLElement): string {
+  if (item.classList.contains('n-pagination-item--button')) {
+    // Prev comes first in Naive's markup; the fast-jump items hold "…" until hovered.
+    const buttons = item.parentElement?.querySelectorAll('.n-pagination-item--button') ?? []
+    return item === buttons[0] ? 'Previous page' : 'Next page'
+  }
+  const text = item.textContent?.trim() ?? ''
+  if (/^\d+$/.test(text)) return `Page ${text}`
+  // A fast jump ("…"): back when it comes before the current page, else forward.
+  const items = [...(item.parentElement?.querySelectorAll('.n-pagination-item') ?? [])]
+  const current = items.findIndex((i) => i.classList.contains('n-pagination-item--active'))
+  return items.indexOf(item) < current ? 'Earlier pages' : 'Later pages'
+}
+
+function labelPager(root: HTMLElement): void {
+  const jumper = root.querySelector<HTMLInputElement>('.n-pagination-quick-jumper input')
+  if (jumper) setIfChanged(jumper, 'aria-label', 'Go to page')
+  const sizes = root.querySelector<HTMLElement>('.n-pagination .n-select .n-base-selection')
+  if (sizes) {
+    setIfChanged(sizes, 'role', 'combobox')
+    setIfChanged(sizes, 'aria-label', 'Rows per page')
+  }
+  for (const item of root.querySelectorAll<HTMLElement>('.n-pagination-item')) {
+    const disabled = item.classList.contains('n-pagination-item--disabled')
+    const current = item.classList.contains('n-pagination-item--active')
+    const name = pagerItemName(item)
+    setIfChanged(item, 'role', 'button')
+    setIfChanged(item, 'aria-label', name)
+    setIfChanged(item, 'tabindex', disabled ? '-1' : '0')
+    if (disabled) setIfChanged(item, 'aria-disabled', 'true')
+    else if (item.hasAttribute('aria-disabled')) item.removeAttribute('aria-disabled')
+    if (current) setIfChanged(item, 'aria-current', 'page')
+    else if (item.hasAttribute('aria-current')) item.removeAttribute('aria-current')
+  }
+}
+
+/** Writing an attribute to the value it has would wake the observer again. */
+function setIfChanged(el: HTMLElement, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value)
+}

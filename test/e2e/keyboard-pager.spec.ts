@@ -1,0 +1,42 @@
+import { test, expect } from './support/fixtures'
+
+/**
+ * The keys table's pager from the keyboard: Naive UI draws its page items as <div>s that take
+ * clicks only; the app makes them named buttons in the tab order, and adds a page box.
+ */
+test('the pager is reachable and operable from the keyboard, names its items, and has a page box', async ({
+  app,
+  page,
+  server
+}) => {
+  server.registry.seedDemo({ keys: 1200, seed: 7, actor: 'e2e' })
+  await app.open('keys')
+  // Thousands separated, as Intl writes them for the language.
+  await expect(app.table.getByText('1,200 keys', { exact: true })).toBeVisible()
+  const pager = app.table.locator('.n-pagination')
+  const firstName = async () => (await app.keyNames())[0]
+  const page1 = await firstName()
+
+  await expect(pager.getByRole('button', { name: 'Page 1' })).toHaveAttribute('aria-current', 'page')
+  await expect(pager.getByRole('button', { name: 'Previous page' })).toHaveAttribute('aria-disabled', 'true')
+  await pager.getByRole('button', { name: 'Next page' }).focus()
+  await page.keyboard.press('Enter')
+  await expect(pager.getByRole('button', { name: 'Page 2' })).toHaveAttribute('aria-current', 'page')
+  expect(await firstName()).not.toBe(page1)
+
+  // Tab order: from "Next page" back to "Page 3", then Space.
+  await pager.getByRole('button', { name: 'Page 3' }).focus()
+  await page.keyboard.press(' ')
+  await expect(pager.getByRole('button', { name: 'Page 3' })).toHaveAttribute('aria-current', 'page')
+  await expect(pager.getByRole('button', { name: 'Page 3' })).toBeFocused()
+  await page.keyboard.press('Shift+Tab')
+  await expect(pager.getByRole('button', { name: 'Page 2' })).toBeFocused()
+
+  // The page box: page 40 of 48 typed, not clicked to.
+  const box = pager.getByRole('textbox', { name: 'Go to page' })
+  await box.fill('40')
+  await box.press('Enter')
+  await expect(pager.getByRole('button', { name: 'Page 40' })).toHaveAttribute('aria-current', 'page')
+  await expect(pager.getByRole('button', { name: 'Earlier pages' })).toHaveAttribute('tabindex', '0')
+  await expect(pager.getByRole('combobox', { name: 'Rows per page' })).toBeVisible()
+})
