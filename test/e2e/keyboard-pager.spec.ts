@@ -4,7 +4,7 @@ import { test, expect } from './support/fixtures'
  * The keys table's pager from the keyboard: Naive UI draws its page items as <div>s that take
  * clicks only; the app makes them named buttons in the tab order, and adds a page box.
  */
-test('the pager is reachable and operable from the keyboard, names its items, and has a page box', async ({
+test('the pager and the sort headers are reachable and operable from the keyboard, named, with a page box', async ({
   app,
   page,
   server
@@ -39,4 +39,17 @@ test('the pager is reachable and operable from the keyboard, names its items, an
   await expect(pager.getByRole('button', { name: 'Page 40' })).toHaveAttribute('aria-current', 'page')
   await expect(pager.getByRole('button', { name: 'Earlier pages' })).toHaveAttribute('tabindex', '0')
   await expect(pager.getByRole('combobox', { name: 'Rows per page' })).toBeVisible()
+
+  // Sort headers take focus and sort on Enter, saying how the table is sorted.
+  const nameHeader = app.table.getByRole('columnheader', { name: 'Name' })
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending')
+  await nameHeader.focus()
+  await page.keyboard.press('Enter')
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'descending')
+  await expect(pager.getByRole('button', { name: 'Page 1' })).toHaveAttribute('aria-current', 'page')
+  const names = await app.keyNames()
+  expect(names).toEqual([...names].sort((a, b) => b.localeCompare(a)))
+  const created = app.table.getByRole('columnheader', { name: 'Created' })
+  await expect(created).toHaveAttribute('aria-sort', 'none')
+  await expect(created).toHaveAttribute('tabindex', '0')
 })

@@ -33,10 +33,11 @@ function nameSelect(el: HTMLElement, binding: { value: string }): void {
 }
 
 /**
- * Makes a Naive UI pager (inside `el`: a data table's, or an NPagination) usable from the keyboard
- * and named for screen readers: its page items are <div>s with click handlers only. Each becomes a
- * button in the tab order (Enter or Space clicks it) with a name ("Page 3", "Next page") and the
- * current page says so. A MutationObserver keeps this true as the pager re-renders.
+ * Makes a Naive UI data table's pager and sort headers usable from the keyboard and named for
+ * screen readers: Naive draws page items as <div>s and sortable headers as <th>s that take clicks
+ * only. Each page item becomes a button in the tab order (Enter or Space clicks it) with a name
+ * ("Page 3", "Next page"), the current page says so; a sortable header takes focus, sorts on Enter
+ * or Space, and carries aria-sort. A MutationObserver keeps this true as the table re-renders.
  */
 export const vKeyboardPager: Directive<HTMLElement & { _kwPager?: MutationObserver }> = {
   mounted(el) {
@@ -53,7 +54,8 @@ export const vKeyboardPager: Directive<HTMLElement & { _kwPager?: MutationObserv
 }
 
 function pagerKeydown(event: KeyboardEvent): void {
-  const item = (event.target as HTMLElement | null)?.closest?.('.n-pagination-item')
+  const target = event.target as HTMLElement | null
+  const item = target?.matches?.('.n-pagination-item, th.n-data-table-th--sortable') ? target : null
   if (!item || (event.key !== 'Enter' && event.key !== ' ')) return
   event.preventDefault()
   ;(item as HTMLElement).click()
@@ -74,6 +76,17 @@ function pagerItemName(item: HTMLElement): string {
 }
 
 function labelPager(root: HTMLElement): void {
+  // Sortable column headers: reachable, and they say how the table is sorted.
+  for (const th of root.querySelectorAll<HTMLElement>('th.n-data-table-th--sortable')) {
+    setIfChanged(th, 'tabindex', '0')
+    const sorter = th.querySelector('.n-data-table-sorter')
+    const order = sorter?.classList.contains('n-data-table-sorter--asc')
+      ? 'ascending'
+      : sorter?.classList.contains('n-data-table-sorter--desc')
+        ? 'descending'
+        : 'none'
+    setIfChanged(th, 'aria-sort', order)
+  }
   const jumper = root.querySelector<HTMLInputElement>('.n-pagination-quick-jumper input')
   if (jumper) setIfChanged(jumper, 'aria-label', 'Go to page')
   const sizes = root.querySelector<HTMLElement>('.n-pagination .n-select .n-base-selection')
