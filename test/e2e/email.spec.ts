@@ -198,7 +198,8 @@ test("a refused login shows the server's message in the Outbox; Retry now after 
   expect(smtp.received).toHaveLength(1)
 
   await row.getByRole('button', { name: /^Discard/ }).click()
-  const confirm = page.getByRole('dialog').filter({ hasText: 'Discard the alert to ops@example.com?' })
+  // Named by its title (Naive UI's confirmations are not; the app links each to its title).
+  const confirm = page.getByRole('dialog', { name: 'Discard the alert to ops@example.com?' })
   await expect(confirm).toContainText('removes it from the outbox only')
   await confirm.getByRole('button', { name: 'Cancel' }).click()
   // Gone from the page, not just fading: a confirmation still leaving would take the next click.

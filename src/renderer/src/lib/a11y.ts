@@ -112,3 +112,38 @@ function labelPager(root: HTMLElement): void {
 function setIfChanged(el: HTMLElement, name: string, value: string): void {
   if (el.getAttribute(name) !== value) el.setAttribute(name, value)
 }
+
+let dialogIds = 0
+
+/**
+ * Names every confirmation Naive UI's useDialog() opens: its <div role="dialog"> has a title but
+ * no aria-labelledby and no aria-modal, so a screen reader announces "dialog" and nothing else.
+ * One observer on the document (dialogs are teleported to <body>) links each new dialog to its
+ * title before it is painted.
+ */
+export function nameConfirmDialogs(root: HTMLElement = document.body): () => void {
+  const name = (dialog: HTMLElement) => {
+    if (dialog.hasAttribute('aria-labelledby') || dialog.hasAttribute('aria-label')) return
+    const title = dialog.querySelector<HTMLElement>('.n-dialog__title')
+    if (!title) return
+    if (!title.id) title.id = `kw-dialog-title-${++dialogIds}`
+    dialog.setAttribute('aria-labelledby', title.id)
+    dialog.setAttribute('aria-modal', 'true')
+    const content = dialog.querySelector<HTMLElement>('.n-dialog__content')
+    if (content) {
+      if (!content.id) content.id = `${title.id}-text`
+      dialog.setAttribute('aria-describedby', content.id)
+    }
+  }
+  const scan = (node: Node) => {
+    if (!(node instanceof HTMLElement)) return
+    if (node.matches('.n-dialog[role="dialog"]')) name(node)
+    for (const dialog of node.querySelectorAll<HTMLElement>('.n-dialog[role="dialog"]')) name(dialog)
+  }
+  const observer = new MutationObserver((records) => {
+    for (const record of records) for (const node of record.addedNodes) scan(node)
+  })
+  observer.observe(root, { childList: true, subtree: true })
+  scan(root)
+  return () => observer.disconnect()
+}
