@@ -53,3 +53,31 @@ test('the pager and the sort headers are reachable and operable from the keyboar
   await expect(created).toHaveAttribute('aria-sort', 'none')
   await expect(created).toHaveAttribute('tabindex', '0')
 })
+
+test('after Remove, focus goes to the row that took the removed key’s place, then to Create on an empty page', async ({
+  app,
+  page,
+  server
+}) => {
+  for (const name of ['Alpha', 'Bravo', 'Charlie']) server.registry.createKey({ name }, 'e2e')
+  await app.open('keys')
+  const remove = async (name: string) => {
+    await app.rowAction(name, 'Remove')
+    const dialog = app.dialog(`Remove API key ${name}`)
+    await dialog.getByRole('button', { name: 'Delete' }).press('Enter')
+    await expect(dialog).toHaveCount(0)
+  }
+  await remove('Bravo')
+  await expect(page.getByRole('button', { name: 'Actions for Charlie', exact: true })).toBeFocused()
+  await remove('Charlie')
+  await expect(page.getByRole('button', { name: 'Actions for Alpha', exact: true })).toBeFocused()
+  await remove('Alpha')
+  await expect(page.getByTestId('create-key')).toBeFocused()
+
+  // Cancel keeps focus on the row's menu button, where the modal gives it back.
+  server.registry.createKey({ name: 'Delta' }, 'e2e')
+  await page.getByRole('button', { name: 'Refresh' }).click()
+  await app.rowAction('Delta', 'Remove')
+  await app.dialog('Remove API key Delta').getByRole('button', { name: 'Cancel' }).press('Enter')
+  await expect(page.getByRole('button', { name: 'Actions for Delta', exact: true })).toBeFocused()
+})
