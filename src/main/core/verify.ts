@@ -3,8 +3,12 @@ import type { Core } from './context'
 import { keyByPk } from './key-rows'
 import { hashSecret, isWellFormedSecret } from './secrets'
 
-/** A secret of another system, imported by its SHA-256 (keys import), is at most this long. */
-export const MAX_FOREIGN_SECRET_LENGTH = 512
+/**
+ * What a secret of another system (imported by its SHA-256, keys import) may look like: 8 to 512
+ * printable ASCII characters without spaces. Anything else, and anything starting kw_/kwa_ in any
+ * case, is MALFORMED without a lookup, as before any import.
+ */
+export const FOREIGN_SECRET = /^[\x21-\x7e]{8,512}$/
 
 /** The decision alone: a code, and the key (by its row) when the secret belongs to one. */
 export interface VerifyHit {
@@ -237,8 +241,7 @@ export class VerifyPath {
       known = this.lookup(secret)
     } else {
       // A kw_-looking secret with a bad checksum stays MALFORMED without a lookup, as does junk.
-      if (secret.length === 0 || secret.length > MAX_FOREIGN_SECRET_LENGTH || /^kwa?_/.test(secret))
-        return { hit: { code: 'MALFORMED' } }
+      if (!FOREIGN_SECRET.test(secret) || /^kwa?_/i.test(secret)) return { hit: { code: 'MALFORMED' } }
       this.refresh()
       const foreign = this.lookupForeign(secret)
       if (!foreign) return { hit: { code: 'MALFORMED' } }

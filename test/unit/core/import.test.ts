@@ -88,6 +88,14 @@ describe('keys import (core)', () => {
     const lookalike = `kw_${'A'.repeat(49)}`
     expect(importCsv(`name,sha256\nLookalike,${sha256(lookalike)}\n`).errors).toEqual([])
     expect(t.registry.verify({ secret: lookalike }).code).toBe('MALFORMED')
+    // Deleted, the imported key's secret no longer verifies.
+    t.registry.deleteKey({ key: 'Legacy' }, ACTOR)
+    expect(t.registry.verify({ secret }).valid).toBe(false)
+    // A hint that is the whole secret is refused: the hint is shown everywhere.
+    const other = `sk-live-${randomBytes(16).toString('hex')}`
+    expect(importCsv(`name,sha256,hint\nLeaky,${sha256(other)},${other}\n`).errors).toEqual([
+      expect.objectContaining({ row: 1, field: 'hint' })
+    ])
   })
 
   it('new keys: secrets generated as createKey does, returned once, stored only as hashes', () => {
