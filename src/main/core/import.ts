@@ -224,7 +224,8 @@ function jsonRows(text: string, errors: KeyImportProblem[]): { row: number; raw:
         problem(errors, row, field, `Unknown field "${field}": use ${KEY_IMPORT_COLUMNS.join(', ')}.`)
         continue
       }
-      if (value !== null && value !== '') raw[field as Column] = value
+      // null, '' and [] are "no value", as an empty CSV cell is.
+      if (value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) raw[field as Column] = value
     }
     out.push({ row, raw })
   })
@@ -479,6 +480,10 @@ function checkRow(
     const ms = dateOf(value)
     if (ms === undefined || ms === null) {
       problem(errors, row, field, `${field} must be a date like 2026-01-31T12:00:00.000Z.`)
+      return null
+    }
+    if (ms > now) {
+      problem(errors, row, field, `${field} is in the future (it is now ${iso(now)}).`)
       return null
     }
     return ms
