@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -176,6 +176,15 @@ describe('keyward keys import', { timeout: 120_000 }, () => {
     const notUtf8 = await target.fails(['keys', 'import', latin1, '--dry-run'])
     expect(notUtf8.code).toBe(2)
     expect(notUtf8.error.message).toContain('UTF-8')
+
+    // 200 MB (a sparse file: no disk used): refused by size before it is read.
+    const huge = join(target.dir, 'huge.csv')
+    writeFileSync(huge, 'name\n')
+    truncateSync(huge, 200 * 1024 * 1024)
+    const tooBig = await target.fails(['keys', 'import', huge, '--secrets-out', join(target.dir, 'huge-secrets.csv')])
+    expect(tooBig.code).toBe(2)
+    expect(tooBig.error.message).toContain('100 MB')
+    expect(existsSync(join(target.dir, 'huge-secrets.csv'))).toBe(false)
 
     const columns = join(target.dir, 'columns.csv')
     writeFileSync(columns, 'name,colour\nA,red\n')
