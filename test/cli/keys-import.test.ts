@@ -161,6 +161,25 @@ describe('keyward keys import', { timeout: 120_000 }, () => {
     expect(human.stderr).toContain('nothing was written')
     expect(human.stderr).toContain('row 6, resources: No resource nope:PYG')
     expect(counts(target.db)).toEqual(before)
+
+    // --skip-invalid: the good rows only; a new key among them still needs --secrets-out.
+    const noOut = await target.fails(['keys', 'import', file, '--skip-invalid'])
+    expect(noOut.error.fields).toHaveProperty(['--secrets-out'])
+    expect(counts(target.db)).toEqual(before)
+    const skipped = await target.cli([
+      '--json',
+      'keys',
+      'import',
+      file,
+      '--skip-invalid',
+      '--secrets-out',
+      join(target.dir, 'skip-secrets.csv')
+    ])
+    expect(skipped.code, skipped.stderr).toBe(0)
+    const skippedDoc = JSON.parse(skipped.stdout)
+    expect(skippedDoc).toMatchObject({ created: 1, imported: 1 })
+    expect(skippedDoc.errors).toHaveLength(7)
+    expect(counts(target.db).keys).toBe(before.keys + 2)
   })
 
   it('--dry-run reports what would be imported and writes nothing; bad files are refused by name', async () => {

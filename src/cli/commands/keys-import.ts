@@ -108,7 +108,7 @@ export function registerKeysImport(keys: Command, ctx: CliContext): void {
       if (!dryRun && opts.secretsOut === undefined) {
         // Without somewhere to put them, new keys' secrets would be lost: check first, write nothing.
         const preview = await ctx.call('keys.import', { ...input, dryRun: true })
-        if (preview.errors.length === 0 && preview.created > 0) {
+        if (preview.created > 0) {
           throw KeywardError.validation({
             '--secrets-out': `${plural(preview.created, 'row')} ${preview.created === 1 ? 'is a new key' : 'are new keys'} (no hash): their secrets are made now and shown once. Give --secrets-out FILE (or - for stdout).`
           })
