@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { KeywardError } from '../../shared/errors'
 import { KEY_IMPORT_MAX_CHARS, type KeyImportResult } from '../../shared/schemas'
 import type { CliContext } from '../context'
-import { plural } from '../output'
+import { plural, redactSecrets } from '../output'
 import { exportFormatOption } from './keys-export'
 
 interface ImportFlags {
@@ -72,7 +72,7 @@ function problemsText(result: KeyImportResult): string {
     .slice(0, SHOWN)
     .map((e) => `  ${e.row === 0 ? 'file' : `row ${e.row}`}, ${e.field}: ${e.message}`)
   if (result.errors.length > SHOWN) lines.push(`  … and ${result.errors.length - SHOWN} more (see --json)`)
-  return lines.join('\n')
+  return redactSecrets(lines.join('\n'))
 }
 
 /** `keys import FILE`: keys from a CSV or JSON file, every row checked before anything is written. */

@@ -144,7 +144,15 @@ function csvRows(text: string, errors: KeyImportProblem[]): { row: number; raw: 
   try {
     records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][]
   } catch (error) {
-    problem(errors, 0, 'file', `Not readable as CSV: ${(error as Error).message}`)
+    // The parser's own message may quote the file's content (a hash, a misplaced secret): only its code and line.
+    const e = error as { code?: unknown; lines?: unknown }
+    const code = typeof e.code === 'string' ? e.code.replace(/^CSV_/, '').toLowerCase().replace(/_/g, ' ') : 'malformed'
+    problem(
+      errors,
+      0,
+      'file',
+      `Not readable as CSV (${code}${typeof e.lines === 'number' ? ` near line ${e.lines}` : ''}): check the quotes and separators.`
+    )
     return []
   }
   const header = records[0]
@@ -190,7 +198,14 @@ function jsonRows(text: string, errors: KeyImportProblem[]): { row: number; raw:
   try {
     doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (error) {
-    problem(errors, 0, 'file', `Not readable as JSON: ${(error as Error).message}`)
+    // V8's message quotes the text around the fault: only the position.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1]
+    problem(
+      errors,
+      0,
+      'file',
+      `Not readable as JSON${at ? ` (at character ${at})` : ''}: check the file is complete JSON.`
+    )
     return []
   }
   let keys: unknown = doc

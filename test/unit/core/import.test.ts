@@ -168,6 +168,10 @@ describe('keys import (core)', () => {
       expect.objectContaining({ row: 0, field: 'format' })
     ])
     expect(json('{nope').errors).toEqual([expect.objectContaining({ row: 0, field: 'file' })])
+    // A parser's message would quote the file (a hash, a misplaced secret): the report does not.
+    const misplaced = `sk-${'x'.repeat(30)}`
+    expect(JSON.stringify(json(`{"keys": [${misplaced}`).errors)).not.toContain(misplaced)
+    expect(JSON.stringify(importCsv(`name,notes\nA,b"${misplaced}"\n`).errors)).not.toContain(misplaced)
     expect(json('[{"name":"A","colour":"red"}]').errors).toEqual([expect.objectContaining({ row: 1, field: 'colour' })])
     expect(counts()).toEqual(before)
   })
