@@ -60,6 +60,8 @@ export const contract = {
   'keys.bulk': op<s.KeyBulkResult>()(s.KeyBulkInput, { mutates: true }),
   /** The selected keys as CSV or JSON text, never a secret; `withHashes` adds secret hashes, is audited and marked sensitive. */
   'keys.export': op<{ text: string; count: number; sensitive: boolean }>()(s.KeyExportInput, { mutates: true }),
+  /** Keys from CSV or JSON text, all checked first (row, field, message); new keys' secrets are in the result, once. */
+  'keys.import': op<s.KeyImportResult>()(s.KeyImportInput, { mutates: true, secret: true }),
   'resources.list': op<{ items: Resource[] }>()(s.Empty, { mutates: false }),
   'resources.add': op<{ resource: Resource }>()(s.ResourceAddInput, { mutates: true }),
   'resources.edit': op<{ resource: Resource }>()(s.ResourceEditInput, { mutates: true }),
@@ -127,6 +129,7 @@ export const CORE_OPERATIONS = [
   'keys.delete',
   'keys.bulk',
   'keys.export',
+  'keys.import',
   'resources.list',
   'resources.add',
   'resources.edit',

@@ -328,6 +328,61 @@ export const KeyExportInput = z.object({
 })
 export type KeyExportInput = z.input<typeof KeyExportInput>
 
+// ── Import (issue 11) ────────────────────────────────────────────────────
+
+/** The largest import text: about 100 MB (a 100,000-key export with every detail is far smaller). */
+export const KEY_IMPORT_MAX_CHARS = 100 * 1024 * 1024
+
+/**
+ * Keys into the registry from the text of a CSV or JSON file: the format `keys export` writes
+ * (with or without hashes), or another system's rows (name, sha256, hint, details). Every row is
+ * checked before anything is written; any problem and nothing is written unless `skipInvalid`.
+ */
+export const KeyImportInput = z.strictObject(
+  {
+    text: z
+      .string({ error: "Text must be the file's content (CSV or JSON)." })
+      .max(KEY_IMPORT_MAX_CHARS, 'The file is too large to import at once: split it into files under 100 MB.'),
+    format: KeyExportFormat.default('csv'),
+    dryRun: z.boolean({ error: 'dryRun must be true or false.' }).default(false),
+    skipInvalid: z.boolean({ error: 'skipInvalid must be true or false.' }).default(false)
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `Unknown field ${issue.keys.join(', ')}: give text, format, dryRun and skipInvalid.`
+        : undefined
+  }
+)
+export type KeyImportInput = z.input<typeof KeyImportInput>
+
+/** One problem of an import file: its row (1 = the first key; 0 = the file itself), the field, what to do. */
+export interface KeyImportProblem {
+  row: number
+  field: string
+  message: string
+}
+
+/** A key an import made (or, on a dry run, would make). `secret` only for a new key, once. */
+export interface ImportedKey {
+  row: number
+  id: string
+  name: string
+  hint: string
+  /** new: a secret was generated; keyward: a Keyward hash kept; sha256: another system's SHA-256 kept. */
+  source: 'new' | 'keyward' | 'sha256'
+  secret?: string
+}
+
+/** created: new keys (secrets generated); imported: keys kept by hash. Any error without skipInvalid: nothing written. */
+export interface KeyImportResult {
+  created: number
+  imported: number
+  errors: KeyImportProblem[]
+  dryRun: boolean
+  keys: ImportedKey[]
+}
+
 /** Rotation grace: seconds the previous secret keeps verifying. */
 export const KeyRotateInput = z.object({
   key: KeyRef,

@@ -9,6 +9,7 @@ import type { Registrar } from './index'
 import { registerKeysBulk } from './keys-bulk'
 import { keyFilterOptions, keyFiltersFrom, type KeyFilterFlags } from './key-filters'
 import { registerKeysExport } from './keys-export'
+import { registerKeysImport } from './keys-import'
 
 function resourceList(key: ApiKey, max = Infinity): string {
   const labels = key.resources.map((r) => `${r.model}:${r.type}${r.status === 'inactive' ? ' (inactive)' : ''}`)
@@ -213,6 +214,7 @@ export const registerKeys: Registrar = (program, ctx) => {
       })
     })
   registerKeysExport(keys, ctx)
+  registerKeysImport(keys, ctx)
 
   keys
     .command('show')

@@ -5,6 +5,7 @@ import { bulkKeys } from './bulk'
 import type { Core } from './context'
 import { seedDemoInto } from './demo'
 import { exportKeys } from './export'
+import { importKeys } from './import'
 import { suggestions } from './key-rows'
 import { actOnLeaks } from './leaks'
 import { createKey, deleteKey, editKey, getKey, listKeys, rotateKey, setDisabled } from './keys'
@@ -46,6 +47,7 @@ export const registryHandlers: Handlers = {
   'keys.delete': (core, input, ctx) => deleteKey(core, input, ctx.actor),
   'keys.bulk': (core, input, ctx) => bulkKeys(core, input, ctx.actor),
   'keys.export': (core, input, ctx) => exportKeys(core, input, ctx.actor),
+  'keys.import': (core, input, ctx) => importKeys(core, input, ctx.actor),
   'resources.list': (core) => listResources(core),
   'resources.add': (core, input, ctx) => addResource(core, input, ctx.actor),
   'resources.edit': (core, input, ctx) => editResource(core, input, ctx.actor),

@@ -169,6 +169,10 @@ export class Registry {
   exportKeys(input: Input<'keys.export'>, actor: string): Output<'keys.export'> {
     return this.call('keys.export', input, actor)
   }
+  /** Keys from CSV or JSON text, every row checked first; see import.ts. */
+  importKeys(input: Input<'keys.import'>, actor: string): Output<'keys.import'> {
+    return this.call('keys.import', input, actor)
+  }
   suggestions(): Suggestions {
     return this.call('suggestions.get', {}, '')
   }

@@ -3,6 +3,13 @@ import type { Core } from './context'
 import { keyByPk } from './key-rows'
 import { hashSecret, isWellFormedSecret } from './secrets'
 
+/**
+ * What a secret of another system (imported by its SHA-256, keys import) may look like: 8 to 512
+ * printable ASCII characters without spaces. Anything else, and anything starting kw_/kwa_ in any
+ * case, is MALFORMED without a lookup, as before any import.
+ */
+export const FOREIGN_SECRET = /^[\x21-\x7e]{8,512}$/
+
 /** The decision alone: a code, and the key (by its row) when the secret belongs to one. */
 export interface VerifyHit {
   code: VerifyCode
@@ -75,6 +82,8 @@ const MAX_KNOWN = 50_000
  */
 export class VerifyPath {
   private readonly secretLookup
+  private readonly foreignLookup
+  private readonly anyForeign
   private readonly tombstone
   private readonly modelAssignment
   private readonly resourceMinuteTokens
@@ -85,6 +94,8 @@ export class VerifyPath {
   private readonly known = new Map<string, Known>()
   private readonly minuteTokens = new Map<string, number | undefined>()
   private readonly remembered = new Map<string, unknown>()
+  /** Whether any foreign (non-kw_) secret hash was imported; undefined: not asked since the last change. */
+  private foreignPresent: boolean | undefined
   private seenGeneration = -1
   private seenDataVersion = -1
   private seenOwnChanges = -1
@@ -102,6 +113,12 @@ export class VerifyPath {
       `SELECT s.retires_at, k.pk, k.disabled, k.expires_at, k.app_id FROM key_secrets s JOIN api_keys k ON k.pk = s.key_pk
        WHERE s.secret_hash = ?`
     )
+    // Only hashes imported as another system's (format 'sha256') may match a secret without the kw_ format.
+    this.foreignLookup = store.sql(
+      `SELECT s.retires_at, k.pk, k.disabled, k.expires_at, k.app_id FROM key_secrets s JOIN api_keys k ON k.pk = s.key_pk
+       WHERE s.secret_hash = ? AND s.format = 'sha256'`
+    )
+    this.anyForeign = store.pluck("SELECT EXISTS (SELECT 1 FROM key_secrets WHERE format = 'sha256')")
     this.tombstone = store.sql('SELECT 1 FROM key_tombstones WHERE secret_hash = ?')
     this.modelAssignment = store.sql(
       'SELECT r.status, r.id, r.tpm_limit FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?'
@@ -136,6 +153,7 @@ export class VerifyPath {
       this.known.clear()
       this.minuteTokens.clear()
       this.remembered.clear()
+      this.foreignPresent = undefined
       this.seenGeneration = generation
       this.seenDataVersion = dataVersion
       this.seenOwnChanges = ownChanges
@@ -156,6 +174,24 @@ export class VerifyPath {
       this.known.set(id, known)
     }
     return known
+  }
+
+  /**
+   * A secret without the kw_ format: known only if its SHA-256 was imported as another system's
+   * hash. Anything else is MALFORMED, as before any import (undefined here).
+   */
+  private lookupForeign(secret: string): Known | undefined {
+    this.foreignPresent ??= this.anyForeign.get() === 1
+    if (!this.foreignPresent) return undefined
+    const hash = hashSecret(secret)
+    const id = `f${hash.toString('base64')}`
+    let known = this.known.get(id)
+    if (!known) {
+      const row = this.foreignLookup.get(hash) as SecretRow | undefined
+      known = { row, revoked: false, models: new Map() }
+      this.known.set(id, known)
+    }
+    return known.row ? known : undefined
   }
 
   private assignment(known: Known, pk: number, model: string): Assignment | null {
@@ -199,9 +235,18 @@ export class VerifyPath {
     appName: string | undefined,
     noteUse: boolean
   ): { hit: VerifyHit; known?: Known } {
-    if (!isWellFormedSecret(secret)) return { hit: { code: 'MALFORMED' } }
-    this.refresh()
-    const known = this.lookup(secret)
+    let known: Known
+    if (isWellFormedSecret(secret)) {
+      this.refresh()
+      known = this.lookup(secret)
+    } else {
+      // A kw_-looking secret with a bad checksum stays MALFORMED without a lookup, as does junk.
+      if (!FOREIGN_SECRET.test(secret) || /^kwa?_/i.test(secret)) return { hit: { code: 'MALFORMED' } }
+      this.refresh()
+      const foreign = this.lookupForeign(secret)
+      if (!foreign) return { hit: { code: 'MALFORMED' } }
+      known = foreign
+    }
     const row = known.row
     if (!row) return { hit: { code: known.revoked ? 'REVOKED' : 'NOT_FOUND' } }
     const now = this.core.clock()

@@ -228,5 +228,17 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (resource_id, second)
       ) STRICT, WITHOUT ROWID;
     `
+  },
+  {
+    version: 6,
+    name: 'imported secret hashes',
+    sql: /* sql */ `
+      -- How a secret hash was made. 'keyward': SHA-256 of a kw_/kwa_ secret (every key made here,
+      -- and those imported from another Keyward). 'sha256': SHA-256 of another system's secret,
+      -- imported by hash (keys import): only such hashes let a secret without the kw_ format verify.
+      ALTER TABLE key_secrets ADD COLUMN format TEXT NOT NULL DEFAULT 'keyward' CHECK (format IN ('keyward', 'sha256'));
+      -- Empty unless foreign hashes were imported: the verifier asks it whether to look at all.
+      CREATE INDEX key_secrets_foreign ON key_secrets (secret_hash) WHERE format = 'sha256';
+    `
   }
 ]

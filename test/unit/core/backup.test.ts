@@ -146,7 +146,7 @@ describe('restoreRegistry', () => {
     const oldDb = openRegistryDatabase(old, { migrations: MIGRATIONS.filter((m) => m.version <= 2) })
     oldDb.exec(`ATTACH '${temp.path}' AS c;
       INSERT INTO api_keys SELECT * FROM c.api_keys;
-      INSERT INTO key_secrets SELECT * FROM c.key_secrets;
+      INSERT INTO key_secrets SELECT id, key_pk, secret_hash, hint, created_at, retires_at FROM c.key_secrets;
       INSERT INTO audit_log SELECT * FROM c.audit_log;
       INSERT INTO registry_settings SELECT * FROM c.registry_settings WHERE name = 'audit_head';
       DETACH c;`)

@@ -86,7 +86,7 @@ describe('secrets at rest', () => {
       expect(row.hint).toBe(key.hint)
       expect(row.secret_hash.toString('hex')).toBe(createHash('sha256').update(secret).digest('hex'))
       const columns = reg.db.prepare("SELECT name FROM pragma_table_info('key_secrets')").pluck().all()
-      expect(columns).toEqual(['id', 'key_pk', 'secret_hash', 'hint', 'created_at', 'retires_at'])
+      expect(columns).toEqual(['id', 'key_pk', 'secret_hash', 'hint', 'created_at', 'retires_at', 'format'])
     } finally {
       reg.db.close()
     }
