@@ -65,7 +65,9 @@ const NOT_FROM_CLI = [
   'clipboard.writeSecret',
   'resources.setUpstreamKey',
   'scan.pickFolder',
-  'files.export'
+  'files.export',
+  'files.importPick',
+  'files.import'
 ] as const
 
 function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {

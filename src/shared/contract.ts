@@ -99,7 +99,11 @@ export const contract = {
   /** Disables or deletes the keys a scan found, in one transaction, each audited as "leaked: FILE:LINE". */
   'scan.act': op<ScanActResult>()(ScanActInput, { mutates: true }),
   /** A screen's Export button: the desktop app asks where, then writes keys (CSV/JSON), the audit log (JSONL) or usage (CSV) there, 0600. */
-  'files.export': op<s.FileExportResult>()(s.FileExportInput, { mutates: false })
+  'files.export': op<s.FileExportResult>()(s.FileExportInput, { mutates: false }),
+  /** File ▸ Import Keys…: the desktop app asks for a file and checks every row (nothing written). */
+  'files.importPick': op<s.FileImportPreview>()(s.Empty, { mutates: false }),
+  /** Imports the file the pick chose; new keys' secrets go to a file the user picks, never to the page. */
+  'files.import': op<s.FileImportResult>()(s.FileImportInput, { mutates: true })
 } as const
 
 export type Contract = typeof contract

@@ -17,7 +17,7 @@ export function channelOf(operation: OperationName): string {
 export const MENU_CHANNEL = 'keyward-event:menu'
 
 /** What the native menu can ask the page to do. */
-export const MENU_COMMANDS = ['new-key', 'settings-changed', 'scan-folder'] as const
+export const MENU_COMMANDS = ['new-key', 'settings-changed', 'scan-folder', 'import-keys'] as const
 export type MenuCommand = (typeof MENU_COMMANDS)[number]
 
 export function isMenuCommand(value: unknown): value is MenuCommand {

@@ -734,3 +734,39 @@ export interface FileExportResult {
   /** Keys, audit entries or usage rows written. */
   count: number
 }
+
+/**
+ * File ▸ Import Keys… in the desktop app. `files.importPick` asks for the file and checks every
+ * row (a dry run); `files.import` imports the file that pick chose (by its token: the page never
+ * names a path to read), asks where the new keys' secrets go, and writes them there: the secrets
+ * never come to the page.
+ */
+export const FileImportInput = z.strictObject({
+  token: z.string({ error: 'Choose the file to import first.' }).min(1, 'Choose the file to import first.').max(100),
+  skipInvalid: z.boolean({ error: 'skipInvalid must be true or false.' }).default(false)
+})
+export type FileImportInput = z.input<typeof FileImportInput>
+/** A key of an import as the page sees it: never a secret. */
+export type ImportedKeyView = Omit<ImportedKey, 'secret'>
+export interface FileImportPreview {
+  /** null when the user cancelled the file dialog. */
+  token: string | null
+  /** The file's name and folder, for the dialog's title. */
+  file: string
+  format: KeyExportFormat
+  /** The dry run: the rows that would be imported, and every problem by row and field. */
+  created: number
+  imported: number
+  errors: KeyImportProblem[]
+  keys: ImportedKeyView[]
+}
+export interface FileImportResult {
+  /** True when the user cancelled the save dialog for the secrets: nothing was imported. */
+  canceled: boolean
+  created: number
+  imported: number
+  errors: KeyImportProblem[]
+  keys: ImportedKeyView[]
+  /** Where the new keys' secrets were written (0600), or null when there were none. */
+  secretsFile: string | null
+}

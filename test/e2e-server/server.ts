@@ -59,6 +59,8 @@ export interface E2eServerOptions {
   scanFolder?: string
   /** The folder the stand-in save dialog of the Export buttons answers (the file is its suggested name there). Default: cancelled. */
   saveFolder?: string
+  /** The file the stand-in open dialog of File ▸ Import Keys… answers. Default: cancelled. */
+  importFile?: string
 }
 
 export interface ClipboardWrite {
@@ -203,7 +205,8 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     scan: createScanHandlers({ registry, pickFolder: async () => options.scanFolder ?? null }),
     files: createFileHandlers({
       registry,
-      pickSavePath: async (request) => (options.saveFolder ? join(options.saveFolder, request.defaultPath) : null)
+      pickSavePath: async (request) => (options.saveFolder ? join(options.saveFolder, request.defaultPath) : null),
+      pickOpenPath: async () => options.importFile ?? null
     })
   })
   const table = withKeptUpstreamKeys(

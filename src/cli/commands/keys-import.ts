@@ -1,8 +1,9 @@
-import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, unlinkSync, writeSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { KeywardError } from '../../shared/errors'
-import { KEY_IMPORT_MAX_CHARS, type KeyImportResult } from '../../shared/schemas'
+import type { KeyImportResult } from '../../shared/schemas'
+import { readImportFile, reserveSecretsFile, secretsCsv } from '../../main/files/import-file'
 import type { CliContext } from '../context'
 import { plural, redactSecrets } from '../output'
 import { exportFormatOption } from './keys-export'
@@ -22,49 +23,6 @@ function secretsWarning(count: number, where: string): string {
     `Warning: ${where} holds the secrets of ${plural(count, 'new key')}, shown this once and stored nowhere else. ` +
     'Hand each to its owner over a safe channel, then delete the file.\n'
   )
-}
-
-/** The file's text: refused when too large or not UTF-8, before anything is parsed. */
-function readImportFile(file: string): string {
-  let size: number
-  try {
-    size = statSync(file).size
-  } catch {
-    throw KeywardError.validation({ FILE: `Cannot read ${file}: no such file, or no permission.` })
-  }
-  if (size > KEY_IMPORT_MAX_CHARS) {
-    throw KeywardError.validation({
-      FILE: `${file} is ${(size / 1024 / 1024).toFixed(0)} MB; import at most 100 MB at once (split the file).`
-    })
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file))
-  } catch {
-    throw KeywardError.validation({
-      FILE: `${file} is not UTF-8 text: save it as UTF-8 (CSV UTF-8 in a spreadsheet) and import again.`
-    })
-  }
-}
-
-/** Opened before the import (0600, never replacing a file), so a new key's secret always has somewhere to go. */
-function reserveSecretsFile(path: string): number {
-  try {
-    return openSync(path, 'wx', 0o600)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw KeywardError.validation({
-      '--secrets-out':
-        code === 'EEXIST'
-          ? `${path} already exists: name a new file (a secrets file is never overwritten).`
-          : `Cannot create ${path} (${code ?? 'error'}).`
-    })
-  }
-}
-
-/** id,name,secret per new key (ids, names and secrets are letters, digits and _: no quoting needed). */
-function secretsCsv(result: KeyImportResult): string {
-  const lines = result.keys.filter((k) => k.secret).map((k) => `${k.id},${k.name},${k.secret}`)
-  return `id,name,secret\n${lines.join('\n')}${lines.length ? '\n' : ''}`
 }
 
 function problemsText(result: KeyImportResult): string {
@@ -126,7 +84,7 @@ export function registerKeysImport(keys: Command, ctx: CliContext): void {
       try {
         result = await ctx.call('keys.import', input)
         if (fd !== undefined && result.created > 0) {
-          writeSync(fd, secretsCsv(result))
+          writeSync(fd, secretsCsv(result.keys))
           kept = true
         }
       } finally {
@@ -162,7 +120,7 @@ export function registerKeysImport(keys: Command, ctx: CliContext): void {
         const what = `${plural(d.created, 'new key')} and ${plural(d.imported, 'key')} by hash`
         const lines = [dryRun ? `Dry run: ${what} would be imported; nothing was written.` : `Imported ${what}.`]
         if (kept) lines.push(`Secrets of the new keys: ${secretsPath} (mode 0600).`)
-        if (toStdout && d.created > 0) lines.push('', secretsCsv(result).trimEnd())
+        if (toStdout && d.created > 0) lines.push('', secretsCsv(result.keys).trimEnd())
         if (d.errors.length > 0)
           lines.push(`Skipped ${plural(new Set(d.errors.map((e) => e.row)).size, 'row')}:`, problemsText(result))
         return lines.join('\n')

@@ -45,3 +45,28 @@ export function savePicker<W>(
     return picked.canceled || !picked.filePath ? null : picked.filePath
   }
 }
+
+/** Electron's dialog.showOpenDialog for one file, as File ▸ Import Keys… uses it. */
+export interface OpenFileDialogLike<W> {
+  showOpenDialog(
+    window: W,
+    options: Omit<SaveRequest, 'defaultPath'> & { buttonLabel: string; properties: ('openFile' | 'dontAddToRecent')[] }
+  ): Promise<{ canceled: boolean; filePaths: string[] }>
+}
+
+/** Import: a native file dialog over the app's window; null when cancelled. */
+export function openFilePicker<W>(
+  dialog: OpenFileDialogLike<W>,
+  window: () => W | null
+): (request: Omit<SaveRequest, 'defaultPath'>) => Promise<string | null> {
+  return async (request) => {
+    const parent = window()
+    if (parent === null) return null
+    const picked = await dialog.showOpenDialog(parent, {
+      ...request,
+      buttonLabel: 'Import',
+      properties: ['openFile', 'dontAddToRecent']
+    })
+    return picked.canceled ? null : (picked.filePaths[0] ?? null)
+  }
+}

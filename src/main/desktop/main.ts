@@ -33,7 +33,7 @@ import { desktopPaths } from './app-paths'
 import { createBackupDialogs, type DialogLike } from './backup-dialogs'
 import { createKeyExportDialog } from './export-dialog'
 import { createSecretClipboard } from './clipboard-once'
-import { folderPicker, savePicker } from './folder-picker'
+import { folderPicker, openFilePicker, savePicker } from './folder-picker'
 import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from './host-handlers'
 import { registerOperations, type IpcMainLike } from './ipc/register'
 import { appPageUrl, isAppPage } from './ipc/sender'
@@ -122,7 +122,11 @@ function start(): void {
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
     upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() },
     scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow) }),
-    files: createFileHandlers({ registry, pickSavePath: savePicker(dialog, () => mainWindow) })
+    files: createFileHandlers({
+      registry,
+      pickSavePath: savePicker(dialog, () => mainWindow),
+      pickOpenPath: openFilePicker(dialog, () => mainWindow)
+    })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(registry, host), secretClipboard),
@@ -169,6 +173,7 @@ function start(): void {
             backUp: () => void backupDialogs.backUp(),
             restore: () => void backupDialogs.restore(),
             exportKeys: () => void exportDialog.exportKeys(),
+            importKeys: () => sendMenu('import-keys'),
             scanFolder: () => sendMenu('scan-folder'),
             setTheme: (next) => settings.set({ theme: next }),
             about: () => app.showAboutPanel()

@@ -9,6 +9,8 @@ export interface MenuActions {
   restore(): void
   /** Saves every key (never a secret) as CSV or JSON. */
   exportKeys(): void
+  /** Opens the import dialog, which asks for the file. */
+  importKeys(): void
   /** Opens the leak scan's screen, which asks for the folder. */
   scanFolder(): void
   setTheme(theme: Theme): void
@@ -50,6 +52,7 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
       { type: 'separator' },
       { id: 'backup-registry', label: 'Back Up Registry…', click: () => actions.backUp() },
       { id: 'restore-registry', label: 'Restore from Backup…', click: () => actions.restore() },
+      { id: 'import-keys', label: 'Import Keys…', click: () => actions.importKeys() },
       { id: 'export-keys', label: 'Export Keys…', click: () => actions.exportKeys() },
       { type: 'separator' },
       mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' }

@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto'
+import { closeSync, fsyncSync, unlinkSync, writeSync } from 'node:fs'
+import { extname } from 'node:path'
 import { KeywardError } from '../../shared/errors'
+import type { ImportedKey, ImportedKeyView, KeyExportFormat } from '../../shared/schemas'
 import type { HostHandler } from '../core/operations'
 import type { Registry } from '../core/registry'
 import { writePrivateFileAtomically } from '../core/backup'
 import { usageCsv } from '../core/export'
+import { readImportFile, reserveSecretsFile, secretsCsv } from './import-file'
 
 export interface FileHandlers {
   'files.export': HostHandler<'files.export'>
+  'files.importPick': HostHandler<'files.importPick'>
+  'files.import': HostHandler<'files.import'>
 }
 
 /** What a save dialog needs to ask; the host answers the chosen path, or null when cancelled. */
@@ -16,11 +23,18 @@ export interface SaveRequest {
 }
 
 export interface FileHandlerDeps {
-  registry: Pick<Registry, 'exportKeys' | 'exportAudit' | 'usageReport'>
+  registry: Pick<Registry, 'exportKeys' | 'exportAudit' | 'usageReport' | 'importKeys'>
   /** The host's save dialog (Electron's in the app; a stand-in in the browser tests). */
   pickSavePath: (request: SaveRequest) => Promise<string | null>
+  /** The host's open dialog for one file; null when cancelled. */
+  pickOpenPath: (request: Omit<SaveRequest, 'defaultPath'>) => Promise<string | null>
   now?: () => number
 }
+
+/** Files picked for import and not imported yet, by token; the oldest are forgotten past this. */
+const PICKS_KEPT = 8
+
+const withoutSecret = (keys: readonly ImportedKey[]): ImportedKeyView[] => keys.map(({ secret: _, ...k }) => k)
 
 const KEY_FILTERS = {
   csv: { name: 'CSV (spreadsheets)', extensions: ['csv'] },
@@ -33,8 +47,94 @@ const KEY_FILTERS = {
  * core functions as the CLI's `keys export`, `audit export` and `usage --format csv` make it, so a
  * file from the app and one from the CLI are the same.
  */
-export function createFileHandlers({ registry, pickSavePath, now = Date.now }: FileHandlerDeps): FileHandlers {
+export function createFileHandlers({
+  registry,
+  pickSavePath,
+  pickOpenPath,
+  now = Date.now
+}: FileHandlerDeps): FileHandlers {
+  const picks = new Map<string, { path: string; format: KeyExportFormat }>()
   return {
+    /**
+     * File ▸ Import Keys…: the file dialog, then a dry run of every row (skipInvalid, so the
+     * preview lists the good rows beside the bad). The path stays here, behind a token.
+     */
+    'files.importPick': async (_input, ctx) => {
+      const path = await pickOpenPath({
+        title: 'Import keys',
+        filters: [{ name: 'Keys (CSV or JSON)', extensions: ['csv', 'json'] }]
+      })
+      if (path === null) return { token: null, file: '', format: 'csv', created: 0, imported: 0, errors: [], keys: [] }
+      const format: KeyExportFormat = extname(path).toLowerCase() === '.json' ? 'json' : 'csv'
+      const text = readImportFile(path, 'file')
+      const preview = registry.importKeys({ text, format, dryRun: true, skipInvalid: true }, ctx.actor)
+      const token = randomUUID()
+      picks.set(token, { path, format })
+      while (picks.size > PICKS_KEPT) picks.delete(picks.keys().next().value!)
+      return {
+        token,
+        file: path,
+        format,
+        created: preview.created,
+        imported: preview.imported,
+        errors: preview.errors,
+        keys: withoutSecret(preview.keys)
+      }
+    },
+
+    /**
+     * Imports the picked file, read again and checked again (it may have changed since the
+     * preview). New keys need a secrets file: it is asked for and reserved (0600, never replacing
+     * a file) before anything is written, and removed again if no key was created.
+     */
+    'files.import': async (input, ctx) => {
+      const picked = picks.get(input.token)
+      if (!picked) throw KeywardError.validation({ file: 'Choose the file to import again (File ▸ Import Keys…).' })
+      const text = readImportFile(picked.path, 'file')
+      const call = (dryRun: boolean) =>
+        registry.importKeys({ text, format: picked.format, dryRun, skipInvalid: input.skipInvalid }, ctx.actor)
+      const refused = (r: ReturnType<typeof call>) =>
+        r.errors.length > 0 && (!input.skipInvalid || r.errors.some((e) => e.row === 0))
+      const check = call(true)
+      const answer = (r: ReturnType<typeof call>, secretsFile: string | null, canceled = false) => ({
+        canceled,
+        created: r.created,
+        imported: r.imported,
+        errors: r.errors,
+        keys: withoutSecret(r.keys),
+        secretsFile
+      })
+      if (refused(check)) return answer(check, null)
+      let secretsFile: string | null = null
+      let fd: number | undefined
+      if (check.created > 0) {
+        const day = new Date(now()).toISOString().slice(0, 10)
+        secretsFile = await pickSavePath({
+          title: 'Save the new keys’ secrets',
+          defaultPath: `keyward-new-secrets-${day}.csv`,
+          filters: [KEY_FILTERS.csv]
+        })
+        if (secretsFile === null) return answer({ ...check, created: 0, imported: 0, keys: [] }, null, true)
+        fd = reserveSecretsFile(secretsFile, 'secretsFile')
+      }
+      picks.delete(input.token)
+      let kept = false
+      try {
+        const result = call(false)
+        if (fd !== undefined && result.created > 0) {
+          writeSync(fd, secretsCsv(result.keys))
+          fsyncSync(fd)
+          kept = true
+        }
+        return answer(result, kept ? secretsFile : null)
+      } finally {
+        if (fd !== undefined) {
+          closeSync(fd)
+          if (!kept) unlinkSync(secretsFile!)
+        }
+      }
+    },
+
     'files.export': async (input, ctx) => {
       const day = new Date(now()).toISOString().slice(0, 10)
       let text: () => { text: string; count: number }

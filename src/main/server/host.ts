@@ -29,6 +29,8 @@ export function serverHostHandlers(notify: NotifyHandlers): HostHandlers {
     'scan.pickFolder': refuse('scan.pickFolder'),
     // A save dialog on the server's machine: the CLI's `keys export --out` is the remote way.
     'files.export': refuse('files.export'),
+    'files.importPick': refuse('files.importPick'),
+    'files.import': refuse('files.import'),
     ...notify
   }
 }

@@ -58,7 +58,11 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
     notify: createNotifyHandlers({ registry: temp.registry, passwords: memoryPasswords() }),
     upstreamKeys: { store: upstreamKeys, registry: temp.registry, onChange: () => localServer.upstreamKeysChanged() },
     scan: createScanHandlers({ registry: temp.registry, pickFolder: async () => null }),
-    files: createFileHandlers({ registry: temp.registry, pickSavePath: async () => null })
+    files: createFileHandlers({
+      registry: temp.registry,
+      pickSavePath: async () => null,
+      pickOpenPath: async () => null
+    })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard),

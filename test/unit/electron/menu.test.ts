@@ -9,6 +9,7 @@ function actions() {
     backUp: () => calls.push('backUp'),
     restore: () => calls.push('restore'),
     exportKeys: () => calls.push('exportKeys'),
+    importKeys: () => calls.push('importKeys'),
     scanFolder: () => calls.push('scanFolder'),
     setTheme: (t) => calls.push(`theme:${t}`),
     about: () => calls.push('about')

@@ -32,9 +32,10 @@ describe('files.export', () => {
         asked.push(r)
         return answer(r)
       },
+      pickOpenPath: async () => null,
       now: () => Date.parse('2026-11-30T10:00:00Z')
     })
-  const run = (input: unknown) => handlers()['files.export'](FileExportInput.parse(input), ctx)
+  const run = async (input: unknown) => handlers()['files.export'](FileExportInput.parse(input), ctx)
 
   it('asks first, then writes the filtered keys 0600 with the suggested name; a cancel writes nothing', async () => {
     answer = () => null

@@ -55,6 +55,7 @@ describe('leak scan hosts', () => {
         backUp: () => undefined,
         restore: () => undefined,
         exportKeys: () => undefined,
+        importKeys: () => undefined,
         setTheme: () => undefined,
         about: () => undefined
       }
