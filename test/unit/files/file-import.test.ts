@@ -141,9 +141,8 @@ describe('files.importPick / files.import', () => {
   it('a file that is not UTF-8 is refused naming the file; no secrets file is left behind', async () => {
     openAnswer = file('latin1.csv', '')
     writeFileSync(openAnswer, Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0xe9, 0x0a]))
-    const error = await handlers()
-      ['files.importPick']({}, ctx)
-      .catch((e: unknown) => e)
+    const pick = handlers()['files.importPick']
+    const error = await pick({}, ctx).catch((e: unknown) => e)
     expect((error as KeywardError).fields?.file).toMatch(/not UTF-8/)
     expect(readdirSync(temp.dir).filter((f) => f.startsWith('keyward-new-secrets'))).toEqual([])
     expect(existsSync(join(temp.dir, 'keyward-new-secrets-2026-11-30.csv'))).toBe(false)
