@@ -508,3 +508,23 @@ function differing(key: ApiKey, set: CheckedSet): SetFields {
   }
   return out
 }
+
+/** What bulkInTurns needs of a registry (Registry.startBulk). */
+export interface BulkStarter {
+  startBulk(input: BulkInput, actor: string, options?: BulkOptions): BulkRun
+}
+
+/**
+ * A host's keys.bulk handler: planned at once, then written chunk by chunk with a turn of the
+ * event loop before each (runBulkInTurns), reporting progress after each chunk.
+ */
+export function bulkInTurns(
+  registry: BulkStarter,
+  options: { onProgress?: (progress: BulkProgress) => void; runChunk?: (step: () => boolean) => unknown } = {}
+): (input: BulkInput, ctx: { actor: string }) => Promise<KeyBulkResult> {
+  return async (input, ctx) => {
+    const run = registry.startBulk(input, ctx.actor, { onProgress: options.onProgress })
+    if (!run.finished) options.onProgress?.({ done: 0, total: run.total })
+    return runBulkInTurns(run, options.runChunk)
+  }
+}
