@@ -77,6 +77,8 @@ export interface BulkProgress {
   done: number
   /** Keys the plan would change. */
   total: number
+  /** The keys the chunk just committed changed (none in the report before the first chunk). */
+  changed: readonly { id: string; name: string }[]
 }
 
 export interface BulkOptions {
@@ -159,7 +161,7 @@ export function startBulk(core: Core, v: BulkInput, actor: string, options: Bulk
       const written = core.store.write(() => writeChunk(core, v, p, chunk, actor))
       next += chunk.length
       changed.push(...written)
-      options.onProgress?.({ done: next, total })
+      options.onProgress?.({ done: next, total, changed: written })
       return next < total
     },
     result() {
@@ -524,7 +526,7 @@ export function bulkInTurns(
 ): (input: BulkInput, ctx: { actor: string }) => Promise<KeyBulkResult> {
   return async (input, ctx) => {
     const run = registry.startBulk(input, ctx.actor, { onProgress: options.onProgress })
-    if (!run.finished) options.onProgress?.({ done: 0, total: run.total })
+    if (!run.finished) options.onProgress?.({ done: 0, total: run.total, changed: [] })
     return runBulkInTurns(run, options.runChunk)
   }
 }
