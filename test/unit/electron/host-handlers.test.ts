@@ -146,9 +146,9 @@ describe('desktop host operations', () => {
   })
 
   it('a bulk delete forgets the held secret of every key it deletes, as a single delete does', async () => {
-    current = desktopTable()
+    const desk = (current = desktopTable())
     const created = async (name: string) => {
-      const reply = (await dispatch(current.table, 'keys.create', { name }, ctx)) as {
+      const reply = (await dispatch(desk.table, 'keys.create', { name }, ctx)) as {
         ok: true
         result: { key: { id: string }; secret: string }
       }
