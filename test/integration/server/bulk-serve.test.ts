@@ -45,10 +45,10 @@ describe('keyward serve: a bulk action on 10,000 keys', () => {
     })
     let stdout = ''
     child.stdout.on('data', (c) => (stdout += c))
-    const url = await waitFor(
+    const url = (await waitFor(
       () => /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[0],
       (u) => u !== undefined
-    )
+    ))!
     const verify = async (secret: string) =>
       (await request(`${url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })).body.code as string
     expect([await verify(first), await verify(last)]).toEqual(['VALID', 'VALID'])
