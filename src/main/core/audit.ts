@@ -57,6 +57,19 @@ export function entryHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'h
 }
 
 /**
+ * entryHash for a row whose details are already canonical JSON (as append writes them): the same
+ * text canonicalJson would give for the whole entry (keys in sorted order), built without parsing
+ * the details back. Checked against entryHash by every audit verification in the tests.
+ */
+function chainHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  const content =
+    `{"action":${JSON.stringify(row.action)},"actor":${JSON.stringify(row.actor)},"at":${canonicalJson(row.at)},` +
+    `"details":${row.details},"seq":${canonicalJson(row.seq)},"targetId":${canonicalJson(row.target_id)},` +
+    `"targetName":${canonicalJson(row.target_name)}}`
+  return createHash('sha256').update(prevHash).update(content).digest('hex')
+}
+
+/**
  * The append-only, hash-chained audit log. `append` must run inside the caller's transaction,
  * so an entry exists exactly when its change does.
  */
@@ -91,7 +104,7 @@ export class AuditLog {
         target_name: record.targetName,
         details: canonicalJson(record.details)
       }
-      const hash = entryHash(prevHash, row)
+      const hash = chainHash(prevHash, row)
       insert.run(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
       prevHash = hash
     }

@@ -25,7 +25,7 @@ import {
  * break a rule, the action is refused with the offending keys named and nothing changes. A key
  * already in the wanted state counts as matched, not changed, and gets no entry.
  *
- * Then the WRITE, in chunks of at most BULK_CHUNK_KEYS keys, each one IMMEDIATE transaction that
+ * Then the WRITE, in chunks of at most BULK_CHUNK_KEYS keys in row order, each one IMMEDIATE transaction that
  * re-reads its keys, re-checks them (another process may have changed one since the plan) and
  * writes them set-wise: prepared statements, and each key's audit entry (the same action and
  * details a single-key change writes, one per key, chained) in the same transaction. So no
@@ -145,7 +145,16 @@ export function startBulk(core: Core, v: BulkInput, actor: string, options: Bulk
     p = plan(core, v)
   })
   const total = p.changes.length
-  const changed: { id: string; name: string }[] = []
+  // Written in row order (pk), not name order: a chunk then rewrites a run of neighbouring pages
+  // instead of a page per key all over the table, which made every chunk's commit rewrite most of it.
+  const writeOrder = [...p.changes].sort((a, b) => a.pk - b.pk)
+  const nameOrder = new Map(p.changes.map((t, i) => [t.pk, i]))
+  const changed: Target[] = []
+  /** The changed keys as answers name them: in name order. */
+  const named = () =>
+    [...changed]
+      .sort((a, b) => nameOrder.get(a.pk)! - nameOrder.get(b.pk)!)
+      .map(({ key }) => ({ id: key.id, name: key.name }))
   let next = v.dryRun ? total : 0
   return {
     total,
@@ -157,11 +166,15 @@ export function startBulk(core: Core, v: BulkInput, actor: string, options: Bulk
     },
     step() {
       if (next >= total) return false
-      const chunk = p.changes.slice(next, next + chunkKeys)
+      const chunk = writeOrder.slice(next, next + chunkKeys)
       const written = core.store.write(() => writeChunk(core, v, p, chunk, actor))
       next += chunk.length
       changed.push(...written)
-      options.onProgress?.({ done: next, total, changed: written })
+      options.onProgress?.({
+        done: next,
+        total,
+        changed: written.map(({ key }) => ({ id: key.id, name: key.name }))
+      })
       return next < total
     },
     result() {
@@ -170,12 +183,14 @@ export function startBulk(core: Core, v: BulkInput, actor: string, options: Bulk
           p.matched,
           p.changes.map((t) => t.key)
         )
-      return { matched: p.matched, changed: changed.length, keys: changed }
+      return { matched: p.matched, changed: changed.length, keys: named() }
     },
     stoppedBy(error) {
       if (changed.length === 0) return error
       const cause = error instanceof KeywardError ? error : undefined
-      const names = changed.slice(0, NAMED_IN_REFUSAL).map((k) => k.name)
+      const names = named()
+        .slice(0, NAMED_IN_REFUSAL)
+        .map((k) => k.name)
       const more = changed.length > NAMED_IN_REFUSAL ? ` and ${changed.length - NAMED_IN_REFUSAL} more` : ''
       return new KeywardError(
         cause?.code ?? 'INTERNAL',
@@ -226,13 +241,7 @@ function changing(v: BulkInput, p: Plan, targets: Target[]): Target[] {
 }
 
 /** One chunk, inside its transaction: its keys re-read and re-checked, then written with their audit entries. */
-function writeChunk(
-  core: Core,
-  v: BulkInput,
-  p: Plan,
-  chunk: readonly Target[],
-  actor: string
-): { id: string; name: string }[] {
+function writeChunk(core: Core, v: BulkInput, p: Plan, chunk: readonly Target[], actor: string): Target[] {
   // A key deleted meanwhile is gone from `fresh`; one changed meanwhile is judged as it is now.
   const fresh = changing(
     v,
@@ -246,7 +255,7 @@ function writeChunk(
   const now = core.clock()
   const records = writers[v.action](core, p, fresh, now, actor).map((r): AuditRecord => ({ actor, ...r }))
   core.audit.appendMany(now, records)
-  return fresh.map((t) => ({ id: t.key.id, name: t.key.name }))
+  return fresh
 }
 
 type Entry = Omit<AuditRecord, 'actor'>

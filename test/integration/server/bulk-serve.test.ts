@@ -6,7 +6,7 @@ import { admin, CLI, REPO, request, waitFor } from './harness'
 /**
  * A bulk action on 10,000 keys through the admin API of a real `keyward serve` (its own process,
  * real HTTP) does not hold the server: verifications sent while it runs are answered between its
- * chunks. Proven by order, not by time: a verification of the FIRST key in the action's order
+ * chunks. Proven by order, not by time: a verification of the FIRST key in the action's (row) order
  * answers DISABLED (its chunk is committed) and, asked after that answer, a verification of the
  * LAST key still answers VALID (its chunk is not). With one transaction no client could ever see
  * that state.
@@ -29,10 +29,10 @@ describe('keyward serve: a bulk action on 10,000 keys', () => {
     t = tempRegistry({ start: Date.now() })
     const r = t.registry
     const adminSecret = r.createKey({ name: 'Ops', kind: 'admin' }, ACTOR).secret
-    // Digits sort before letters and "zzzz" after the demo's names: the first and last keys in name order.
-    const first = r.createKey({ name: '0first' }, ACTOR).secret
-    const last = r.createKey({ name: 'zzzzlast' }, ACTOR).secret
+    // Keys are written in row order: the first created is in the first chunk, the last in the last.
+    const first = r.createKey({ name: 'first' }, ACTOR).secret
     r.seedDemo({ keys: 11_600, seed: 'bulk-serve', actor: ACTOR, now: Date.now() })
+    const last = r.createKey({ name: 'last' }, ACTOR).secret
     const active = r.listKeys({ status: 'active', limit: 1 }).total
     expect(active).toBeGreaterThanOrEqual(10_000)
     const auditBefore = r.listAudit({ limit: 1 }).total
