@@ -11,6 +11,7 @@
  * (see harness.ts) and call it from main() below, as the HTTP suite is.
  */
 import { availableParallelism, cpus } from 'node:os'
+import { benchBulk } from './bulk'
 import { benchCliStartup } from './cli'
 import { benchCreate, benchLists, benchVerify } from './core'
 import { runGatewayBench } from './gateway'
@@ -91,6 +92,9 @@ async function main(): Promise<void> {
     }
     report.log()
   }
+
+  benchBulk(report)
+  report.log()
 
   benchCliStartup(report)
   report.log()

@@ -5,9 +5,12 @@ import { osUserName } from '../main/core/actor'
 import type { HostHandlers } from '../main/core/operations'
 import { resolveRegistryPath } from '../main/core/paths'
 import type { Registry } from '../main/core/registry'
+import type { OperationTable } from '../main/transport/dispatch'
 import { readStdin } from './stdin'
 
 export type Core = typeof import('./core')
+/** keys.bulk as a command may run it itself (keys bulk: with a progress line). */
+export type BulkHandler = Pick<OperationTable, 'keys.bulk'>
 let core: Core | undefined
 
 /** The registry core, required on first use (tsx's hook resolves the .ts file); see core.ts. */
@@ -32,9 +35,14 @@ export interface CliContext {
   /**
    * An operation by its contract name, with this actor, through the same dispatch as IPC and HTTP
    * (validated once by the contract's schema). `host` answers the operations the core does not
-   * (the notify commands pass their email handlers); the rest are refused.
+   * (the notify commands pass their email handlers; keys bulk its own keys.bulk, with progress);
+   * the rest are refused.
    */
-  call<K extends OperationName>(name: K, input: Input<K>, host?: Partial<HostHandlers>): Promise<Output<K>>
+  call<K extends OperationName>(
+    name: K,
+    input: Input<K>,
+    host?: Partial<HostHandlers & BulkHandler>
+  ): Promise<Output<K>>
   /**
    * Prints a command's result: with --json, `doc` as one JSON document on stdout; otherwise the
    * text `human(doc)` returns. Call it once per command.
@@ -70,7 +78,7 @@ const NOT_FROM_CLI = [
   'files.import'
 ] as const
 
-function cliHostHandlers(host: Partial<HostHandlers> = {}): HostHandlers {
+function cliHostHandlers(host: Partial<HostHandlers & BulkHandler> = {}): HostHandlers {
   const refuse = (name: string) => () => {
     throw new KeywardError('NOT_FOUND', `"${name}" belongs to the desktop app and is not available from the CLI.`)
   }

@@ -3,6 +3,7 @@
  * use: --help, --version and usage errors then start without SQLite and zod (a third of startup).
  */
 export { Registry } from '../main/core/registry'
+export { bulkInTurns } from '../main/core/bulk'
 export { seedDemo } from '../main/core/demo'
 export { openRegistryDatabase } from '../main/db/open'
 export { dispatch, operationTable } from '../main/transport/dispatch'

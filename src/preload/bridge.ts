@@ -1,6 +1,15 @@
 import { isOperationName, type Reply } from '../shared/contract'
 import { isErrorPayload } from '../shared/errors'
-import { channelOf, isMenuCommand, MENU_CHANNEL, type DesktopBridge, type MenuCommand } from '../shared/ipc'
+import {
+  BULK_PROGRESS_CHANNEL,
+  channelOf,
+  isBulkProgressEvent,
+  isMenuCommand,
+  MENU_CHANNEL,
+  type BulkProgressEvent,
+  type DesktopBridge,
+  type MenuCommand
+} from '../shared/ipc'
 
 /** The part of Electron's ipcRenderer the bridge uses. Never handed to the page itself. */
 export interface IpcRendererLike {
@@ -43,7 +52,8 @@ function narrowReply(reply: unknown): Reply {
 /**
  * The desktop transport the page gets: `call(operation, input)` reaches only a contract
  * operation's own channel, with one input object, and resolves with the reply (never rejects
- * for an error the host answered); `onMenu` subscribes to the native menu.
+ * for an error the host answered); `onMenu` subscribes to the native menu, `onBulkProgress` to
+ * a running bulk action's progress.
  */
 export function buildDesktopBridge(ipcRenderer: IpcRendererLike): DesktopBridge {
   const call = async (operation: unknown, input?: unknown): Promise<Reply> => {
@@ -71,7 +81,18 @@ export function buildDesktopBridge(ipcRenderer: IpcRendererLike): DesktopBridge 
       ipcRenderer.removeListener(MENU_CHANNEL, wrapped)
     }
   }
-  return Object.freeze({ call, onMenu })
+  const onBulkProgress = (listener: (progress: BulkProgressEvent) => void): (() => void) => {
+    if (typeof listener !== 'function') throw new TypeError('onBulkProgress needs a function.')
+    // Two numbers cross, copied: nothing else main might add, and never the IPC event.
+    const wrapped = (_event: unknown, progress: unknown) => {
+      if (isBulkProgressEvent(progress)) listener({ done: progress.done, total: progress.total })
+    }
+    ipcRenderer.on(BULK_PROGRESS_CHANNEL, wrapped)
+    return () => {
+      ipcRenderer.removeListener(BULK_PROGRESS_CHANNEL, wrapped)
+    }
+  }
+  return Object.freeze({ call, onMenu, onBulkProgress })
 }
 
 /** Exposes the bridge, and nothing else, to the page. */

@@ -24,6 +24,27 @@ export function isMenuCommand(value: unknown): value is MenuCommand {
   return typeof value === 'string' && (MENU_COMMANDS as readonly string[]).includes(value)
 }
 
+/** Main → renderer: how far the running bulk action is (after each committed chunk). */
+export const BULK_PROGRESS_CHANNEL = 'keyward-event:bulk-progress'
+
+/** Keys written so far of the keys the action changes. */
+export interface BulkProgressEvent {
+  done: number
+  total: number
+}
+
+export function isBulkProgressEvent(value: unknown): value is BulkProgressEvent {
+  const v = value as Partial<BulkProgressEvent> | null
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isSafeInteger(v.done) &&
+    Number.isSafeInteger(v.total) &&
+    v.done! >= 0 &&
+    v.done! <= v.total!
+  )
+}
+
 /** What every `ipcMain.handle` answers (the contract's Reply). */
 export type IpcReply = Reply
 
@@ -37,4 +58,6 @@ export interface DesktopBridge {
   call: Transport
   /** Calls `listener` with each menu command; returns the unsubscribe function. */
   onMenu(listener: (command: MenuCommand) => void): () => void
+  /** Calls `listener` with the running bulk action's progress; returns the unsubscribe function. */
+  onBulkProgress(listener: (progress: BulkProgressEvent) => void): () => void
 }

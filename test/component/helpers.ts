@@ -110,13 +110,21 @@ function recorder(handlers: Handlers) {
  */
 export function fakeClient(handlers: Handlers) {
   const recorded = recorder(handlers)
+  const listeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>()
   const bridge = buildDesktopBridge({
     invoke: (channel, input) => recorded.answer(channel.slice(channel.indexOf(':') + 1), input),
-    on: () => undefined,
-    removeListener: () => undefined
+    on: (channel, listener) => {
+      if (!listeners.has(channel)) listeners.set(channel, new Set())
+      listeners.get(channel)!.add(listener)
+    },
+    removeListener: (channel, listener) => void listeners.get(channel)?.delete(listener)
   })
   Object.defineProperty(window, 'keyward', { value: bridge, configurable: true, writable: true })
-  return { calls: recorded.calls, callsTo: recorded.callsTo }
+  /** Main → page, as webContents.send(channel, value) would. */
+  const send = (channel: string, value: unknown) => {
+    for (const listener of listeners.get(channel) ?? []) listener({}, value)
+  }
+  return { calls: recorded.calls, callsTo: recorded.callsTo, send }
 }
 
 /**

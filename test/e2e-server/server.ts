@@ -15,6 +15,7 @@ import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/d
 import { memoryPreferenceStore } from '../../src/main/desktop/preferences'
 import { createSettingsService } from '../../src/main/desktop/app-settings'
 import { operationTable } from '../../src/main/transport/dispatch'
+import { desktopBulk } from '../../src/main/desktop/bulk-progress'
 import { readJsonBody, sendJson } from '../../src/main/transport/http-rpc'
 import type { OperationName, Reply } from '../../src/shared/contract'
 import { channelOf, type IpcReply } from '../../src/shared/ipc'
@@ -210,7 +211,14 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     })
   })
   const table = withKeptUpstreamKeys(
-    withSecretOnClipboard(operationTable(registry, host), secretClipboard),
+    withSecretOnClipboard(
+      {
+        ...operationTable(registry, host),
+        // As main.ts; the page here gets no progress events (no webContents to send them through).
+        'keys.bulk': desktopBulk(registry, secretClipboard, () => undefined)
+      },
+      secretClipboard
+    ),
     upstreamKeys
   )
 

@@ -1,7 +1,7 @@
 import { Argument, type Command } from 'commander'
 import { KeywardError } from '../../shared/errors'
 import { KEY_BULK_ACTIONS, type KeyBulkAction } from '../../shared/schemas'
-import type { CliContext } from '../context'
+import { loadCore, type CliContext } from '../context'
 import { plural } from '../output'
 import { collect, expiresOption } from '../parse'
 import { keyFilterOptions, keySelectionFrom, type KeyFilterFlags } from './key-filters'
@@ -75,6 +75,30 @@ const DONE: Record<KeyBulkAction, [would: string, did: string]> = {
 
 const SHOWN = 20
 
+/**
+ * "keys bulk disable: 5000 of 10000 keys (50%)", rewritten in place on stderr after each chunk
+ * and erased at the end; only when stderr is a terminal (a pipe or a log file gets nothing).
+ */
+function progressLine(
+  action: KeyBulkAction,
+  stderr: NodeJS.WriteStream = process.stderr
+): { show: (p: { done: number; total: number }) => void; end: () => void } | undefined {
+  if (!stderr.isTTY) return undefined
+  let shown = false
+  return {
+    show({ done, total }) {
+      if (total === 0) return
+      shown = true
+      stderr.write(
+        `\r\x1b[Kkeys bulk ${action}: ${done} of ${plural(total, 'key')} (${Math.floor((100 * done) / total)}%)`
+      )
+    },
+    end() {
+      if (shown) stderr.write('\r\x1b[K')
+    }
+  }
+}
+
 /** `keys bulk ACTION [filters]`: one action on every key the filters of `keys list` select, in one transaction. */
 export function registerKeysBulk(keys: Command, ctx: CliContext): void {
   keyFilterOptions(
@@ -123,13 +147,21 @@ export function registerKeysBulk(keys: Command, ctx: CliContext): void {
       }
       let result
       try {
-        result = await ctx.call('keys.bulk', {
-          action,
-          filters: keySelectionFrom({ ...opts, resource: opts.holding }),
-          resources: takesResources ? opts.resource : undefined,
-          set: action === 'set' ? setFrom(opts.set ?? []) : undefined,
-          dryRun: opts.dryRun === true
-        })
+        const line = ctx.json ? undefined : progressLine(action)
+        result = await ctx.call(
+          'keys.bulk',
+          {
+            action,
+            filters: keySelectionFrom({ ...opts, resource: opts.holding }),
+            resources: takesResources ? opts.resource : undefined,
+            set: action === 'set' ? setFrom(opts.set ?? []) : undefined,
+            dryRun: opts.dryRun === true
+          },
+          line && {
+            'keys.bulk': (input, c) =>
+              loadCore().bulkInTurns(ctx.registry(), { onProgress: line.show })(input, c).finally(line.end)
+          }
+        )
       } catch (error) {
         throw withFlags(error)
       }

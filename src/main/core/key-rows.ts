@@ -39,6 +39,7 @@ const KEY_SELECT = `
 const KEY_BY_ID = `${KEY_SELECT} WHERE k.id = ?`
 const KEY_BY_PK = `${KEY_SELECT} WHERE k.pk = ?`
 const KEY_BY_NAME = `${KEY_SELECT} WHERE k.name = ? COLLATE NOCASE`
+const KEYS_BY_PKS = `${KEY_SELECT} WHERE k.pk IN (SELECT value FROM json_each(?))`
 
 export function findKey(core: Core, ref: string): ApiKey | undefined {
   const trimmed = ref.trim()
@@ -57,6 +58,18 @@ export function resolveKey(core: Core, ref: string): ApiKey {
 
 export function keyByPk(core: Core, pk: number): ApiKey {
   return hydrate(core, [core.store.sql(KEY_BY_PK).get(pk) as KeyRow])[0]!
+}
+
+/**
+ * The keys with these pks that still exist, in the order given, each with its pk: two queries
+ * however many (a bulk action's selection), not one per key.
+ */
+export function keysByPks(core: Core, pks: readonly number[]): { pk: number; key: ApiKey }[] {
+  if (pks.length === 0) return []
+  const rows = core.store.sql(KEYS_BY_PKS).all(JSON.stringify(pks)) as KeyRow[]
+  const byPk = new Map(rows.map((row) => [row.pk, row]))
+  const ordered = pks.map((pk) => byPk.get(pk)).filter((row): row is KeyRow => row !== undefined)
+  return hydrate(core, ordered).map((key, i) => ({ pk: ordered[i]!.pk, key }))
 }
 
 export function pkOf(core: Core, id: string): number {

@@ -14,6 +14,7 @@ import type {
 } from '../../shared/types'
 import type { RegistryDatabase } from '../db/open'
 import { AuditLog } from './audit'
+import { startBulk, type BulkOptions, type BulkRun } from './bulk'
 import { exportAuditLog, type AuditExport } from './audit-export'
 import { systemClock, type Clock } from './clock'
 import { LastUsedBuffer, type Core } from './context'
@@ -163,6 +164,15 @@ export class Registry {
   }
   bulkKeys(input: Input<'keys.bulk'>, actor: string): Output<'keys.bulk'> {
     return this.call('keys.bulk', input, actor)
+  }
+
+  /**
+   * A bulk action planned (and checked: a refusal throws, changing nothing) but not yet written:
+   * hosts write it chunk by chunk with runBulkInTurns, reporting progress (see bulk.ts). `input`
+   * is already validated (dispatch).
+   */
+  startBulk(input: ParsedInput<'keys.bulk'>, actor: string, options: BulkOptions = {}): BulkRun {
+    return startBulk(this.core, input, actor, options)
   }
 
   /** The keys `listKeys` selects with the same filters (no paging), as CSV or JSON text; see export.ts. */

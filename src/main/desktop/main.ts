@@ -19,7 +19,7 @@ import {
   utilityProcess
 } from 'electron'
 import Store from 'electron-store'
-import { MENU_CHANNEL, type MenuCommand } from '../../shared/ipc'
+import { BULK_PROGRESS_CHANNEL, MENU_CHANNEL, type MenuCommand } from '../../shared/ipc'
 import type { AppSettings } from '../../shared/schemas'
 import { osUserName } from '../core/actor'
 import { Registry } from '../core/registry'
@@ -29,6 +29,7 @@ import { startOutboxSender } from '../notify/sender'
 import { createFileHandlers } from '../files/handlers'
 import { createScanHandlers } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
+import { desktopBulk } from './bulk-progress'
 import { desktopPaths } from './app-paths'
 import { createBackupDialogs, type DialogLike } from './backup-dialogs'
 import { createKeyExportDialog } from './export-dialog'
@@ -129,7 +130,15 @@ function start(): void {
     })
   })
   const table = withKeptUpstreamKeys(
-    withSecretOnClipboard(operationTable(registry, host), secretClipboard),
+    withSecretOnClipboard(
+      {
+        ...operationTable(registry, host),
+        'keys.bulk': desktopBulk(registry, secretClipboard, (progress) =>
+          mainWindow?.webContents.send(BULK_PROGRESS_CHANNEL, progress)
+        )
+      },
+      secretClipboard
+    ),
     upstreamKeys,
     () => localServer.upstreamKeysChanged()
   )

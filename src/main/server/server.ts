@@ -20,7 +20,8 @@ import { answerClientError, refuseConnect } from './refuse'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { handleUsage, Verifier } from './verify'
-import { retryingWrites, SERVER_BUSY_TIMEOUT_MS, WriteQueue } from './write-queue'
+import { ADMIN_WRITE_DEADLINE_MS, retryingWrites, SERVER_BUSY_TIMEOUT_MS, WriteQueue } from './write-queue'
+import { bulkInTurns } from '../core/bulk'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8787
@@ -134,7 +135,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     flush: sender ? () => sender.flushNow() : undefined
   })
-  const table = retryingWrites(operationTable(registry, serverHostHandlers(notify)), writes)
+  const table = {
+    ...retryingWrites(operationTable(registry, serverHostHandlers(notify)), writes),
+    // A bulk action's chunks go through the queue one at a time, requests answered in between.
+    'keys.bulk': bulkInTurns(registry, {
+      runChunk: (step) => writes.submit(step, { deadlineMs: ADMIN_WRITE_DEADLINE_MS, tryFirst: true }).done
+    })
+  }
   const verifier = new Verifier(registry)
   const gateway = options.gateway
     ? new Gateway({

@@ -13,6 +13,8 @@ import { createScanHandlers } from '../../../src/main/scan/handlers'
 import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
 import { operationTable } from '../../../src/main/transport/dispatch'
+import { desktopBulk } from '../../../src/main/desktop/bulk-progress'
+import type { BulkProgressEvent } from '../../../src/shared/ipc'
 import { fakeClipboard, fakeSafeStorage, fakeTimers, fakeUtilityProcesses, memoryPasswords } from './fakes'
 
 /** The desktop app's operation table as src/main/desktop/main.ts builds it, over a real temp registry and fakes for Electron. */
@@ -64,8 +66,16 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
       pickOpenPath: async () => null
     })
   })
+  /** What main sent the page on the bulk progress channel. */
+  const bulkProgress: BulkProgressEvent[] = []
   const table = withKeptUpstreamKeys(
-    withSecretOnClipboard(operationTable(temp.registry, host), secretClipboard),
+    withSecretOnClipboard(
+      {
+        ...operationTable(temp.registry, host),
+        'keys.bulk': desktopBulk(temp.registry, secretClipboard, (progress) => bulkProgress.push(progress))
+      },
+      secretClipboard
+    ),
     upstreamKeys,
     () => localServer.upstreamKeysChanged()
   )
@@ -82,6 +92,7 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
     keychain,
     upstreamKeys,
     table,
+    bulkProgress,
     close: () => temp.close()
   }
 }

@@ -145,6 +145,53 @@ describe('desktop host operations', () => {
     })
   })
 
+  it('a bulk delete forgets the held secret of every key it deletes, as a single delete does', async () => {
+    const desk = (current = desktopTable())
+    const created = async (name: string) => {
+      const reply = (await dispatch(desk.table, 'keys.create', { name }, ctx)) as {
+        ok: true
+        result: { key: { id: string }; secret: string }
+      }
+      return reply.result
+    }
+    const gone = await created('Gone')
+    const kept = await created('Kept')
+    // The show-once dialogs of both are still open: main holds both secrets.
+    expect((await dispatch(current.table, 'clipboard.copySecret', { keyId: gone.key.id }, ctx)).ok).toBe(true)
+    expect(current.clipboard.text).toBe(gone.secret)
+    const bulk = await dispatch(current.table, 'keys.bulk', { action: 'delete', keys: ['Gone'] }, ctx)
+    expect(bulk).toMatchObject({ ok: true, result: { changed: 1 } })
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId: gone.key.id }, ctx)).toEqual({
+      ok: true,
+      result: { copied: false, reason: NO_LONGER_HELD }
+    })
+    // The key not deleted keeps its held secret.
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId: kept.key.id }, ctx)).toMatchObject({
+      ok: true,
+      result: { copied: true }
+    })
+    expect(current.clipboard.text).toBe(kept.secret)
+    // A dry run deletes nothing and forgets nothing.
+    await dispatch(current.table, 'keys.bulk', { action: 'delete', keys: ['Kept'], dryRun: true }, ctx)
+    expect(await dispatch(current.table, 'clipboard.copySecret', { keyId: kept.key.id }, ctx)).toMatchObject({
+      ok: true,
+      result: { copied: true }
+    })
+  })
+
+  it('a bulk action sends its progress to the page: 0 first, then after each chunk, the last one complete', async () => {
+    current = desktopTable()
+    for (let i = 0; i < 1201; i++) current.registry.createKey({ name: `K${i}` }, 'test')
+    const reply = await dispatch(current.table, 'keys.bulk', { action: 'disable', filters: {} }, ctx)
+    expect(reply).toMatchObject({ ok: true, result: { changed: 1201 } })
+    expect(current.bulkProgress).toEqual([
+      { done: 0, total: 1201 },
+      { done: 500, total: 1201 },
+      { done: 1000, total: 1201 },
+      { done: 1201, total: 1201 }
+    ])
+  })
+
   it('settings.get answers the defaults; settings.set validates, stores and answers the whole settings', async () => {
     current = desktopTable()
     expect(await dispatch(current.table, 'settings.get', {}, ctx)).toEqual({

@@ -1,7 +1,7 @@
 import { shallowRef } from 'vue'
 import type { ClipboardOutcome } from '@shared/clipboard'
 import type { Transport } from '@shared/contract'
-import type { DesktopBridge } from '@shared/ipc'
+import type { BulkProgressEvent, DesktopBridge } from '@shared/ipc'
 import { createClient } from './client'
 import { httpTransport } from './http'
 
@@ -86,6 +86,17 @@ export function onMenuCommand(callback: (command: string) => void): () => void {
   const bridge = desktopBridge()
   if (!bridge) return () => {}
   const off = bridge.onMenu((command) => callback(String(command)))
+  return typeof off === 'function' ? off : () => {}
+}
+
+/**
+ * A running bulk action's progress after each chunk (desktop only: the web console's request
+ * answers once, at the end, so there the bar stays indeterminate).
+ */
+export function onBulkProgress(callback: (progress: BulkProgressEvent) => void): () => void {
+  const bridge = desktopBridge()
+  if (!bridge || typeof bridge.onBulkProgress !== 'function') return () => {}
+  const off = bridge.onBulkProgress(callback)
   return typeof off === 'function' ? off : () => {}
 }
 
