@@ -29,6 +29,8 @@ export interface GatewayBenchOptions {
   cpuProfDir?: string
   /** Requests per second of the paced runs, where the added latency is read (default 500; 0: none). */
   rate?: number
+  /** Another CLI bundle (e.g. an earlier build's out/cli/keyward.cjs, copied into out/cli) run as a second gateway, measured in the same rounds: a before/after on the same machine load. */
+  against?: string
   /** Only this mode (default: both). */
   mode?: 'plain' | 'stream'
   log?: (line: string) => void
@@ -40,8 +42,10 @@ export interface GatewayBenchRow {
   /** A bare node:http proxy (keep-alive agent, body read then forwarded, answer piped back): the floor of any Node gateway. */
   proxy: Stats
   gateway: Stats
+  /** The `against` bundle's gateway. */
+  before?: Stats
   /** The same three at a fixed, moderate rate (GatewayBenchOptions.rate): latency without queueing. */
-  paced?: { rate: number; direct: Stats; proxy: Stats; gateway: Stats }
+  paced?: { rate: number; direct: Stats; proxy: Stats; gateway: Stats; before?: Stats }
 }
 
 interface Stats {
@@ -269,6 +273,13 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       '0'
     ])
     procs.push(gateway.proc)
+    const before = options.against
+      ? await child(['keyward serve --gateway (against)'], { BENCH_PROVIDER_KEY: PROVIDER_KEY }, [
+          options.against,
+          ...['--db', dbPath, '--json', 'serve', '--gateway', '--port', '0']
+        ])
+      : undefined
+    if (before) procs.push(before.proc)
     const proxy = await child(['bare proxy'], {}, ['-e', BARE_PROXY, `${upstream.url}/v1/chat/completions`])
     procs.push(proxy.proc)
 
@@ -285,6 +296,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       let direct: Stats | undefined
       let bare: Stats | undefined
       let through: Stats | undefined
+      let earlier: Stats | undefined
       for (let round = 0; round < rounds; round++) {
         direct = best(
           direct,
@@ -316,12 +328,26 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
             )
           )
         )
+        if (before)
+          earlier = best(
+            earlier,
+            await measured(before.proc.pid, () =>
+              load(
+                `${before.url}/v1/chat/completions`,
+                { authorization: `Bearer ${secret}` },
+                body,
+                seconds,
+                concurrency
+              )
+            )
+          )
       }
-      const row: GatewayBenchRow = { mode, direct: direct!, proxy: bare!, gateway: through! }
+      const row: GatewayBenchRow = { mode, direct: direct!, proxy: bare!, gateway: through!, before: earlier }
       if (rate > 0) {
         let pd: Stats | undefined
         let pp: Stats | undefined
         let pg: Stats | undefined
+        let pb: Stats | undefined
         for (let round = 0; round < rounds; round++) {
           const auth = (key: string) => ({ authorization: `Bearer ${key}` })
           pd = calmer(
@@ -340,8 +366,15 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
               paced(`${gateway.url}/v1/chat/completions`, auth(secret), body, seconds, rate, concurrency)
             )
           )
+          if (before)
+            pb = calmer(
+              pb,
+              await measured(before.proc.pid, () =>
+                paced(`${before.url}/v1/chat/completions`, auth(secret), body, seconds, rate, concurrency)
+              )
+            )
         }
-        row.paced = { rate, direct: pd!, proxy: pp!, gateway: pg! }
+        row.paced = { rate, direct: pd!, proxy: pp!, gateway: pg!, before: pb }
       }
       rows.push(row)
     }
@@ -354,7 +387,8 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       for (const [path, s] of [
         ['direct', row.direct],
         ['proxy', row.proxy],
-        ['gateway', row.gateway]
+        ['gateway', row.gateway],
+        ...(row.before ? ([['before', row.before]] as const) : [])
       ] as const) {
         log(
           `  ${row.mode.padEnd(8)} ${path.padEnd(9)} ${f(s.p50).padStart(10)} ${f(s.p99).padStart(10)} ${s.rps.toFixed(0).padStart(9)} ${(s.cpuUs === undefined ? 'n/a' : s.cpuUs.toFixed(0)).padStart(11)}  ${s.errors}`
@@ -368,7 +402,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       if (!row.paced) continue
       const { direct: d, proxy: p, gateway: g } = row.paced
       log(
-        `  ${row.mode.padEnd(8)} at ${row.paced.rate} req/s: p50/p99 direct ${f(d.p50)} / ${f(d.p99)}, proxy ${f(p.p50)} / ${f(p.p99)}, gateway ${f(g.p50)} / ${f(g.p99)}; added by the gateway: p50 ${f(g.p50 - d.p50)}, p99 ${f(g.p99 - d.p99)} (aims: < 1 ms, < 5 ms); CPU µs/req direct ${cpu(d)}, proxy ${cpu(p)}, gateway ${cpu(g)}; errors ${d.errors + p.errors + g.errors}`
+        `  ${row.mode.padEnd(8)} at ${row.paced.rate} req/s: p50/p99 direct ${f(d.p50)} / ${f(d.p99)}, proxy ${f(p.p50)} / ${f(p.p99)}, gateway ${f(g.p50)} / ${f(g.p99)}; added by the gateway: p50 ${f(g.p50 - d.p50)}, p99 ${f(g.p99 - d.p99)} (aims: < 1 ms, < 5 ms); CPU µs/req direct ${cpu(d)}, proxy ${cpu(p)}, gateway ${cpu(g)}${row.paced.before ? `; before: p50/p99 ${f(row.paced.before.p50)} / ${f(row.paced.before.p99)}, CPU µs/req ${cpu(row.paced.before)}` : ''}; errors ${d.errors + p.errors + g.errors}`
       )
     }
     return rows
@@ -435,6 +469,7 @@ if (require.main === module) {
         rounds: argValue('--rounds') ?? 2,
         concurrency: argValue('--concurrency') ?? 50,
         rate: process.argv.includes('--rate') ? Number(process.argv[process.argv.indexOf('--rate') + 1]) : undefined,
+        against: process.argv.includes('--against') ? process.argv[process.argv.indexOf('--against') + 1] : undefined,
         mode: process.argv.includes('--plain') ? 'plain' : process.argv.includes('--stream') ? 'stream' : undefined,
         cpuProfDir: process.argv.includes('--cpu-prof')
           ? process.argv[process.argv.indexOf('--cpu-prof') + 1]
