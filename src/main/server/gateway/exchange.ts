@@ -83,9 +83,11 @@ const NOT_FORWARDED = new Set([
 /** Response headers not passed back. */
 const NOT_RETURNED = new Set(HOP_BY_HOP)
 
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+/** The header names a Connection header lists (RFC 9110 §7.6.1); none for the usual bare keep-alive or close. */
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
   const value = headers.connection
-  return new Set(value ? value.split(',').map((t) => t.trim().toLowerCase()) : [])
+  if (!value || value === 'keep-alive' || value === 'close') return undefined
+  return new Set(value.split(',').map((t) => t.trim().toLowerCase()))
 }
 
 export function upstreamHeaders(
@@ -95,8 +97,10 @@ export function upstreamHeaders(
 ): OutgoingHttpHeaders {
   const listed = connectionTokens(incoming)
   const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || NOT_FORWARDED.has(name) || listed.has(name)) continue
+  // for…in, not Object.entries: no array per header on every request.
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value === undefined || NOT_FORWARDED.has(name) || listed?.has(name)) continue
     out[name] = value
   }
   out['content-type'] = 'application/json'
@@ -110,11 +114,13 @@ export function upstreamHeaders(
 function downstreamHeaders(incoming: IncomingHttpHeaders, extra: Record<string, string>): OutgoingHttpHeaders {
   const listed = connectionTokens(incoming)
   const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || NOT_RETURNED.has(name) || listed.has(name)) continue
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value === undefined || NOT_RETURNED.has(name) || listed?.has(name)) continue
     out[name] = value
   }
-  return Object.assign(out, extra)
+  for (const name in extra) out[name] = extra[name]
+  return out
 }
 
 function sseError(error: OpenAiError): string {
@@ -131,6 +137,8 @@ export class Exchange {
   private upstream: ClientRequest | undefined
   private response: IncomingMessage | undefined
   private tap: SseUsageTap | undefined
+  /** A JSON answer's chunks, kept to read its usage from when it has been passed on. */
+  private collected: Buffer[] | undefined
   private status: number | undefined
   private done = false
 
@@ -148,9 +156,12 @@ export class Exchange {
     up.setTimeout(o.timeoutMs, () => up.destroy(new UpstreamTimeout()))
     up.on('response', (response) => this.onResponse(response))
     up.on('error', (error) => this.onUpstreamError(error))
-    // The client went away before its answer was complete: stop the upstream work too.
+    // One listener for both ends: the answer fully passed on ('close' follows 'finish'), or the
+    // client gone before its answer was complete (then the upstream work stops too).
     o.res.on('close', () => {
-      if (this.done || o.res.writableFinished) return
+      if (this.done) return
+      if (o.res.writableFinished)
+        return this.finish(this.tap ? this.tap.usage : this.collected ? parseUsage(this.collected) : undefined)
       this.upstream?.destroy()
       this.finish()
     })
@@ -182,21 +193,22 @@ export class Exchange {
     const headers = downstreamHeaders(response.headers, this.o.headers)
     response.on('error', (error) => this.onUpstreamError(error))
     response.on('aborted', () => this.onUpstreamError(new Error('the upstream closed the connection mid-answer')))
-    if (String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+    const type = String(response.headers['content-type'] ?? '')
+    if (type.includes('text/event-stream')) {
       // Events may be left out (the usage-only chunk): the length is not known in advance.
       delete headers['content-length']
       const tap = new SseUsageTap(this.o.dropUsageOnly)
       this.tap = tap
       res.writeHead(this.status, headers)
-      res.on('finish', () => this.finish(tap.usage))
       response.pipe(tap).pipe(res)
       return
     }
     res.writeHead(this.status, headers)
-    const collect =
-      this.status < 400 && String(response.headers['content-type'] ?? '').includes('json') ? ([] as Buffer[]) : null
-    if (collect) response.on('data', (chunk: Buffer) => collect.push(chunk))
-    res.on('finish', () => this.finish(collect ? parseUsage(collect) : undefined))
+    if (this.status < 400 && type.includes('json')) {
+      const collected: Buffer[] = []
+      this.collected = collected
+      response.on('data', (chunk: Buffer) => collected.push(chunk))
+    }
     response.pipe(res)
   }
 
