@@ -8,7 +8,7 @@ import http, {
 import https from 'node:https'
 import type { VerifyCode } from '../../../shared/types'
 import { openAiError, refusal, sendOpenAiError, type OpenAiError } from './errors'
-import { SseUsageTap, usageOf, type Tokens } from './usage-tap'
+import { SseUsageTap, usageOfJsonAnswer, type Tokens } from './usage-tap'
 
 /** Keep-alive connections to upstreams, shared by every request of one gateway. */
 export class UpstreamAgents {
@@ -161,7 +161,7 @@ export class Exchange {
     o.res.on('close', () => {
       if (this.done) return
       if (o.res.writableFinished)
-        return this.finish(this.tap ? this.tap.usage : this.collected ? parseUsage(this.collected) : undefined)
+        return this.finish(this.tap ? this.tap.usage : this.collected ? usageOfJsonAnswer(this.collected) : undefined)
       this.upstream?.destroy()
       this.finish()
     })
@@ -264,13 +264,5 @@ export class Exchange {
 
   private report(tokens: Tokens | undefined = this.tap?.usage): void {
     this.o.onDone({ status: this.status, tokens })
-  }
-}
-
-function parseUsage(chunks: Buffer[]): Tokens | undefined {
-  try {
-    return usageOf(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-  } catch {
-    return undefined
   }
 }

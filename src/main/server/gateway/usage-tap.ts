@@ -26,6 +26,73 @@ export function usageOf(document: unknown): Tokens | undefined {
   }
 }
 
+/** How much of a JSON answer's end is looked at first for its `usage` (OpenAI-compatible servers put it last). */
+const USAGE_TAIL_BYTES = 4096
+
+/**
+ * The usage of a JSON answer, from its chunks: the `"usage": {…}` object near the end is read on its
+ * own, so an answer (an embedding of thousands of numbers, a long completion) is not parsed whole on
+ * every request. Anything unexpected there (no such key in the tail, no object after it, no token
+ * count in it) falls back to parsing the whole answer, so the result is what usageOf(JSON.parse(answer)) is.
+ */
+export function usageOfJsonAnswer(chunks: readonly Buffer[]): Tokens | undefined {
+  let tailSize = 0
+  let first = chunks.length
+  while (first > 0 && tailSize < USAGE_TAIL_BYTES) tailSize += chunks[--first]!.length
+  const tail = first === chunks.length - 1 ? chunks[first]! : Buffer.concat(chunks.slice(first), tailSize)
+  const found = usageInTail(tail.toString('latin1', Math.max(0, tail.length - USAGE_TAIL_BYTES)))
+  if (found) return found
+  const whole = first === 0 ? tail : Buffer.concat(chunks)
+  if (!whole.includes('"usage"')) return undefined
+  try {
+    return usageOf(JSON.parse(whole.toString('utf8')))
+  } catch {
+    return undefined
+  }
+}
+
+/** The last `"usage": {…}` in `text` when it holds a token count; undefined for anything else. */
+function usageInTail(text: string): Tokens | undefined {
+  const at = text.lastIndexOf('"usage"')
+  if (at < 0 || (at > 0 && text.charCodeAt(at - 1) === 92) /* \" */) return undefined
+  let i = skipSpace(text, at + 7)
+  if (text[i] !== ':') return undefined
+  i = skipSpace(text, i + 1)
+  if (text[i] !== '{') return undefined
+  const end = closingBrace(text, i)
+  if (end < 0) return undefined
+  let usage: unknown
+  try {
+    usage = JSON.parse(text.slice(i, end + 1))
+  } catch {
+    return undefined
+  }
+  const u = usage as Record<string, unknown>
+  if (typeof (u.prompt_tokens ?? u.input_tokens) !== 'number') return undefined
+  return usageOf({ usage })
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++
+  return i
+}
+
+/** Index of the `}` closing the object that opens at `open`, strings skipped; -1 when it is not in `text`. */
+function closingBrace(text: string, open: number): number {
+  let depth = 0
+  let inString = false
+  for (let j = open; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (inString) {
+      if (c === 92) j++
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123) depth++
+    else if (c === 125 && --depth === 0) return j
+  }
+  return -1
+}
+
 const EVENT_END = /\r?\n\r?\n/g
 
 /**
