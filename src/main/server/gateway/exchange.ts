@@ -6,6 +6,7 @@ import http, {
   type ServerResponse
 } from 'node:http'
 import https from 'node:https'
+import { urlToHttpOptions } from 'node:url'
 import type { VerifyCode } from '../../../shared/types'
 import { openAiError, refusal, sendOpenAiError, type OpenAiError } from './errors'
 import { SseUsageTap, usageOfJsonAnswer, type Tokens } from './usage-tap'
@@ -123,6 +124,18 @@ function downstreamHeaders(incoming: IncomingHttpHeaders, extra: Record<string, 
   return out
 }
 
+/** An upstream URL as request options (host, port, path, auth), converted once per URL (the gateway keeps its URLs). */
+const requestOptions = new WeakMap<URL, http.RequestOptions>()
+
+function requestOptionsOf(url: URL): http.RequestOptions {
+  let options = requestOptions.get(url)
+  if (!options) {
+    options = urlToHttpOptions(url)
+    requestOptions.set(url, options)
+  }
+  return options
+}
+
 function sseError(error: OpenAiError): string {
   return `event: error\ndata: ${JSON.stringify({ error })}\n\n`
 }
@@ -146,11 +159,12 @@ export class Exchange {
 
   start(): void {
     const { o } = this
-    const lib = o.url.protocol === 'https:' ? https : http
-    const up = lib.request(o.url, {
+    const secure = o.url.protocol === 'https:'
+    const up = (secure ? https : http).request({
+      ...requestOptionsOf(o.url),
       method: 'POST',
       headers: upstreamHeaders(o.req.headers, o.credential, o.payload.length),
-      agent: o.url.protocol === 'https:' ? o.agents.https : o.agents.http
+      agent: secure ? o.agents.https : o.agents.http
     })
     this.upstream = up
     up.setTimeout(o.timeoutMs, () => up.destroy(new UpstreamTimeout()))
