@@ -94,6 +94,20 @@ function closingBrace(text: string, open: number): number {
 }
 
 const EVENT_END = /\r?\n\r?\n/g
+const USAGE_KEY = Buffer.from('"usage"')
+
+/**
+ * Whether `chunk` ends with an event's blank line that EVENT_END's last match ends at: "\n\n" or
+ * "\r\n\r\n" after a byte that is neither (a longer run of newlines is left to the text path).
+ */
+function endsWithWholeEvent(chunk: Buffer): boolean {
+  const n = chunk.length
+  const notNewline = (i: number) => i >= 0 && chunk[i] !== 0x0a && chunk[i] !== 0x0d
+  if (n >= 3 && chunk[n - 1] === 0x0a && chunk[n - 2] === 0x0a) return notNewline(n - 3)
+  if (n >= 5 && chunk[n - 1] === 0x0a && chunk[n - 2] === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d)
+    return notNewline(n - 5)
+  return false
+}
 
 /**
  * Passes a server-sent event stream through event by event (never more than the one incomplete
@@ -105,12 +119,22 @@ export class SseUsageTap extends Transform {
   usage: Tokens | undefined
   private readonly decoder = new StringDecoder('utf8')
   private carry = ''
+  /** The last chunk did not end in a newline: the decoder may hold part of a character. */
+  private partial = false
 
   constructor(private readonly dropUsageOnly: boolean) {
     super()
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // The usual chunk: whole events with no usage in them and nothing held back. Passed on as it
+    // came, neither decoded nor scanned: the text path below would pass on exactly these bytes.
+    if (this.carry === '' && !this.partial && endsWithWholeEvent(chunk) && !chunk.includes(USAGE_KEY)) {
+      this.push(chunk)
+      callback()
+      return
+    }
+    this.partial = chunk[chunk.length - 1] !== 0x0a
     const text = this.carry + this.decoder.write(chunk)
     let cut = 0
     EVENT_END.lastIndex = 0
