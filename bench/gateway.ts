@@ -7,8 +7,15 @@
  * answered request, side by side; never fails on time. CPU per request holds up better than
  * requests/s on a busy machine, where the client, upstream and server share the CPUs.
  *
+ * The latency aims are read from the paced runs (a fixed 500 req/s, under what every path carries);
+ * the saturating runs (50 loops as fast as answers come) give requests/s and CPU per request.
+ *
  *   npm run bench:gateway
- *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50
+ *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50 --rate 500
+ *   npm run bench:gateway -- --plain (or --stream): one mode; --rate 0: no paced runs
+ *   npm run bench:gateway -- --against /tmp/before/bin/keyward.cjs: an earlier build (a copy of its
+ *     bin/ and out/cli/, placed where it resolves node_modules) measured in the same rounds
+ *   npm run bench:gateway -- --cpu-prof /tmp/prof: a V8 CPU profile of the gateway process
  *
  * bench/run.ts calls runGatewayBench() for `npm run bench`.
  */
