@@ -13,8 +13,8 @@
  *   npm run bench:gateway
  *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50 --rate 500
  *   npm run bench:gateway -- --plain (or --stream): one mode; --rate 0: no paced runs
- *   npm run bench:gateway -- --against /tmp/before/bin/keyward.cjs: an earlier build (a copy of its
- *     bin/ and out/cli/, placed where it resolves node_modules) measured in the same rounds
+ *   npm run bench:gateway -- --against .before/bin/keyward.cjs: an earlier build (a copy of its
+ *     bin/ and out/cli/ inside the repo, so it finds node_modules) measured in the same rounds
  *   npm run bench:gateway -- --cpu-prof /tmp/prof: a V8 CPU profile of the gateway process
  *
  * bench/run.ts calls runGatewayBench() for `npm run bench`.
