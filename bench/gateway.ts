@@ -7,8 +7,15 @@
  * answered request, side by side; never fails on time. CPU per request holds up better than
  * requests/s on a busy machine, where the client, upstream and server share the CPUs.
  *
+ * The latency aims are read from the paced runs (a fixed 500 req/s, under what every path carries);
+ * the saturating runs (50 loops as fast as answers come) give requests/s and CPU per request.
+ *
  *   npm run bench:gateway
- *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50
+ *   npm run bench:gateway -- --seconds 2 --rounds 2 --concurrency 50 --rate 500
+ *   npm run bench:gateway -- --plain (or --stream): one mode; --rate 0: no paced runs
+ *   npm run bench:gateway -- --against .before/bin/keyward.cjs: an earlier build (a copy of its
+ *     bin/ and out/cli/ inside the repo, so it finds node_modules) measured in the same rounds
+ *   npm run bench:gateway -- --cpu-prof /tmp/prof: a V8 CPU profile of the gateway process
  *
  * bench/run.ts calls runGatewayBench() for `npm run bench`.
  */
@@ -25,6 +32,14 @@ export interface GatewayBenchOptions {
   seconds?: number
   rounds?: number
   concurrency?: number
+  /** Write a V8 CPU profile of the gateway process into this directory (node --cpu-prof). */
+  cpuProfDir?: string
+  /** Requests per second of the paced runs, where the added latency is read (default 500; 0: none). */
+  rate?: number
+  /** Another CLI bundle (e.g. an earlier build's out/cli/keyward.cjs, copied into out/cli) run as a second gateway, measured in the same rounds: a before/after on the same machine load. */
+  against?: string
+  /** Only this mode (default: both). */
+  mode?: 'plain' | 'stream'
   log?: (line: string) => void
 }
 
@@ -34,6 +49,10 @@ export interface GatewayBenchRow {
   /** A bare node:http proxy (keep-alive agent, body read then forwarded, answer piped back): the floor of any Node gateway. */
   proxy: Stats
   gateway: Stats
+  /** The `against` bundle's gateway. */
+  before?: Stats
+  /** The same three at a fixed, moderate rate (GatewayBenchOptions.rate): latency without queueing. */
+  paced?: { rate: number; direct: Stats; proxy: Stats; gateway: Stats; before?: Stats }
 }
 
 interface Stats {
@@ -152,13 +171,84 @@ async function load(
   }
 }
 
+/**
+ * Open-loop load: `rate` requests per second, started on schedule whether or not earlier ones have
+ * answered (at most `maxInFlight` at once; a request that finds none free waits, and that wait counts
+ * in its latency). Latency here is the service time at a load every path can carry, not queueing.
+ */
+async function paced(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  seconds: number,
+  rate: number,
+  maxInFlight: number
+): Promise<Stats> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight })
+  const target = new URL(url)
+  const requestHeaders = { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+  const latencies: number[] = []
+  let errors = 0
+  const pending = new Set<Promise<void>>()
+  const one = (scheduled: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const req = http.request(target, { method: 'POST', agent, headers: requestHeaders }, (res) => {
+        res.on('data', () => undefined)
+        res.on('end', () => {
+          // From when the request was due, not when it left: a late start is the server's delay too.
+          if (res.statusCode === 200) latencies.push(performance.now() - scheduled)
+          else errors++
+          resolve()
+        })
+      })
+      req.on('error', () => {
+        errors++
+        resolve()
+      })
+      req.end(body)
+    })
+  const started = performance.now()
+  const total = Math.round(seconds * rate)
+  let sent = 0
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1)
+      for (; sent < due; sent++) {
+        const p = one(started + (sent * 1000) / rate)
+        pending.add(p)
+        void p.then(() => pending.delete(p))
+      }
+      if (sent >= total) {
+        clearInterval(timer)
+        resolve()
+      }
+    }
+    const timer = setInterval(tick, 1)
+    tick()
+  })
+  await Promise.all(pending)
+  const elapsed = (performance.now() - started) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: latencies.length / elapsed,
+    errors,
+    count: latencies.length
+  }
+}
+
 const best = (a: Stats | undefined, b: Stats): Stats => (!a || b.rps > a.rps ? b : a)
+/** Of two paced runs, the one with the lower p99 (the other was more likely disturbed by the machine's other work). */
+const calmer = (a: Stats | undefined, b: Stats): Stats => (!a || b.p99 < a.p99 ? b : a)
 
 export async function runGatewayBench(options: GatewayBenchOptions = {}): Promise<GatewayBenchRow[]> {
   const log = options.log ?? ((line: string) => console.log(line))
   const seconds = options.seconds ?? 2
   const rounds = options.rounds ?? 2
   const concurrency = options.concurrency ?? 50
+  const rate = options.rate ?? 500
   const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-gateway-'))
   const dbPath = join(dir, 'registry.sqlite3')
   const procs: ChildProcess[] = []
@@ -179,6 +269,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     db.close()
     // The real `keyward serve --gateway`: the CLI bundle (npm run build:cli), as users run it.
     const gateway = await child(['keyward serve --gateway'], { BENCH_PROVIDER_KEY: PROVIDER_KEY }, [
+      ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
       join(__dirname, '..', 'bin', 'keyward.cjs'),
       '--db',
       dbPath,
@@ -189,6 +280,13 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       '0'
     ])
     procs.push(gateway.proc)
+    const before = options.against
+      ? await child(['keyward serve --gateway (against)'], { BENCH_PROVIDER_KEY: PROVIDER_KEY }, [
+          options.against,
+          ...['--db', dbPath, '--json', 'serve', '--gateway', '--port', '0']
+        ])
+      : undefined
+    if (before) procs.push(before.proc)
     const proxy = await child(['bare proxy'], {}, ['-e', BARE_PROXY, `${upstream.url}/v1/chat/completions`])
     procs.push(proxy.proc)
 
@@ -196,7 +294,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       `Gateway: ${concurrency} concurrent requests, ${seconds} s per run, best of ${rounds} interleaved rounds; the fake upstream and keyward serve --gateway in child processes`
     )
     const rows: GatewayBenchRow[] = []
-    for (const mode of ['plain', 'stream'] as const) {
+    for (const mode of options.mode ? [options.mode] : (['plain', 'stream'] as const)) {
       const body = JSON.stringify({
         model: 'gpt-4o',
         messages: [{ role: 'user', content: 'Say hello' }],
@@ -205,6 +303,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       let direct: Stats | undefined
       let bare: Stats | undefined
       let through: Stats | undefined
+      let earlier: Stats | undefined
       for (let round = 0; round < rounds; round++) {
         direct = best(
           direct,
@@ -236,10 +335,58 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
             )
           )
         )
+        if (before)
+          earlier = best(
+            earlier,
+            await measured(before.proc.pid, () =>
+              load(
+                `${before.url}/v1/chat/completions`,
+                { authorization: `Bearer ${secret}` },
+                body,
+                seconds,
+                concurrency
+              )
+            )
+          )
       }
-      rows.push({ mode, direct: direct!, proxy: bare!, gateway: through! })
+      const row: GatewayBenchRow = { mode, direct: direct!, proxy: bare!, gateway: through!, before: earlier }
+      if (rate > 0) {
+        let pd: Stats | undefined
+        let pp: Stats | undefined
+        let pg: Stats | undefined
+        let pb: Stats | undefined
+        for (let round = 0; round < rounds; round++) {
+          const auth = (key: string) => ({ authorization: `Bearer ${key}` })
+          pd = calmer(
+            pd,
+            await measured(upstream.proc.pid, () =>
+              paced(`${upstream.url}/v1/chat/completions`, auth(PROVIDER_KEY), body, seconds, rate, concurrency)
+            )
+          )
+          pp = calmer(
+            pp,
+            await measured(proxy.proc.pid, () => paced(proxy.url, auth(PROVIDER_KEY), body, seconds, rate, concurrency))
+          )
+          pg = calmer(
+            pg,
+            await measured(gateway.proc.pid, () =>
+              paced(`${gateway.url}/v1/chat/completions`, auth(secret), body, seconds, rate, concurrency)
+            )
+          )
+          if (before)
+            pb = calmer(
+              pb,
+              await measured(before.proc.pid, () =>
+                paced(`${before.url}/v1/chat/completions`, auth(secret), body, seconds, rate, concurrency)
+              )
+            )
+        }
+        row.paced = { rate, direct: pd!, proxy: pp!, gateway: pg!, before: pb }
+      }
+      rows.push(row)
     }
     const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : 'n/a')
+    const cpu = (s: Stats) => (s.cpuUs === undefined ? 'n/a' : s.cpuUs.toFixed(0))
     log(
       `  ${'mode'.padEnd(8)} ${'path'.padEnd(9)} ${'p50'.padStart(10)} ${'p99'.padStart(10)} ${'req/s'.padStart(9)} ${'CPU µs/req'.padStart(11)}  errors`
     )
@@ -247,7 +394,8 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       for (const [path, s] of [
         ['direct', row.direct],
         ['proxy', row.proxy],
-        ['gateway', row.gateway]
+        ['gateway', row.gateway],
+        ...(row.before ? ([['before', row.before]] as const) : [])
       ] as const) {
         log(
           `  ${row.mode.padEnd(8)} ${path.padEnd(9)} ${f(s.p50).padStart(10)} ${f(s.p99).padStart(10)} ${s.rps.toFixed(0).padStart(9)} ${(s.cpuUs === undefined ? 'n/a' : s.cpuUs.toFixed(0)).padStart(11)}  ${s.errors}`
@@ -257,10 +405,27 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         `  ${row.mode.padEnd(8)} added: p50 ${f(row.gateway.p50 - row.direct.p50)}, p99 ${f(row.gateway.p99 - row.direct.p99)}, throughput ${(row.gateway.rps / row.direct.rps).toFixed(2)}x of direct (aims: < 1 ms, < 5 ms, ≥ 0.6x); ${(row.gateway.rps / row.proxy.rps).toFixed(2)}x of the bare proxy${row.gateway.cpuUs && row.proxy.cpuUs ? `; CPU per request ${(row.gateway.cpuUs / row.proxy.cpuUs).toFixed(2)}x the bare proxy's` : ''}`
       )
     }
+    for (const row of rows) {
+      if (!row.paced) continue
+      const { direct: d, proxy: p, gateway: g } = row.paced
+      log(
+        `  ${row.mode.padEnd(8)} at ${row.paced.rate} req/s: p50/p99 direct ${f(d.p50)} / ${f(d.p99)}, proxy ${f(p.p50)} / ${f(p.p99)}, gateway ${f(g.p50)} / ${f(g.p99)}; added by the gateway: p50 ${f(g.p50 - d.p50)}, p99 ${f(g.p99 - d.p99)} (aims: < 1 ms, < 5 ms); CPU µs/req direct ${cpu(d)}, proxy ${cpu(p)}, gateway ${cpu(g)}${row.paced.before ? `; before: p50/p99 ${f(row.paced.before.p50)} / ${f(row.paced.before.p99)}, CPU µs/req ${cpu(row.paced.before)}` : ''}; errors ${d.errors + p.errors + g.errors}`
+      )
+    }
     return rows
   } finally {
-    for (const proc of procs) proc.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // Each child stops on SIGTERM (the gateway writes its CPU profile then); wait up to 5 s for them.
+    await Promise.all(
+      procs.map(
+        (proc) =>
+          new Promise<void>((resolve) => {
+            if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
+            const force = setTimeout(() => (proc.kill('SIGKILL'), resolve()), 5_000)
+            proc.once('exit', () => (clearTimeout(force), resolve()))
+            proc.kill('SIGTERM')
+          })
+      )
+    )
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -309,7 +474,13 @@ if (require.main === module) {
       await runGatewayBench({
         seconds: argValue('--seconds') ?? 2,
         rounds: argValue('--rounds') ?? 2,
-        concurrency: argValue('--concurrency') ?? 50
+        concurrency: argValue('--concurrency') ?? 50,
+        rate: process.argv.includes('--rate') ? Number(process.argv[process.argv.indexOf('--rate') + 1]) : undefined,
+        against: process.argv.includes('--against') ? process.argv[process.argv.indexOf('--against') + 1] : undefined,
+        mode: process.argv.includes('--plain') ? 'plain' : process.argv.includes('--stream') ? 'stream' : undefined,
+        cpuProfDir: process.argv.includes('--cpu-prof')
+          ? process.argv[process.argv.indexOf('--cpu-prof') + 1]
+          : undefined
       })
     } catch (error) {
       console.error(`Gateway benchmark could not run: ${(error as Error).stack ?? error}`)

@@ -1,6 +1,5 @@
 import type { ResourceType, VerifyCode } from '../../shared/types'
 import type { Core } from './context'
-import { hashSecret } from './secrets'
 import type { VerifyPath } from './verify'
 
 /**
@@ -97,13 +96,13 @@ export function gatewayDecide(
   appName: string | undefined
 ): GatewayDecision {
   if (secret === undefined) return { ok: false, code: 'MALFORMED' }
-  const hit = verifier.hit(secret, undefined, appName, false)
-  if (hit.code !== 'VALID' || hit.pk === undefined) return { ok: false, code: hit.code }
+  const { hit, secretHash } = verifier.gatewayHit(secret, appName)
+  if (hit.code !== 'VALID' || hit.pk === undefined || secretHash === undefined) return { ok: false, code: hit.code }
   const pk = hit.pk
   const route = verifier.remember(`route\0${pk}\0${model}`, () => gatewayRoute(core, pk, model))
   if (!route.ok) return route
   core.lastUsed.note(hit.pk, core.clock())
-  return { ok: true, pk: hit.pk, target: route.target, secretHash: hashSecret(secret).toString('hex') }
+  return { ok: true, pk: hit.pk, target: route.target, secretHash }
 }
 
 /** The models a key may call now (its active resources), for GET /v1/models, or why it may not. */

@@ -50,6 +50,8 @@ interface Assignment {
 
 /** What the verifier knows about one secret hash, read once per change of the registry. */
 interface Known {
+  /** SHA-256 of the secret, hex: the map's key, and what the gateway's in-flight check follows a request by. */
+  secretHash: string
   /** undefined: no key has this secret (then `revoked` says whether a tombstone names it). */
   row: SecretRow | undefined
   revoked: boolean
@@ -166,11 +168,16 @@ export class VerifyPath {
 
   private lookup(secret: string): Known {
     const hash = hashSecret(secret)
-    const id = hash.toString('base64')
+    const id = hash.toString('hex')
     let known = this.known.get(id)
     if (!known) {
       const row = this.secretLookup.get(hash) as SecretRow | undefined
-      known = { row, revoked: row === undefined && this.tombstone.get(hash) !== undefined, models: new Map() }
+      known = {
+        secretHash: id,
+        row,
+        revoked: row === undefined && this.tombstone.get(hash) !== undefined,
+        models: new Map()
+      }
       this.known.set(id, known)
     }
     return known
@@ -227,6 +234,15 @@ export class VerifyPath {
   /** `noteUse` false: decide only, and leave lastUsedAt to the caller (a refused sign-in writes nothing). */
   hit(secret: string, model?: string, appName?: string, noteUse = true): VerifyHit {
     return this.decide(secret, model, appName, noteUse).hit
+  }
+
+  /**
+   * The gateway's decision of a key (no model: its own window limits tokens, and lastUsedAt is left
+   * to it), with the secret's hash (hex) for the in-flight check: the secret is hashed once.
+   */
+  gatewayHit(secret: string, appName: string | undefined): { hit: VerifyHit; secretHash: string | undefined } {
+    const { hit, known } = this.decide(secret, undefined, appName, false)
+    return { hit, secretHash: known?.secretHash }
   }
 
   private decide(

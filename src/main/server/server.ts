@@ -162,8 +162,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const raw = req.url ?? '/'
     const query = raw.indexOf('?')
     // The hot path skips URL parsing: its path is matched exactly, its query read only when needed.
-    if ((query < 0 ? raw : raw.slice(0, query)) === '/v1/keys/verify')
-      return verifier.handle(req, res, query < 0 ? '' : raw.slice(query + 1))
+    const exact = query < 0 ? raw : raw.slice(0, query)
+    if (exact === '/v1/keys/verify') return verifier.handle(req, res, query < 0 ? '' : raw.slice(query + 1))
+    // So is the gateway's: its paths matched exactly, before (and without) parsing the URL.
+    if (gateway && Gateway.serves(exact)) return gateway.handle(req, res, exact)
     // Origin-form only ("/path?query"): "*", "http://…" and "//host/…" would make the URL parser pick a host.
     const url = raw.startsWith('/') && !raw.startsWith('//') ? parsePath(raw) : null
     if (!url)

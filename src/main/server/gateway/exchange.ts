@@ -6,9 +6,10 @@ import http, {
   type ServerResponse
 } from 'node:http'
 import https from 'node:https'
+import { urlToHttpOptions } from 'node:url'
 import type { VerifyCode } from '../../../shared/types'
 import { openAiError, refusal, sendOpenAiError, type OpenAiError } from './errors'
-import { SseUsageTap, usageOf, type Tokens } from './usage-tap'
+import { SseUsageTap, usageOfJsonAnswer, type Tokens } from './usage-tap'
 
 /** Keep-alive connections to upstreams, shared by every request of one gateway. */
 export class UpstreamAgents {
@@ -83,9 +84,11 @@ const NOT_FORWARDED = new Set([
 /** Response headers not passed back. */
 const NOT_RETURNED = new Set(HOP_BY_HOP)
 
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+/** The header names a Connection header lists (RFC 9110 §7.6.1); none for the usual bare keep-alive or close. */
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
   const value = headers.connection
-  return new Set(value ? value.split(',').map((t) => t.trim().toLowerCase()) : [])
+  if (!value || value === 'keep-alive' || value === 'close') return undefined
+  return new Set(value.split(',').map((t) => t.trim().toLowerCase()))
 }
 
 export function upstreamHeaders(
@@ -95,8 +98,10 @@ export function upstreamHeaders(
 ): OutgoingHttpHeaders {
   const listed = connectionTokens(incoming)
   const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || NOT_FORWARDED.has(name) || listed.has(name)) continue
+  // for…in, not Object.entries: no array per header on every request.
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value === undefined || NOT_FORWARDED.has(name) || listed?.has(name)) continue
     out[name] = value
   }
   out['content-type'] = 'application/json'
@@ -110,11 +115,25 @@ export function upstreamHeaders(
 function downstreamHeaders(incoming: IncomingHttpHeaders, extra: Record<string, string>): OutgoingHttpHeaders {
   const listed = connectionTokens(incoming)
   const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || NOT_RETURNED.has(name) || listed.has(name)) continue
+  for (const name in incoming) {
+    const value = incoming[name]
+    if (value === undefined || NOT_RETURNED.has(name) || listed?.has(name)) continue
     out[name] = value
   }
-  return Object.assign(out, extra)
+  for (const name in extra) out[name] = extra[name]
+  return out
+}
+
+/** An upstream URL as request options (host, port, path, auth), converted once per URL (the gateway keeps its URLs). */
+const requestOptions = new WeakMap<URL, http.RequestOptions>()
+
+function requestOptionsOf(url: URL): http.RequestOptions {
+  let options = requestOptions.get(url)
+  if (!options) {
+    options = urlToHttpOptions(url)
+    requestOptions.set(url, options)
+  }
+  return options
 }
 
 function sseError(error: OpenAiError): string {
@@ -131,6 +150,8 @@ export class Exchange {
   private upstream: ClientRequest | undefined
   private response: IncomingMessage | undefined
   private tap: SseUsageTap | undefined
+  /** A JSON answer's chunks, kept to read its usage from when it has been passed on. */
+  private collected: Buffer[] | undefined
   private status: number | undefined
   private done = false
 
@@ -138,19 +159,23 @@ export class Exchange {
 
   start(): void {
     const { o } = this
-    const lib = o.url.protocol === 'https:' ? https : http
-    const up = lib.request(o.url, {
+    const secure = o.url.protocol === 'https:'
+    const up = (secure ? https : http).request({
+      ...requestOptionsOf(o.url),
       method: 'POST',
       headers: upstreamHeaders(o.req.headers, o.credential, o.payload.length),
-      agent: o.url.protocol === 'https:' ? o.agents.https : o.agents.http
+      agent: secure ? o.agents.https : o.agents.http
     })
     this.upstream = up
     up.setTimeout(o.timeoutMs, () => up.destroy(new UpstreamTimeout()))
     up.on('response', (response) => this.onResponse(response))
     up.on('error', (error) => this.onUpstreamError(error))
-    // The client went away before its answer was complete: stop the upstream work too.
+    // One listener for both ends: the answer fully passed on ('close' follows 'finish'), or the
+    // client gone before its answer was complete (then the upstream work stops too).
     o.res.on('close', () => {
-      if (this.done || o.res.writableFinished) return
+      if (this.done) return
+      if (o.res.writableFinished)
+        return this.finish(this.tap ? this.tap.usage : this.collected ? usageOfJsonAnswer(this.collected) : undefined)
       this.upstream?.destroy()
       this.finish()
     })
@@ -182,21 +207,22 @@ export class Exchange {
     const headers = downstreamHeaders(response.headers, this.o.headers)
     response.on('error', (error) => this.onUpstreamError(error))
     response.on('aborted', () => this.onUpstreamError(new Error('the upstream closed the connection mid-answer')))
-    if (String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+    const type = String(response.headers['content-type'] ?? '')
+    if (type.includes('text/event-stream')) {
       // Events may be left out (the usage-only chunk): the length is not known in advance.
       delete headers['content-length']
       const tap = new SseUsageTap(this.o.dropUsageOnly)
       this.tap = tap
       res.writeHead(this.status, headers)
-      res.on('finish', () => this.finish(tap.usage))
       response.pipe(tap).pipe(res)
       return
     }
     res.writeHead(this.status, headers)
-    const collect =
-      this.status < 400 && String(response.headers['content-type'] ?? '').includes('json') ? ([] as Buffer[]) : null
-    if (collect) response.on('data', (chunk: Buffer) => collect.push(chunk))
-    res.on('finish', () => this.finish(collect ? parseUsage(collect) : undefined))
+    if (this.status < 400 && type.includes('json')) {
+      const collected: Buffer[] = []
+      this.collected = collected
+      response.on('data', (chunk: Buffer) => collected.push(chunk))
+    }
     response.pipe(res)
   }
 
@@ -252,13 +278,5 @@ export class Exchange {
 
   private report(tokens: Tokens | undefined = this.tap?.usage): void {
     this.o.onDone({ status: this.status, tokens })
-  }
-}
-
-function parseUsage(chunks: Buffer[]): Tokens | undefined {
-  try {
-    return usageOf(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-  } catch {
-    return undefined
   }
 }

@@ -15,7 +15,8 @@ export interface Flight {
  * Requests in flight, re-checked together every `intervalMs` with one read (Registry.gatewayLiveness):
  * a key deleted, disabled, expired, unassigned from the model, its resource made inactive or its
  * secret's rotation grace ended, by this process or any other on the same file, ends its requests
- * within one interval plus one check. The timer runs only while requests are in flight, unref'd.
+ * within one interval plus one check. The timer runs only while requests are in flight (and one
+ * interval after), unref'd.
  */
 export class InFlightWatcher {
   private readonly flights = new Set<Flight>()
@@ -46,12 +47,14 @@ export class InFlightWatcher {
     this.timer = undefined
   }
 
+  // The timer is stopped by the first tick that finds nothing in flight, not when the last request
+  // ends: under light load a request at a time would otherwise start and stop a timer each.
   private remove(flight: Flight): void {
     this.flights.delete(flight)
-    if (this.flights.size === 0) this.close()
   }
 
   private tick(): void {
+    if (this.flights.size === 0) return this.close()
     const flights = [...this.flights]
     let codes: (VerifyCode | null)[]
     try {

@@ -198,14 +198,15 @@ export class Gateway {
     model: string,
     upstreamPath: string
   ): { ok: true; url: URL; credential: string | undefined } | { ok: false; error: ReturnType<typeof openAiError> } {
-    const m = JSON.stringify(model.slice(0, 200))
+    // Only for the messages below: not built on the way of every request.
+    const m = (): string => JSON.stringify(model.slice(0, 200))
     if (!target.upstreamUrl) {
       return {
         ok: false,
         error: openAiError(
           502,
           'upstream_not_configured',
-          `The model ${m} has no upstream in this registry, so the gateway cannot carry it. An administrator can set one with: keyward resources edit ${target.resourceId} --upstream <base URL>.`
+          `The model ${m()} has no upstream in this registry, so the gateway cannot carry it. An administrator can set one with: keyward resources edit ${target.resourceId} --upstream <base URL>.`
         )
       }
     }
@@ -218,7 +219,7 @@ export class Gateway {
           error: openAiError(
             502,
             'upstream_credential_missing',
-            `The provider credential for model ${m} is not available: the environment variable ${target.upstreamKeyEnv} is not set for the gateway's process.`
+            `The provider credential for model ${m()} is not available: the environment variable ${target.upstreamKeyEnv} is not set for the gateway's process.`
           )
         }
       }
