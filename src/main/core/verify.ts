@@ -191,11 +191,13 @@ export class VerifyPath {
     this.foreignPresent ??= this.anyForeign.get() === 1
     if (!this.foreignPresent) return undefined
     const hash = hashSecret(secret)
-    const id = `f${hash.toString('base64')}`
+    const secretHash = hash.toString('hex')
+    // 65 characters: never the id of a kw_ secret's entry (64).
+    const id = `f${secretHash}`
     let known = this.known.get(id)
     if (!known) {
       const row = this.foreignLookup.get(hash) as SecretRow | undefined
-      known = { row, revoked: false, models: new Map() }
+      known = { secretHash, row, revoked: false, models: new Map() }
       this.known.set(id, known)
     }
     return known.row ? known : undefined
