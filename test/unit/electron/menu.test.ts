@@ -40,7 +40,7 @@ describe('native menu', () => {
     expect(file.some((i) => i.role === 'quit')).toBe(true)
   })
 
-  it('File: Back Up Registry… and Restore from Backup… call their actions', () => {
+  it('File: Back Up Registry…, Restore from Backup…, Import Keys… and Export Keys… call their actions', () => {
     const { a, calls } = actions()
     const file = items(menuTemplate({ platform: 'linux', isDev: false, theme: 'system', actions: a }), 'File')
     expect(file.map((i) => i.label ?? i.type ?? i.role)).toEqual([
@@ -49,14 +49,16 @@ describe('native menu', () => {
       'separator',
       'Back Up Registry…',
       'Restore from Backup…',
+      'Import Keys…',
       'Export Keys…',
       'separator',
       'Quit'
     ])
     ;(file.find((i) => i.id === 'backup-registry')!.click as () => void)()
     ;(file.find((i) => i.id === 'restore-registry')!.click as () => void)()
+    ;(file.find((i) => i.id === 'import-keys')!.click as () => void)()
     ;(file.find((i) => i.id === 'export-keys')!.click as () => void)()
-    expect(calls).toEqual(['backUp', 'restore', 'exportKeys'])
+    expect(calls).toEqual(['backUp', 'restore', 'importKeys', 'exportKeys'])
   })
 
   it('Edit has the standard roles', () => {
