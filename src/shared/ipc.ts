@@ -24,7 +24,7 @@ export function isMenuCommand(value: unknown): value is MenuCommand {
   return typeof value === 'string' && (MENU_COMMANDS as readonly string[]).includes(value)
 }
 
-/** Main → renderer: how far the running bulk action is (after each committed chunk). */
+/** Main → renderer: how far the running bulk action or import is (after each committed chunk). */
 export const BULK_PROGRESS_CHANNEL = 'keyward-event:bulk-progress'
 
 /** Keys written so far of the keys the action changes. */

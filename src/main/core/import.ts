@@ -93,7 +93,34 @@ interface PlannedKey {
 
 type RawRow = Partial<Record<Column, unknown>>
 
+/**
+ * An import checked and ready to write: `step()` writes the next chunk (one transaction of about
+ * importChunking.ms) and says whether more remain; a host may let other work run between steps
+ * and report `done`/`total`. If a step fails, `fail(error)` removes the keys the earlier chunks
+ * wrote (nothing half-imported remains) and answers the error to throw.
+ */
+export interface ImportRun {
+  readonly total: number
+  readonly done: number
+  readonly finished: boolean
+  step(): boolean
+  result(): KeyImportResult
+  fail(error: unknown): unknown
+}
+
+/** The whole import at once (the CLI, the admin API, in-process callers). */
 export function importKeys(core: Core, v: ParsedInput<'keys.import'>, actor: string): KeyImportResult {
+  const run = startImport(core, v, actor)
+  try {
+    while (run.step());
+  } catch (error) {
+    throw run.fail(error)
+  }
+  return run.result()
+}
+
+/** Reads and checks every row (writing nothing); a refused or dry-run import is finished at once. */
+export function startImport(core: Core, v: ParsedInput<'keys.import'>, actor: string): ImportRun {
   const errors: KeyImportProblem[] = []
   const rows = v.format === 'csv' ? csvRows(v.text, errors) : jsonRows(v.text, errors)
   const now = core.clock()
@@ -113,9 +140,33 @@ export function importKeys(core: Core, v: ParsedInput<'keys.import'>, actor: str
     dryRun: v.dryRun,
     keys
   })
-  if (refused || bad.has(0)) return result([])
-  if (v.dryRun) return result(usable.map((p) => ({ row: p.row, id: '', name: p.name, hint: p.hint, source: p.source })))
-  return result(writeKeys(core, usable, actor))
+  const finished = (keys: ImportedKey[]): ImportRun => ({
+    total: keys.length,
+    done: keys.length,
+    finished: true,
+    step: () => false,
+    result: () => result(keys),
+    fail: (error) => error
+  })
+  if (refused || bad.has(0)) return finished([])
+  if (v.dryRun)
+    return finished(usable.map((p) => ({ row: p.row, id: '', name: p.name, hint: p.hint, source: p.source })))
+  const writer = keyWriter(core, usable, actor)
+  return {
+    total: usable.length,
+    get done() {
+      return writer.done.length
+    },
+    get finished() {
+      return writer.done.length === usable.length
+    },
+    step: () => writer.step(),
+    result: () => result(writer.done),
+    fail: (error) => {
+      writer.undo()
+      return error
+    }
+  }
 }
 
 // ── Reading the file ──
@@ -607,7 +658,11 @@ function keywardHashes(value: unknown, keyHint: string, row: number, errors: Key
 
 // ── Writing ──
 
-function writeKeys(core: Core, planned: PlannedKey[], actor: string): ImportedKey[] {
+function keyWriter(
+  core: Core,
+  planned: PlannedKey[],
+  actor: string
+): { done: ImportedKey[]; step(): boolean; undo(): void } {
   const { store } = core
   const insertKey = store.sql(
     `INSERT INTO api_keys (id, name, kind, hint, disabled, department_id, project_id, environment, requestor, app_id,
@@ -623,99 +678,105 @@ function writeKeys(core: Core, planned: PlannedKey[], actor: string): ImportedKe
   let departments: Map<string, number> | undefined
   let projects: Map<string, number> | undefined
   let i = 0
-  try {
-    while (i < planned.length) {
-      const chunk: number[] = []
-      const made: ImportedKey[] = []
-      store.write(() => {
-        const now = core.clock()
-        departments ??= entityMap(
-          core,
-          'departments',
-          planned.map((p) => p.department)
-        )
-        projects ??= entityMap(
-          core,
-          'projects',
-          planned.map((p) => p.project)
-        )
-        const started = performance.now()
-        let j = i
-        do {
-          const p = planned[j]!
-          const id = newId(core, 'k_')
-          let secret: string | undefined
-          let hint = p.hint
-          let hashes = p.hashes
-          if (p.source === 'new') {
-            secret = generateSecret(p.kind, core.randomBytes)
-            hint = secretHint(secret)
-            hashes = [{ hash: hashSecret(secret), hint, retiresAt: null }]
-          }
-          const pk = Number(
-            insertKey.run(
-              id,
-              p.name,
-              p.kind,
-              hint,
-              p.disabled,
-              p.department === null ? null : departments.get(p.department.toLowerCase())!,
-              p.project === null ? null : projects.get(p.project.toLowerCase())!,
-              p.environment,
-              p.requestor,
-              p.appId,
-              p.justification,
-              p.notes,
-              p.notifyEmail,
-              actor,
-              p.createdAt ?? now,
-              now,
-              p.expiresAt,
-              p.lastUsedAt
-            ).lastInsertRowid
-          )
-          const format = p.source === 'sha256' ? 'sha256' : 'keyward'
-          for (const h of hashes) insertSecret.run(pk, h.hash, h.hint, now, h.retiresAt, format)
-          for (const r of p.resources) insertAssignment.run(pk, r.id, r.model)
-          core.audit.append(now, {
+  /** Writes the next chunk in one transaction; true while rows remain. */
+  const step = (): boolean => {
+    if (i >= planned.length) return false
+    const chunk: number[] = []
+    const made: ImportedKey[] = []
+    store.write(() => {
+      const now = core.clock()
+      departments ??= entityMap(
+        core,
+        'departments',
+        planned.map((p) => p.department)
+      )
+      projects ??= entityMap(
+        core,
+        'projects',
+        planned.map((p) => p.project)
+      )
+      const started = performance.now()
+      let j = i
+      do {
+        const p = planned[j]!
+        const id = newId(core, 'k_')
+        let secret: string | undefined
+        let hint = p.hint
+        let hashes = p.hashes
+        if (p.source === 'new') {
+          secret = generateSecret(p.kind, core.randomBytes)
+          hint = secretHint(secret)
+          hashes = [{ hash: hashSecret(secret), hint, retiresAt: null }]
+        }
+        const pk = Number(
+          insertKey.run(
+            id,
+            p.name,
+            p.kind,
+            hint,
+            p.disabled,
+            p.department === null ? null : departments.get(p.department.toLowerCase())!,
+            p.project === null ? null : projects.get(p.project.toLowerCase())!,
+            p.environment,
+            p.requestor,
+            p.appId,
+            p.justification,
+            p.notes,
+            p.notifyEmail,
             actor,
-            action: 'key.create',
-            targetId: id,
-            targetName: p.name,
-            details: {
-              imported: p.source,
-              kind: p.kind,
-              hint,
-              name: p.name,
-              department: p.department,
-              project: p.project,
-              environment: p.environment,
-              requestor: p.requestor,
-              appId: p.appId,
-              justification: p.justification,
-              notes: p.notes,
-              notifyEmail: p.notifyEmail,
-              expiresAt: iso(p.expiresAt),
-              resources: p.resources.map((r) => `${r.model}:${r.type}`)
-            }
-          })
-          chunk.push(pk)
-          made.push({ row: p.row, id, name: p.name, hint, source: p.source, ...(secret ? { secret } : {}) })
-          j++
-        } while (
-          j < planned.length &&
-          ((j - i) % importChunking.checkEvery !== 0 || performance.now() - started < importChunking.ms)
+            p.createdAt ?? now,
+            now,
+            p.expiresAt,
+            p.lastUsedAt
+          ).lastInsertRowid
         )
-        i = j
-      })
-      committed.push(...chunk)
-      done.push(...made)
-    }
-  } catch (error) {
-    if (committed.length > 0) undo(core, committed, actor)
-    throw error
+        const format = p.source === 'sha256' ? 'sha256' : 'keyward'
+        for (const h of hashes) insertSecret.run(pk, h.hash, h.hint, now, h.retiresAt, format)
+        for (const r of p.resources) insertAssignment.run(pk, r.id, r.model)
+        core.audit.append(now, {
+          actor,
+          action: 'key.create',
+          targetId: id,
+          targetName: p.name,
+          details: {
+            imported: p.source,
+            kind: p.kind,
+            hint,
+            name: p.name,
+            department: p.department,
+            project: p.project,
+            environment: p.environment,
+            requestor: p.requestor,
+            appId: p.appId,
+            justification: p.justification,
+            notes: p.notes,
+            notifyEmail: p.notifyEmail,
+            expiresAt: iso(p.expiresAt),
+            resources: p.resources.map((r) => `${r.model}:${r.type}`)
+          }
+        })
+        chunk.push(pk)
+        made.push({ row: p.row, id, name: p.name, hint, source: p.source, ...(secret ? { secret } : {}) })
+        j++
+      } while (
+        j < planned.length &&
+        ((j - i) % importChunking.checkEvery !== 0 || performance.now() - started < importChunking.ms)
+      )
+      i = j
+    })
+    committed.push(...chunk)
+    done.push(...made)
+    return i < planned.length
   }
-  return done
+  return {
+    done,
+    step,
+    undo: () => {
+      if (committed.length > 0) undo(core, committed, actor)
+      committed.length = 0
+      done.length = 0
+    }
+  }
 }
 
 /** Department or project names → ids, creating the missing ones (in the first chunk's transaction). */

@@ -15,6 +15,7 @@ import type {
 import type { RegistryDatabase } from '../db/open'
 import { AuditLog } from './audit'
 import { startBulk, type BulkOptions, type BulkRun } from './bulk'
+import { startImport, type ImportRun } from './import'
 import { exportAuditLog, type AuditExport } from './audit-export'
 import { systemClock, type Clock } from './clock'
 import { LastUsedBuffer, type Core } from './context'
@@ -182,6 +183,10 @@ export class Registry {
   /** Keys from CSV or JSON text, every row checked first; see import.ts. */
   importKeys(input: Input<'keys.import'>, actor: string): Output<'keys.import'> {
     return this.call('keys.import', input, actor)
+  }
+  /** An import checked but not yet written: hosts write it a chunk per step, reporting progress (import.ts). */
+  startImport(input: Input<'keys.import'>, actor: string): ImportRun {
+    return startImport(this.core, validateInput('keys.import', input), actor)
   }
   suggestions(): Suggestions {
     return this.call('suggestions.get', {}, '')

@@ -126,7 +126,9 @@ function start(): void {
     files: createFileHandlers({
       registry,
       pickSavePath: savePicker(dialog, () => mainWindow),
-      pickOpenPath: openFilePicker(dialog, () => mainWindow)
+      pickOpenPath: openFilePicker(dialog, () => mainWindow),
+      // The page shows it as the import dialog's progress bar (the channel of bulk actions).
+      onImportProgress: (progress) => mainWindow?.webContents.send(BULK_PROGRESS_CHANNEL, progress)
     })
   })
   const table = withKeptUpstreamKeys(

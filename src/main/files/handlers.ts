@@ -23,11 +23,13 @@ export interface SaveRequest {
 }
 
 export interface FileHandlerDeps {
-  registry: Pick<Registry, 'exportKeys' | 'exportAudit' | 'usageReport' | 'importKeys'>
+  registry: Pick<Registry, 'exportKeys' | 'exportAudit' | 'usageReport' | 'importKeys' | 'startImport'>
   /** The host's save dialog (Electron's in the app; a stand-in in the browser tests). */
   pickSavePath: (request: SaveRequest) => Promise<string | null>
   /** The host's open dialog for one file; null when cancelled. */
   pickOpenPath: (request: Omit<SaveRequest, 'defaultPath'>) => Promise<string | null>
+  /** Keys written so far of an import, after each chunk (the app sends it to the page). */
+  onImportProgress?: (progress: { done: number; total: number }) => void
   now?: () => number
 }
 
@@ -51,6 +53,7 @@ export function createFileHandlers({
   registry,
   pickSavePath,
   pickOpenPath,
+  onImportProgress = () => undefined,
   now = Date.now
 }: FileHandlerDeps): FileHandlers {
   const picks = new Map<string, { path: string; format: KeyExportFormat }>()
@@ -120,7 +123,20 @@ export function createFileHandlers({
       picks.delete(input.token)
       let kept = false
       try {
-        const result = call(false)
+        // A chunk (about 200 ms) per turn of the event loop: the window stays responsive and
+        // shows how far the import is. A chunk that fails undoes the earlier ones (import.ts).
+        const run = registry.startImport({ text, format: picked.format, skipInvalid: input.skipInvalid }, ctx.actor)
+        try {
+          onImportProgress({ done: 0, total: run.total })
+          while (run.step()) {
+            onImportProgress({ done: run.done, total: run.total })
+            await new Promise<void>((resolve) => setImmediate(resolve))
+          }
+          onImportProgress({ done: run.done, total: run.total })
+        } catch (error) {
+          throw run.fail(error)
+        }
+        const result = run.result()
         if (fd !== undefined && result.created > 0) {
           writeSync(fd, secretsCsv(result.keys))
           fsyncSync(fd)

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { importChunking } from '../../../src/main/core/import'
 import { createFileHandlers, type SaveRequest } from '../../../src/main/files/handlers'
 import { FileImportInput } from '../../../src/shared/schemas'
 import { KeywardError } from '../../../src/shared/errors'
@@ -12,6 +13,10 @@ describe('files.importPick / files.import', () => {
   let temp: TempRegistry
   let openAnswer: string | null
   let saveAnswer: (r: SaveRequest) => string | null
+  let progress: { done: number; total: number }[]
+  /** How many turns another task had had when each progress report came. */
+  let turns = 0
+  let turnsAt: number[]
   const ctx = { actor: 'tester' }
   const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
   const foreign = 'sk-legacy-0123456789abcdefXYZ'
@@ -21,8 +26,14 @@ describe('files.importPick / files.import', () => {
     temp.registry.addResource({ model: 'gpt-4o', type: 'PYG' }, 'tester')
     openAnswer = null
     saveAnswer = (r) => join(temp.dir, r.defaultPath)
+    progress = []
+    turnsAt = []
   })
-  afterEach(() => temp.close())
+  afterEach(() => {
+    importChunking.ms = 200
+    importChunking.checkEvery = 64
+    temp.close()
+  })
 
   /** The handlers, each made async so a refusal is always a rejected promise. */
   const handlers = () => {
@@ -30,6 +41,10 @@ describe('files.importPick / files.import', () => {
       registry: temp.registry,
       pickSavePath: async (r) => saveAnswer(r),
       pickOpenPath: async () => openAnswer,
+      onImportProgress: (p) => {
+        progress.push(p)
+        turnsAt.push(turns)
+      },
       now: () => Date.parse('2026-11-30T10:00:00Z')
     })
     return {
@@ -101,6 +116,34 @@ describe('files.importPick / files.import', () => {
     const again = await h['files.import'](FileImportInput.parse({ token: preview.token }), ctx).catch((e: unknown) => e)
     expect(again).toBeInstanceOf(KeywardError)
     expect((again as KeywardError).fields?.file).toMatch(/Choose the file to import again/)
+  })
+
+  it('writes a chunk per turn of the event loop, reporting keys written after each: other work runs in between', async () => {
+    importChunking.ms = 0
+    importChunking.checkEvery = 2
+    openAnswer = file('five.csv', 'name\nK1\nK2\nK3\nK4\nK5\n')
+    const h = handlers()
+    const preview = await h['files.importPick']({}, ctx)
+    // Another task on the same event loop (a verification, a repaint): it must get turns during the import.
+    turns = 0
+    let ticking = true
+    const tick = () => {
+      turns++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const done = await h['files.import'](FileImportInput.parse({ token: preview.token }), ctx)
+    ticking = false
+    expect(done.created).toBe(5)
+    expect(progress).toEqual([
+      { done: 0, total: 5 },
+      { done: 2, total: 5 },
+      { done: 4, total: 5 },
+      { done: 5, total: 5 }
+    ])
+    // The other task ran between the chunks, not only before or after the whole import.
+    expect(turnsAt[2]! - turnsAt[1]!).toBeGreaterThan(0)
+    expect(turnsAt[3]! - turnsAt[2]!).toBeGreaterThan(0)
   })
 
   it('cancelling the secrets file dialog imports nothing; a file only of hashes asks for no secrets file', async () => {
