@@ -119,6 +119,41 @@ export function importKeys(core: Core, v: ParsedInput<'keys.import'>, actor: str
   return run.result()
 }
 
+/** What importInTurns needs of a registry (Registry.startImport). */
+export interface ImportStarter {
+  startImport(input: ParsedInput<'keys.import'>, actor: string): ImportRun
+}
+
+/**
+ * A host's keys.import: checked at once, then written a chunk per turn of the event loop, so a
+ * server answers requests (and an app's window repaints) in between. `runChunk` runs one step (the
+ * server passes it through its write queue, which retries a chunk that found the lock taken);
+ * `onProgress` hears keys written so far after each chunk.
+ */
+export function importInTurns(
+  registry: ImportStarter,
+  options: {
+    onProgress?: (progress: { done: number; total: number }) => void
+    runChunk?: (step: () => boolean) => unknown
+  } = {}
+): (input: ParsedInput<'keys.import'>, ctx: { actor: string }) => Promise<KeyImportResult> {
+  const runChunk = options.runChunk ?? ((step: () => boolean) => step())
+  return async (input, ctx) => {
+    const run = registry.startImport(input, ctx.actor)
+    try {
+      if (!run.finished) options.onProgress?.({ done: 0, total: run.total })
+      while (!run.finished) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        await runChunk(() => run.step())
+        options.onProgress?.({ done: run.done, total: run.total })
+      }
+    } catch (error) {
+      throw run.fail(error)
+    }
+    return run.result()
+  }
+}
+
 /** Reads and checks every row (writing nothing); a refused or dry-run import is finished at once. */
 export function startImport(core: Core, v: ParsedInput<'keys.import'>, actor: string): ImportRun {
   const errors: KeyImportProblem[] = []

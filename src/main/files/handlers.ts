@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { closeSync, fsyncSync, unlinkSync, writeSync } from 'node:fs'
 import { extname } from 'node:path'
 import { KeywardError } from '../../shared/errors'
-import type { ImportedKey, ImportedKeyView, KeyExportFormat } from '../../shared/schemas'
+import { KeyImportInput, type ImportedKey, type ImportedKeyView, type KeyExportFormat } from '../../shared/schemas'
 import type { HostHandler } from '../core/operations'
 import type { Registry } from '../core/registry'
 import { writePrivateFileAtomically } from '../core/backup'
 import { usageCsv } from '../core/export'
+import { importInTurns } from '../core/import'
 import { readImportFile, reserveSecretsFile, secretsCsv } from './import-file'
 
 export interface FileHandlers {
@@ -125,18 +126,10 @@ export function createFileHandlers({
       try {
         // A chunk (about 200 ms) per turn of the event loop: the window stays responsive and
         // shows how far the import is. A chunk that fails undoes the earlier ones (import.ts).
-        const run = registry.startImport({ text, format: picked.format, skipInvalid: input.skipInvalid }, ctx.actor)
-        try {
-          onImportProgress({ done: 0, total: run.total })
-          while (run.step()) {
-            onImportProgress({ done: run.done, total: run.total })
-            await new Promise<void>((resolve) => setImmediate(resolve))
-          }
-          onImportProgress({ done: run.done, total: run.total })
-        } catch (error) {
-          throw run.fail(error)
-        }
-        const result = run.result()
+        const result = await importInTurns(registry, { onProgress: onImportProgress })(
+          KeyImportInput.parse({ text, format: picked.format, skipInvalid: input.skipInvalid }),
+          ctx
+        )
         if (fd !== undefined && result.created > 0) {
           writeSync(fd, secretsCsv(result.keys))
           fsyncSync(fd)

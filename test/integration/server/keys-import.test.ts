@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { importChunking } from '../../../src/main/core/import'
 import { admin, request, serverOnTempRegistry, type ServerHarness } from './harness'
 
 let h: ServerHarness
@@ -15,11 +16,39 @@ beforeEach(async () => {
   standardSecret = h.registry.createKey({ name: 'Gateway1' }, ACTOR).secret
 })
 afterEach(async () => {
+  importChunking.ms = 200
+  importChunking.checkEvery = 64
   await h.stop()
 })
 
 describe('keys.import over the admin API (POST /v1/admin/rpc/keys.import)', () => {
   const rpc = (json: unknown, secret = adminSecret) => admin(h.url, secret, 'POST', '/rpc/keys.import', json)
+
+  it('answers verifications between the chunks of a large import (proven by order, not time)', async () => {
+    // Chunks of 64 rows (not ~200 ms): many chunks, the same code path.
+    importChunking.ms = 0
+    importChunking.checkEvery = 64
+    const secrets = Array.from({ length: 2000 }, (_, i) => `legacy-${i}-${randomBytes(12).toString('hex')}`)
+    const text = `name,sha256,hint\n${secrets.map((x, i) => `Legacy${i},${sha256(x)},leg…${i}`).join('\n')}\n`
+    const verify = async (secret: string) =>
+      (await request(`${h.url}/v1/keys/verify`, { headers: { authorization: `Bearer ${secret}` } })).body.code as string
+    const first = secrets[0]!
+    const last = secrets.at(-1)!
+    let answer: Awaited<ReturnType<typeof rpc>> | undefined
+    const running = rpc({ text }).then((a) => (answer = a))
+    const seen: [string, string][] = []
+    while (answer === undefined) {
+      const a = await verify(first)
+      const b = await verify(last)
+      if (answer === undefined) seen.push([a, b])
+    }
+    await running
+    expect(answer!.status, answer!.text).toBe(200)
+    expect(answer!.body.result).toMatchObject({ created: 0, imported: 2000, errors: [] })
+    // A client saw the first rows imported and the last not yet: no single transaction shows that.
+    expect(seen.some(([a, b]) => a === 'VALID' && b !== 'VALID')).toBe(true)
+    expect([await verify(first), await verify(last)]).toEqual(['VALID', 'VALID'])
+  })
 
   it("imports another system's hashes for an admin key; the server's verifier then accepts that secret", async () => {
     const legacy = `sk-${randomBytes(24).toString('base64url')}`
