@@ -19,17 +19,43 @@ export const vInputId: Directive<HTMLElement, string> = {
  * Names a Naive UI select for assistive technology: its focusable box becomes a combobox with
  * this name (the box, not the search input, takes focus in multiple selects).
  */
-export const vSelectName: Directive<HTMLElement, string> = {
-  mounted: nameSelect,
-  updated: nameSelect
+export const vSelectName: Directive<HTMLElement & { _kwSelect?: MutationObserver }, string> = {
+  mounted(el, binding) {
+    nameSelect(el, binding)
+    // Open and closed: the box's "active" class follows the menu; aria-expanded follows it.
+    const observer = new MutationObserver(() => nameSelect(el, binding))
+    observer.observe(el, { attributes: true, attributeFilter: ['class'], subtree: true })
+    el._kwSelect = observer
+  },
+  updated: nameSelect,
+  unmounted(el) {
+    el._kwSelect?.disconnect()
+  }
 }
+
+let selectIds = 0
 
 function nameSelect(el: HTMLElement, binding: { value: string }): void {
   const box = el.matches('.n-base-selection') ? el : el.querySelector<HTMLElement>('.n-base-selection')
-  if (!box) return
-  if (box.getAttribute('aria-label') !== binding.value) box.setAttribute('aria-label', binding.value)
-  if (box.getAttribute('role') !== 'combobox') box.setAttribute('role', 'combobox')
-  box.setAttribute('aria-haspopup', 'listbox')
+  if (box) comboboxBox(box, binding.value)
+}
+
+/** A Naive select's box as a named combobox that says whether its list is open. */
+function comboboxBox(box: HTMLElement, name: string): void {
+  setIfChanged(box, 'aria-label', name)
+  setIfChanged(box, 'role', 'combobox')
+  setIfChanged(box, 'aria-haspopup', 'listbox')
+  // A combobox says whether its list is open and which list it controls (the menu, teleported to
+  // <body>, gets that id while it is open).
+  if (!box.dataset.kwListbox) box.dataset.kwListbox = `kw-listbox-${++selectIds}`
+  setIfChanged(box, 'aria-controls', box.dataset.kwListbox)
+  const open = box.classList.contains('n-base-selection--active')
+  setIfChanged(box, 'aria-expanded', String(open))
+  if (open) {
+    const menus = document.querySelectorAll<HTMLElement>('.n-base-select-menu')
+    const menu = menus[menus.length - 1]
+    if (menu && !menu.id) menu.id = box.dataset.kwListbox
+  }
 }
 
 /**
@@ -39,7 +65,7 @@ function nameSelect(el: HTMLElement, binding: { value: string }): void {
  * ("Page 3", "Next page"), the current page says so; a sortable header takes focus, sorts on Enter
  * or Space, and carries aria-sort. A MutationObserver keeps this true as the table re-renders.
  */
-export const vKeyboardPager: Directive<HTMLElement & { _kwPager?: MutationObserver }> = {
+export const vA11yTable: Directive<HTMLElement & { _kwPager?: MutationObserver }> = {
   mounted(el) {
     labelPager(el)
     const observer = new MutationObserver(() => labelPager(el))
@@ -55,7 +81,9 @@ export const vKeyboardPager: Directive<HTMLElement & { _kwPager?: MutationObserv
 
 function pagerKeydown(event: KeyboardEvent): void {
   const target = event.target as HTMLElement | null
-  const item = target?.matches?.('.n-pagination-item, th.n-data-table-th--sortable') ? target : null
+  const item = target?.matches?.('.n-pagination-item, th.n-data-table-th--sortable, .n-data-table-expand-trigger')
+    ? target
+    : null
   if (!item || (event.key !== 'Enter' && event.key !== ' ')) return
   event.preventDefault()
   ;(item as HTMLElement).click()
@@ -76,6 +104,26 @@ function pagerItemName(item: HTMLElement): string {
 }
 
 function labelPager(root: HTMLElement): void {
+  // Row checkboxes: Naive names them by an empty label; each says which row it selects.
+  for (const box of root.querySelectorAll<HTMLElement>('.n-data-table-td--selection .n-checkbox[role="checkbox"]')) {
+    const row = box.closest('tr')
+    const cell = row?.querySelector<HTMLElement>('td:not(.n-data-table-td--selection)')
+    const name = (row?.querySelector<HTMLElement>('.cell-name__text') ?? cell)?.textContent?.trim().slice(0, 80)
+    if (box.hasAttribute('aria-labelledby')) box.removeAttribute('aria-labelledby')
+    setIfChanged(box, 'aria-label', name ? `Select ${name}` : 'Select this row')
+  }
+  for (const box of root.querySelectorAll<HTMLElement>('.n-data-table-th--selection .n-checkbox[role="checkbox"]')) {
+    if (box.hasAttribute('aria-labelledby')) box.removeAttribute('aria-labelledby')
+    setIfChanged(box, 'aria-label', 'Select every row on this page')
+  }
+  // Row expanders (the Audit log's details): buttons in the tab order that say whether they are open.
+  for (const trigger of root.querySelectorAll<HTMLElement>('.n-data-table-expand-trigger')) {
+    const open = trigger.classList.contains('n-data-table-expand-trigger--expanded')
+    setIfChanged(trigger, 'role', 'button')
+    setIfChanged(trigger, 'tabindex', '0')
+    setIfChanged(trigger, 'aria-expanded', String(open))
+    setIfChanged(trigger, 'aria-label', open ? 'Hide details' : 'Show details')
+  }
   // Sortable column headers: reachable, and they say how the table is sorted.
   for (const th of root.querySelectorAll<HTMLElement>('th.n-data-table-th--sortable')) {
     setIfChanged(th, 'tabindex', '0')
@@ -90,10 +138,7 @@ function labelPager(root: HTMLElement): void {
   const jumper = root.querySelector<HTMLInputElement>('.n-pagination-quick-jumper input')
   if (jumper) setIfChanged(jumper, 'aria-label', 'Go to page')
   const sizes = root.querySelector<HTMLElement>('.n-pagination .n-select .n-base-selection')
-  if (sizes) {
-    setIfChanged(sizes, 'role', 'combobox')
-    setIfChanged(sizes, 'aria-label', 'Rows per page')
-  }
+  if (sizes) comboboxBox(sizes, 'Rows per page')
   for (const item of root.querySelectorAll<HTMLElement>('.n-pagination-item')) {
     const disabled = item.classList.contains('n-pagination-item--disabled')
     const current = item.classList.contains('n-pagination-item--active')
@@ -116,12 +161,16 @@ function setIfChanged(el: HTMLElement, name: string, value: string): void {
 let dialogIds = 0
 
 /**
- * Names every confirmation Naive UI's useDialog() opens: its <div role="dialog"> has a title but
- * no aria-labelledby and no aria-modal, so a screen reader announces "dialog" and nothing else.
- * One observer on the document (dialogs are teleported to <body>) links each new dialog to its
- * title before it is painted.
+ * Fixes two gaps in Naive UI's markup as it is added to the page, before it is painted (one
+ * observer on the document: dialogs and menus are teleported to <body>):
+ *  - every confirmation useDialog() opens is a <div role="dialog"> with a title but no
+ *    aria-labelledby and no aria-modal, so a screen reader announces "dialog" and nothing else:
+ *    each is linked to its title and text;
+ *  - every NIcon is an <i role="img"> without a name. Ours are decorative (the button, link or
+ *    text beside them says what they mean), so they are hidden from assistive technology
+ *    unless given an aria-label.
  */
-export function nameConfirmDialogs(root: HTMLElement = document.body): () => void {
+export function watchNaiveA11y(root: HTMLElement = document.body): () => void {
   const name = (dialog: HTMLElement) => {
     if (dialog.hasAttribute('aria-labelledby') || dialog.hasAttribute('aria-label')) return
     const title = dialog.querySelector<HTMLElement>('.n-dialog__title')
@@ -135,10 +184,16 @@ export function nameConfirmDialogs(root: HTMLElement = document.body): () => voi
       dialog.setAttribute('aria-describedby', content.id)
     }
   }
+  const hide = (icon: HTMLElement) => {
+    if (!icon.hasAttribute('aria-label') && icon.getAttribute('aria-hidden') !== 'true')
+      icon.setAttribute('aria-hidden', 'true')
+  }
   const scan = (node: Node) => {
     if (!(node instanceof HTMLElement)) return
     if (node.matches('.n-dialog[role="dialog"]')) name(node)
     for (const dialog of node.querySelectorAll<HTMLElement>('.n-dialog[role="dialog"]')) name(dialog)
+    if (node.matches('.n-icon[role="img"]')) hide(node)
+    for (const icon of node.querySelectorAll<HTMLElement>('.n-icon[role="img"]')) hide(icon)
   }
   const observer = new MutationObserver((records) => {
     for (const record of records) for (const node of record.addedNodes) scan(node)
