@@ -115,6 +115,50 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
+/** Answers counted by one load run: each 200's latency, and everything else as an error. */
+interface Tally {
+  latencies: number[]
+  errors: number
+}
+
+/** One POST read to its end; a 200 adds the time since `from` (ms, performance.now()) to the tally. */
+function post(
+  target: URL,
+  agent: http.Agent,
+  headers: http.OutgoingHttpHeaders,
+  body: string,
+  from: number,
+  tally: Tally
+) {
+  return new Promise<void>((resolve) => {
+    const req = http.request(target, { method: 'POST', agent, headers }, (res) => {
+      res.on('data', () => undefined)
+      res.on('end', () => {
+        if (res.statusCode === 200) tally.latencies.push(performance.now() - from)
+        else tally.errors++
+        resolve()
+      })
+    })
+    req.on('error', () => {
+      tally.errors++
+      resolve()
+    })
+    req.end(body)
+  })
+}
+
+/** The figures of a run that took `elapsed` seconds. */
+function stats(tally: Tally, elapsed: number): Stats {
+  const latencies = tally.latencies.sort((a, b) => a - b)
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: latencies.length / elapsed,
+    errors: tally.errors,
+    count: latencies.length
+  }
+}
+
 /** `concurrency` loops of POSTs for `seconds`; every answer read to its end. */
 async function load(
   url: string,
@@ -125,50 +169,17 @@ async function load(
 ): Promise<Stats> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
   const target = new URL(url)
-  const latencies: number[] = []
-  let errors = 0
+  const requestHeaders = { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+  const tally: Tally = { latencies: [], errors: 0 }
   const until = performance.now() + seconds * 1000
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const started = performance.now()
-      const req = http.request(
-        target,
-        {
-          method: 'POST',
-          agent,
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-        },
-        (res) => {
-          res.on('data', () => undefined)
-          res.on('end', () => {
-            if (res.statusCode === 200) latencies.push(performance.now() - started)
-            else errors++
-            resolve()
-          })
-        }
-      )
-      req.on('error', () => {
-        errors++
-        resolve()
-      })
-      req.end(body)
-    })
   const started = performance.now()
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) await one()
+      while (performance.now() < until) await post(target, agent, requestHeaders, body, performance.now(), tally)
     })
   )
-  const elapsed = (performance.now() - started) / 1000
   agent.destroy()
-  latencies.sort((a, b) => a - b)
-  return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    rps: latencies.length / elapsed,
-    errors,
-    count: latencies.length
-  }
+  return stats(tally, (performance.now() - started) / 1000)
 }
 
 /**
@@ -187,26 +198,10 @@ async function paced(
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight })
   const target = new URL(url)
   const requestHeaders = { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-  const latencies: number[] = []
-  let errors = 0
+  const tally: Tally = { latencies: [], errors: 0 }
   const pending = new Set<Promise<void>>()
-  const one = (scheduled: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const req = http.request(target, { method: 'POST', agent, headers: requestHeaders }, (res) => {
-        res.on('data', () => undefined)
-        res.on('end', () => {
-          // From when the request was due, not when it left: a late start is the server's delay too.
-          if (res.statusCode === 200) latencies.push(performance.now() - scheduled)
-          else errors++
-          resolve()
-        })
-      })
-      req.on('error', () => {
-        errors++
-        resolve()
-      })
-      req.end(body)
-    })
+  // From when each request was due, not when it left: a late start is the server's delay too.
+  const one = (scheduled: number) => post(target, agent, requestHeaders, body, scheduled, tally)
   const started = performance.now()
   const total = Math.round(seconds * rate)
   let sent = 0
@@ -227,16 +222,8 @@ async function paced(
     tick()
   })
   await Promise.all(pending)
-  const elapsed = (performance.now() - started) / 1000
   agent.destroy()
-  latencies.sort((a, b) => a - b)
-  return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    rps: latencies.length / elapsed,
-    errors,
-    count: latencies.length
-  }
+  return stats(tally, (performance.now() - started) / 1000)
 }
 
 const best = (a: Stats | undefined, b: Stats): Stats => (!a || b.rps > a.rps ? b : a)
