@@ -7,7 +7,8 @@ import type { AuditRecord } from './audit'
 import { iso } from './clock'
 import type { Core } from './context'
 import { buildKeySelectionQuery } from './key-query'
-import { diffDetails, entityId, entityIds, keysByPks, pickDetails, resolveKey } from './key-rows'
+import { diffDetails, entityId, entityIds, keysByPks, resolveKey } from './key-rows'
+import { removeKeyRow } from './keys'
 import {
   checkOneTypePerModel,
   findResourceId,
@@ -269,29 +270,7 @@ type Writer = (core: Core, p: Plan, targets: readonly Target[], now: number, act
 const writers: Record<BulkInput['action'], Writer> = {
   disable: (core, _p, targets, now) => statusWriter(core, targets, now, true),
   enable: (core, _p, targets, now) => statusWriter(core, targets, now, false),
-  delete: (core, _p, targets, now, actor) => {
-    const tombstone = core.store.sql(
-      `INSERT OR IGNORE INTO key_tombstones (secret_hash, key_id, name, deleted_at, deleted_by)
-         SELECT secret_hash, ?, ?, ?, ? FROM key_secrets WHERE key_pk = ?`
-    )
-    const remove = core.store.sql('DELETE FROM api_keys WHERE pk = ?')
-    return targets.map(({ pk, key }) => {
-      tombstone.run(key.id, key.name, now, actor, pk)
-      remove.run(pk)
-      core.lastUsed.forget(pk)
-      return {
-        action: 'key.delete',
-        targetId: key.id,
-        targetName: key.name,
-        details: {
-          kind: key.kind,
-          hint: key.hint,
-          ...pickDetails(key),
-          resources: key.resources.map(resourceLabel)
-        }
-      }
-    })
-  },
+  delete: (core, _p, targets, now, actor) => targets.map(({ pk, key }) => removeKeyRow(core, pk, key, now, actor)),
   assign: (core, p, targets, now) =>
     resourcesWriter(core, targets, now, 'key.assign', (current) => {
       const merged = new Map(current.map((r) => [r.id, r]))

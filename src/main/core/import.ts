@@ -385,30 +385,21 @@ function checkRows(core: Core, rows: { row: number; raw: RawRow }[], now: number
   }
   if (hashes.size > 0) {
     const list = JSON.stringify([...hashes.keys()])
-    const live = core.store
-      .pluck(
-        `SELECT lower(hex(secret_hash)) FROM key_secrets WHERE secret_hash IN (SELECT unhex(value) FROM json_each(?))`
-      )
-      .all(list) as string[]
-    for (const hex of live)
-      problem(
-        errors,
-        hashes.get(hex)!,
-        hashField(planned, hashes.get(hex)!),
-        'This secret already belongs to a key in this registry.'
-      )
-    const revoked = core.store
-      .pluck(
-        `SELECT lower(hex(secret_hash)) FROM key_tombstones WHERE secret_hash IN (SELECT unhex(value) FROM json_each(?))`
-      )
-      .all(list) as string[]
-    for (const hex of revoked)
-      problem(
-        errors,
-        hashes.get(hex)!,
-        hashField(planned, hashes.get(hex)!),
+    // A live key's secret, or a deleted key's (its tombstone keeps it REVOKED): one query each.
+    for (const [table, message] of [
+      ['key_secrets', 'This secret already belongs to a key in this registry.'],
+      [
+        'key_tombstones',
         'This secret belonged to a key deleted from this registry (it verifies as REVOKED): it cannot be imported again.'
-      )
+      ]
+    ] as const) {
+      const found = core.store
+        .pluck(
+          `SELECT lower(hex(secret_hash)) FROM ${table} WHERE secret_hash IN (SELECT unhex(value) FROM json_each(?))`
+        )
+        .all(list) as string[]
+      for (const hex of found) problem(errors, hashes.get(hex)!, hashField(planned, hashes.get(hex)!), message)
+    }
   }
   errors.sort((a, b) => a.row - b.row)
   return planned

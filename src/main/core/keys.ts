@@ -2,6 +2,7 @@ import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
 import type { ApiKey, Page } from '../../shared/types'
 import { insertAssignments } from './assignments'
+import type { AuditRecord } from './audit'
 import { iso } from './clock'
 import { newId, type Core } from './context'
 import { buildKeyListQuery } from './key-query'
@@ -222,31 +223,45 @@ export function deleteKey(
 ): { deleted: { id: string; name: string } } {
   return core.store.write(() => {
     const key = resolveKey(core, v.key)
-    const pk = pkOf(core, key.id)
     const now = core.clock()
-    core.store
-      .sql(
-        `INSERT OR IGNORE INTO key_tombstones (secret_hash, key_id, name, deleted_at, deleted_by)
-         SELECT secret_hash, ?, ?, ?, ? FROM key_secrets WHERE key_pk = ?`
-      )
-      .run(key.id, key.name, now, actor, pk)
-    core.store.sql('DELETE FROM api_keys WHERE pk = ?').run(pk)
-    core.lastUsed.forget(pk)
-    core.audit.append(now, {
-      actor,
-      action: 'key.delete',
-      targetId: key.id,
-      targetName: key.name,
-      details: {
-        kind: key.kind,
-        hint: key.hint,
-        ...pickDetails(key),
-        resources: key.resources.map(resourceLabel),
-        reason
-      }
-    })
+    core.audit.append(now, { ...removeKeyRow(core, pkOf(core, key.id), key, now, actor, reason), actor })
     return { deleted: { id: key.id, name: key.name } }
   })
+}
+
+/**
+ * Inside a write: removes the key's row (its assignments go with it) and keeps its secret hashes
+ * as tombstones, so they verify as REVOKED; answers the audit entry that says so. For one delete
+ * and for each key of a bulk delete.
+ */
+export function removeKeyRow(
+  core: Core,
+  pk: number,
+  key: ApiKey,
+  now: number,
+  actor: string,
+  reason?: string
+): Omit<AuditRecord, 'actor'> {
+  core.store
+    .sql(
+      `INSERT OR IGNORE INTO key_tombstones (secret_hash, key_id, name, deleted_at, deleted_by)
+       SELECT secret_hash, ?, ?, ?, ? FROM key_secrets WHERE key_pk = ?`
+    )
+    .run(key.id, key.name, now, actor, pk)
+  core.store.sql('DELETE FROM api_keys WHERE pk = ?').run(pk)
+  core.lastUsed.forget(pk)
+  return {
+    action: 'key.delete',
+    targetId: key.id,
+    targetName: key.name,
+    details: {
+      kind: key.kind,
+      hint: key.hint,
+      ...pickDetails(key),
+      resources: key.resources.map(resourceLabel),
+      reason
+    }
+  }
 }
 
 function futureDate(value: string | null | undefined, now: number): number | null {
