@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright'
 import { seedRegistry } from './support/seed'
+import type { Page } from '@playwright/test'
 import { test, expect } from './support/fixtures'
 
 /**
@@ -9,6 +10,20 @@ import { test, expect } from './support/fixtures'
  * and the theme's text colours reach 4.5:1 (lib/theme.ts).
  */
 const SCREENS = ['keys', 'resources', 'audit', 'outbox', 'settings'] as const
+
+/** The critical and serious violations on the page as it is now, one line each. */
+async function violations(page: Page, where: string): Promise<string[]> {
+  const { violations: found } = await new AxeBuilder({ page }).analyze()
+  return found
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map(
+      (v) =>
+        `${where}: ${v.id} (${v.impact}) on ${v.nodes.length}: ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`
+    )
+}
 
 for (const theme of ['light', 'dark'] as const)
   test.describe(`${theme} theme`, () => {
@@ -22,14 +37,38 @@ for (const theme of ['light', 'dark'] as const)
       for (const screen of SCREENS) {
         await app.open(screen)
         await expect(page.locator('.n-data-table-loading-wrapper, .n-spin-container--spinning')).toHaveCount(0)
-        const { violations } = await new AxeBuilder({ page }).analyze()
-        for (const v of violations.filter((x) => x.impact === 'critical' || x.impact === 'serious'))
-          found.push(
-            `${screen}: ${v.id} (${v.impact}) on ${v.nodes.length}: ${v.nodes
-              .slice(0, 3)
-              .map((n) => n.target.join(' '))
-              .join(', ')}`
-          )
+        found.push(...(await violations(page, screen)))
+      }
+      expect(found).toEqual([])
+    })
+
+    test(`the API Keys dialogs and row menu: 0 critical and 0 serious (${theme})`, async ({ app, page, server }) => {
+      test.setTimeout(180_000)
+      seedRegistry(server.registry)
+      await app.open('keys')
+      const found: string[] = []
+      await page.getByTestId('create-key').click()
+      await expect(app.dialog('Create API key')).toBeVisible()
+      found.push(...(await violations(page, 'Create')))
+      await page.keyboard.press('Escape')
+      await expect(app.dialog('Create API key')).toHaveCount(0)
+      await page.getByRole('button', { name: 'Actions for SupportChatbot', exact: true }).click()
+      await expect(page.getByRole('menu')).toBeVisible()
+      found.push(...(await violations(page, 'row menu')))
+      await page.keyboard.press('Escape')
+      await expect(page.getByRole('menu')).toHaveCount(0)
+      for (const [action, title] of [
+        ['Edit', 'Edit API key SupportChatbot'],
+        ['Assign resources', 'Assign resources to SupportChatbot'],
+        ['Rotate', 'Rotate API key SupportChatbot'],
+        ['Usage', 'Usage of SupportChatbot'],
+        ['Remove', 'Remove API key SupportChatbot']
+      ] as const) {
+        await app.rowAction('SupportChatbot', action)
+        await expect(app.dialog(title)).toBeVisible()
+        found.push(...(await violations(page, action)))
+        await page.keyboard.press('Escape')
+        await expect(app.dialog(title)).toHaveCount(0)
       }
       expect(found).toEqual([])
     })

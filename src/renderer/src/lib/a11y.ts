@@ -166,6 +166,8 @@ let dialogIds = 0
  *  - every confirmation useDialog() opens is a <div role="dialog"> with a title but no
  *    aria-labelledby and no aria-modal, so a screen reader announces "dialog" and nothing else:
  *    each is linked to its title and text;
+ *  - card (dialog) titles are headings without aria-level, and dropdown menus hold menu items
+ *    without role="menu": both are filled in;
  *  - every NIcon is an <i role="img"> without a name. Ours are decorative (the button, link or
  *    text beside them says what they mean), so they are hidden from assistive technology
  *    unless given an aria-label.
@@ -188,8 +190,19 @@ export function watchNaiveA11y(root: HTMLElement = document.body): () => void {
     if (!icon.hasAttribute('aria-label') && icon.getAttribute('aria-hidden') !== 'true')
       icon.setAttribute('aria-hidden', 'true')
   }
+  const roles = (el: HTMLElement) => {
+    // A card's (and so a dialog's) title is a heading without a level; a dropdown's items are
+    // menu items without a menu around them.
+    if (el.getAttribute('role') === 'heading' && !el.hasAttribute('aria-level')) el.setAttribute('aria-level', '2')
+    if (el.classList.contains('n-dropdown-menu') && !el.hasAttribute('role')) el.setAttribute('role', 'menu')
+  }
   const scan = (node: Node) => {
     if (!(node instanceof HTMLElement)) return
+    roles(node)
+    for (const el of node.querySelectorAll<HTMLElement>(
+      '[role="heading"]:not([aria-level]), .n-dropdown-menu:not([role])'
+    ))
+      roles(el)
     if (node.matches('.n-dialog[role="dialog"]')) name(node)
     for (const dialog of node.querySelectorAll<HTMLElement>('.n-dialog[role="dialog"]')) name(dialog)
     if (node.matches('.n-icon[role="img"]')) hide(node)

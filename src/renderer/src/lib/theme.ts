@@ -31,10 +31,10 @@ export const lightOverrides: GlobalThemeOverrides = {
     placeholderColor: '#6b7079',
     // Naive's status colours as text on their own 12% tints (tags, banners) are 1.9-3.4:1; these
     // darker shades reach 4.5:1 there and on white, and white on them as a fill (Delete) too.
-    successColor: '#0b7340',
-    successColorHover: '#0f8a4d',
-    successColorPressed: '#08602f',
-    successColorSuppl: '#0f8a4d',
+    successColor: '#096638',
+    successColorHover: '#0b7a43',
+    successColorPressed: '#07552e',
+    successColorSuppl: '#0b7a43',
     warningColor: '#835300',
     warningColorHover: '#9a6200',
     warningColorPressed: '#6b4400',
