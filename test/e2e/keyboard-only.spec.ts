@@ -10,7 +10,9 @@ import { test, expect } from './support/fixtures'
 /** What has focus, in words: tag, role and accessible name or text. */
 function focused(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null
+    // Node's types here, not the DOM's: only what is used.
+    type El = { tagName: string; textContent: string | null; getAttribute(name: string): string | null }
+    const el = (globalThis as unknown as { document: { activeElement: El | null } }).document.activeElement
     const name = el?.getAttribute('aria-label') ?? el?.textContent?.trim().slice(0, 60) ?? ''
     return `${el?.tagName ?? ''} ${el?.getAttribute('role') ?? ''} ${name}`
   })
