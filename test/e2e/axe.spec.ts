@@ -72,4 +72,25 @@ for (const theme of ['light', 'dark'] as const)
       }
       expect(found).toEqual([])
     })
+
+    test(`the Resources dialogs: 0 critical and 0 serious (${theme})`, async ({ app, page, server }) => {
+      test.setTimeout(180_000)
+      seedRegistry(server.registry)
+      await app.open('resources')
+      const found: string[] = []
+      const dialog = page.getByRole('dialog')
+      for (const [what, open] of [
+        ['Add resource', page.getByRole('button', { name: 'Add resource' })],
+        ['Set pool', page.getByRole('button', { name: 'Set pool' })],
+        ['Edit resource', page.getByRole('button', { name: 'Edit' }).first()],
+        ['Remove resource', page.getByRole('button', { name: 'Remove' }).last()]
+      ] as const) {
+        await open.click()
+        await expect(dialog).toBeVisible()
+        found.push(...(await violations(page, what)))
+        await page.keyboard.press('Escape')
+        await expect(dialog).toHaveCount(0)
+      }
+      expect(found).toEqual([])
+    })
   })
