@@ -640,8 +640,13 @@ export const UsageReportInput = z.object({
 export const Theme = z.enum(['system', 'light', 'dark'], { error: 'Theme must be system, light or dark.' })
 export type Theme = z.infer<typeof Theme>
 export const THEMES: readonly Theme[] = Theme.options
+/** The app's language: 'system' follows the OS where the app can read it, else English. */
+export const Language = z.enum(['system', 'en', 'ar'], { error: 'Language must be system, en or ar.' })
+export type Language = z.infer<typeof Language>
+export const LANGUAGES: readonly Language[] = Language.options
 export const AppSettings = z.object({
   theme: Theme,
+  language: Language,
   /** Seconds after which the clipboard is cleared if it still holds a new key; 0 = never. */
   clipboardClearSeconds: z
     .number({ error: 'Clear after must be a number of seconds.' })
@@ -661,6 +666,7 @@ export const AppSettings = z.object({
 export type AppSettings = z.infer<typeof AppSettings>
 export const DEFAULT_APP_SETTINGS: AppSettings = {
   theme: 'system',
+  language: 'system',
   clipboardClearSeconds: 30,
   serverEnabled: false,
   serverPort: 8787,

@@ -6,6 +6,7 @@ import type { KeywardClient, OperationName, Reply } from '@shared/contract'
 import { KeywardError, toErrorPayload } from '@shared/errors'
 import type { ApiKey, Resource } from '@shared/types'
 import { buildDesktopBridge } from '../../src/preload/bridge'
+import { i18n } from '../../src/renderer/src/i18n'
 
 /**
  * Mounts a dialog inside the providers the app gives it (theme, messages, dialogs) with a fresh
@@ -22,7 +23,7 @@ export function mountInApp<P extends Record<string, unknown>>(component: Compone
         h(NMessageProvider, null, () => h(NDialogProvider, null, () => h(component, { ...props })))
       )
   })
-  const wrapper = mount(Host, { attachTo: document.body, global: { plugins: [pinia] } })
+  const wrapper = mount(Host, { attachTo: document.body, global: { plugins: [pinia, i18n] } })
   return { wrapper, props, pinia }
 }
 

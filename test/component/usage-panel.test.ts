@@ -151,7 +151,7 @@ describe('Usage panel', () => {
       [...tr.children].map((cell) => cell.textContent!.trim()).join(' ')
     )
     expect(models).toEqual(['gpt-4o 3 1,800 250 2,050', 'claude-sonnet-4 1 100 50 150'])
-    expect(screenText()).toContain('2 min ago')
+    expect(screenText()).toContain('2 minutes ago')
     expect(screenText()).toContain('gpt-4o · TPM')
     expect(document.querySelector('[data-testid="usage-empty"]')).toBeNull()
   })

@@ -198,6 +198,7 @@ describe('desktop host operations', () => {
       ok: true,
       result: {
         theme: 'system',
+        language: 'system',
         clipboardClearSeconds: 30,
         serverEnabled: false,
         serverPort: 8787,
@@ -207,10 +208,18 @@ describe('desktop host operations', () => {
     const set = await dispatch(current.table, 'settings.set', { theme: 'dark', serverPort: 9000 }, ctx)
     expect(set).toEqual({
       ok: true,
-      result: { theme: 'dark', clipboardClearSeconds: 30, serverEnabled: false, serverPort: 9000, serverGateway: false }
+      result: {
+        theme: 'dark',
+        language: 'system',
+        clipboardClearSeconds: 30,
+        serverEnabled: false,
+        serverPort: 9000,
+        serverGateway: false
+      }
     })
     expect(current.preferences.data.settings).toEqual({
       theme: 'dark',
+      language: 'system',
       clipboardClearSeconds: 30,
       serverEnabled: false,
       serverPort: 9000,

@@ -105,7 +105,7 @@ describe('preference file options (electron-store over conf)', () => {
 
   it('a file written before a setting existed keeps its values (the new one reads as its default)', () => {
     const { dir, file } = confStore()
-    // Keyward before the Gateway switch: no serverGateway.
+    // Keyward before the Gateway switch and the Language setting: no serverGateway, no language.
     writeFileSync(
       file,
       JSON.stringify({ settings: { theme: 'dark', clipboardClearSeconds: 10, serverEnabled: true, serverPort: 9000 } })
@@ -116,7 +116,8 @@ describe('preference file options (electron-store over conf)', () => {
       clipboardClearSeconds: 10,
       serverEnabled: true,
       serverPort: 9000,
-      serverGateway: false
+      serverGateway: false,
+      language: 'system'
     })
   })
 

@@ -1,0 +1,8 @@
+export default {
+  common: {
+    never: 'أبدًا',
+    language: 'اللغة',
+    languageSystem: 'اتباع النظام',
+    languageSaved: 'تم حفظ اللغة'
+  }
+}

@@ -1,0 +1,8 @@
+export default {
+  common: {
+    never: 'Never',
+    language: 'Language',
+    languageSystem: 'Follow the system',
+    languageSaved: 'Language saved'
+  }
+}
