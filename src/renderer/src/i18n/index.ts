@@ -18,11 +18,24 @@ const modules = import.meta.glob<{ default: Messages }>('./locales/*/*.ts', { ea
 
 export const messages = collectMessages(modules)
 
+/**
+ * Arabic has six plural forms. A message with six choices ("zero | one | two | few | many | other")
+ * picks by Intl.PluralRules; one with fewer falls back to vue-i18n's rule (English's two or three).
+ */
+const ARABIC_FORMS = ['zero', 'one', 'two', 'few', 'many', 'other']
+const arabicRules = new Intl.PluralRules('ar')
+export function arabicPlural(choice: number, choicesLength: number): number {
+  if (choicesLength === ARABIC_FORMS.length) return ARABIC_FORMS.indexOf(arabicRules.select(Math.abs(choice)))
+  if (choicesLength === 3) return choice === 0 ? 0 : Math.abs(choice) === 1 ? 1 : 2
+  return Math.abs(choice) === 1 ? 0 : 1
+}
+
 export const i18n = createI18n({
   legacy: false,
   locale: 'en',
   fallbackLocale: 'en',
   messages,
+  pluralRules: { ar: arabicPlural },
   // A missing key falls back to English; say so in development only.
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV
