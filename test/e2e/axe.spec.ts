@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import { seedRegistry } from './support/seed'
 import type { Page } from '@playwright/test'
@@ -25,9 +28,14 @@ async function violations(page: Page, where: string): Promise<string[]> {
     )
 }
 
+// The stand-in file dialogs answer these (Electron's would ask the user).
+const folder = mkdtempSync(join(tmpdir(), 'keyward-e2e-axe-'))
+const importFile = join(folder, 'keys.csv')
+const scanFolder = join(folder, 'scan')
+
 for (const theme of ['light', 'dark'] as const)
   test.describe(`${theme} theme`, () => {
-    test.use({ serverOptions: { settings: { theme } } })
+    test.use({ serverOptions: { settings: { theme }, importFile, scanFolder, saveFolder: folder } })
 
     test(`every screen: 0 critical and 0 serious axe violations (${theme})`, async ({ app, page, server }) => {
       test.setTimeout(180_000)
@@ -91,6 +99,53 @@ for (const theme of ['light', 'dark'] as const)
         await page.keyboard.press('Escape')
         await expect(dialog).toHaveCount(0)
       }
+      expect(found).toEqual([])
+    })
+
+    test(`bulk actions, import, leak scan and audit details: 0 critical and 0 serious (${theme})`, async ({
+      app,
+      page,
+      server
+    }) => {
+      test.setTimeout(180_000)
+      seedRegistry(server.registry)
+      const leaked = server.registry.createKey({ name: 'LeakedBot' }, 'e2e').secret
+      writeFileSync(importFile, 'name,department,resources\nReportsBot,Finance,gpt-4o:PYG\nBad Name!,Finance,\n')
+      mkdirSync(scanFolder, { recursive: true })
+      writeFileSync(join(scanFolder, 'settings.py'), `API_KEY = "${leaked}"\n`)
+      const found: string[] = []
+      const dialog = page.getByRole('dialog')
+
+      await app.open('keys')
+      for (const name of ['InvoiceExtractor', 'CodeReviewBot'])
+        await app.keyRow(name).locator('.n-data-table-td--selection .n-checkbox').click()
+      await expect(page.getByTestId('bulk-count')).toHaveText('2 keys selected')
+      found.push(...(await violations(page, 'bulk bar')))
+      for (const action of ['bulk-assign', 'bulk-disable']) {
+        await page.getByTestId(action).click()
+        await expect(dialog).toBeVisible()
+        found.push(...(await violations(page, action)))
+        await page.keyboard.press('Escape')
+        await expect(dialog).toHaveCount(0)
+      }
+
+      await page.getByTestId('import-keys').click()
+      await expect(dialog.getByTestId('import-summary')).toBeVisible()
+      found.push(...(await violations(page, 'import preview')))
+      await page.keyboard.press('Escape')
+      await expect(dialog).toHaveCount(0)
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leak scan' }).click()
+      await page.getByTestId('scan-pick').click()
+      await expect(page.getByTestId('scan-table').locator('tbody tr')).toHaveCount(1)
+      found.push(...(await violations(page, 'leak scan')))
+
+      await app.open('audit')
+      await page.getByTestId('audit-table').locator('.n-data-table-expand-trigger').first().click()
+      await expect(
+        page.getByTestId('audit-table').locator('.n-data-table-td--expanded, .n-data-table-tr--expanded')
+      ).not.toHaveCount(0)
+      found.push(...(await violations(page, 'audit details')))
       expect(found).toEqual([])
     })
   })
