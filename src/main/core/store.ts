@@ -62,6 +62,23 @@ export class SqliteStore {
     }
   }
 
+  /**
+   * write() for counters (usage, TPM windows, lastUsedAt): the commit is not fsynced. In WAL mode
+   * with synchronous=NORMAL a commit survives a crash of the process, and only a power loss or an
+   * OS crash can take the last such commits with it (the file stays consistent). Key changes keep
+   * FULL; this keeps the gateway's periodic flushes from waiting on the disk. Inside an open
+   * transaction it is a plain write (the outer commit decides).
+   */
+  counters<T>(fn: () => T): T {
+    if (this.db.inTransaction) return this.write(fn)
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return this.write(fn)
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
   /** Runs fn in a plain (DEFERRED) transaction, errors untranslated: for best-effort batches. */
   batch(fn: () => void): void {
     this.writes++

@@ -36,7 +36,7 @@ export function addTpmWindow(core: Core, deltas: readonly TpmWindowRow[]): void 
   const subtract = store.sql(
     'UPDATE tpm_window SET tokens = max(0, tokens + @tokens) WHERE resource_id = @resourceId AND second = @second'
   )
-  store.write(() => {
+  store.counters(() => {
     for (const row of deltas) {
       if (row.tokens > 0) add.run(row)
       else if (row.tokens < 0) subtract.run(row)
@@ -59,7 +59,7 @@ export function flushTpmWindow(
   deltas: readonly TpmWindowRow[],
   options: { pruneBefore: number; since: number }
 ): TpmWindowRow[] {
-  return core.store.write(() => {
+  return core.store.counters(() => {
     addTpmWindow(core, deltas)
     pruneTpmWindow(core, options.pruneBefore)
     return loadTpmWindow(core, options.since)

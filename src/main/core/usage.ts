@@ -100,7 +100,7 @@ export function prepareUsage(
   const pk = hit.pk!
   const minute = Math.floor(now / MINUTE_MS)
   return () =>
-    core.store.write(() =>
+    core.store.counters(() =>
       addUsage(core, { pk, model: v.model, minute, promptTokens: v.promptTokens, completionTokens: v.completionTokens })
     )
 }
@@ -168,7 +168,7 @@ function addUsage(core: Core, u: UsageEntry): UsageRecorded {
  * or assignment went away meanwhile is skipped (its usage goes with the key). Returns rows written.
  */
 export function recordUsageRows(core: Core, rows: readonly UsageEntry[]): number {
-  return core.store.write(() => {
+  return core.store.counters(() => {
     let written = 0
     for (const row of rows) {
       try {
