@@ -52,12 +52,12 @@ describe('API Keys: a bulk action shows its progress', () => {
     await settle()
     byTestId('bulk-disable').click()
     await settle()
-    dialogButton('Disable 1201 keys').click()
+    dialogButton('Disable 1,201 keys').click()
     await settle()
     expect(client.callsTo('keys.bulk')).toHaveLength(1)
     // Running, nothing reported yet: no bar; the dialog is still open.
     expect(bar()).toBeNull()
-    expect(screenText()).toContain('Disable 1201 keys?')
+    expect(screenText()).toContain('Disable 1,201 keys?')
 
     client.send(BULK_PROGRESS_CHANNEL, { done: 500, total: 1201 })
     await settle()
@@ -70,7 +70,7 @@ describe('API Keys: a bulk action shows its progress', () => {
     client.finish()
     await settle()
     expect(bar()).toBeNull()
-    expect(screenText()).toContain('1201 keys disabled')
+    expect(screenText()).toContain('1,201 keys disabled')
   })
 
   it('in the change dialog; a report with no action running is ignored', async () => {

@@ -1,4 +1,5 @@
 import type { Directive } from 'vue'
+import { t } from '../i18n'
 
 /**
  * Gives the first <input> inside a control an id, for components that do not forward input
@@ -93,14 +94,14 @@ function pagerItemName(item: HTMLElement): string {
   if (item.classList.contains('n-pagination-item--button')) {
     // Prev comes first in Naive's markup; the fast-jump items hold "…" until hovered.
     const buttons = item.parentElement?.querySelectorAll('.n-pagination-item--button') ?? []
-    return item === buttons[0] ? 'Previous page' : 'Next page'
+    return item === buttons[0] ? t('a11y.previousPage') : t('a11y.nextPage')
   }
   const text = item.textContent?.trim() ?? ''
-  if (/^\d+$/.test(text)) return `Page ${text}`
+  if (/^\d+$/.test(text)) return t('a11y.page', { n: text })
   // A fast jump ("…"): back when it comes before the current page, else forward.
   const items = [...(item.parentElement?.querySelectorAll('.n-pagination-item') ?? [])]
   const current = items.findIndex((i) => i.classList.contains('n-pagination-item--active'))
-  return items.indexOf(item) < current ? 'Earlier pages' : 'Later pages'
+  return items.indexOf(item) < current ? t('a11y.earlierPages') : t('a11y.laterPages')
 }
 
 function labelPager(root: HTMLElement): void {
@@ -110,11 +111,11 @@ function labelPager(root: HTMLElement): void {
     const cell = row?.querySelector<HTMLElement>('td:not(.n-data-table-td--selection)')
     const name = (row?.querySelector<HTMLElement>('.cell-name__text') ?? cell)?.textContent?.trim().slice(0, 80)
     if (box.hasAttribute('aria-labelledby')) box.removeAttribute('aria-labelledby')
-    setIfChanged(box, 'aria-label', name ? `Select ${name}` : 'Select this row')
+    setIfChanged(box, 'aria-label', name ? t('a11y.selectRow', { name }) : t('a11y.selectThisRow'))
   }
   for (const box of root.querySelectorAll<HTMLElement>('.n-data-table-th--selection .n-checkbox[role="checkbox"]')) {
     if (box.hasAttribute('aria-labelledby')) box.removeAttribute('aria-labelledby')
-    setIfChanged(box, 'aria-label', 'Select every row on this page')
+    setIfChanged(box, 'aria-label', t('a11y.selectPage'))
   }
   // Row expanders (the Audit log's details): buttons in the tab order that say whether they are open.
   for (const trigger of root.querySelectorAll<HTMLElement>('.n-data-table-expand-trigger')) {
@@ -122,7 +123,7 @@ function labelPager(root: HTMLElement): void {
     setIfChanged(trigger, 'role', 'button')
     setIfChanged(trigger, 'tabindex', '0')
     setIfChanged(trigger, 'aria-expanded', String(open))
-    setIfChanged(trigger, 'aria-label', open ? 'Hide details' : 'Show details')
+    setIfChanged(trigger, 'aria-label', open ? t('a11y.hideDetails') : t('a11y.showDetails'))
   }
   // Sortable column headers: reachable, and they say how the table is sorted.
   for (const th of root.querySelectorAll<HTMLElement>('th.n-data-table-th--sortable')) {
@@ -136,9 +137,9 @@ function labelPager(root: HTMLElement): void {
     setIfChanged(th, 'aria-sort', order)
   }
   const jumper = root.querySelector<HTMLInputElement>('.n-pagination-quick-jumper input')
-  if (jumper) setIfChanged(jumper, 'aria-label', 'Go to page')
+  if (jumper) setIfChanged(jumper, 'aria-label', t('a11y.goToPage'))
   const sizes = root.querySelector<HTMLElement>('.n-pagination .n-select .n-base-selection')
-  if (sizes) comboboxBox(sizes, 'Rows per page')
+  if (sizes) comboboxBox(sizes, t('a11y.rowsPerPage'))
   for (const item of root.querySelectorAll<HTMLElement>('.n-pagination-item')) {
     const disabled = item.classList.contains('n-pagination-item--disabled')
     const current = item.classList.contains('n-pagination-item--active')

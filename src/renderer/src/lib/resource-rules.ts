@@ -1,4 +1,6 @@
 import type { KeyResource, Resource } from '@shared/types'
+import { t } from '../i18n'
+import { ltrName } from './ltr-name'
 
 export interface ResourceChoice {
   resource: Resource
@@ -30,14 +32,14 @@ export function resourceChoices(
   for (const r of all) if (selected.has(r.id)) chosenTypeByModel.set(r.model, r)
   return all.map((resource) => {
     if (options.admin) {
-      return { resource, disabled: true, reason: 'Administrator keys take no resources.' }
+      return { resource, disabled: true, reason: t('resourcePicker.adminReason') }
     }
     const chosen = chosenTypeByModel.get(resource.model)
     if (!selected.has(resource.id) && chosen && chosen.type !== resource.type) {
       return {
         resource,
         disabled: true,
-        reason: `${resource.model} is already chosen under ${chosen.type}; a key may use a model under one resource type only.`
+        reason: t('resourcePicker.typeReason', { model: ltrName(resource.model), type: chosen.type })
       }
     }
     return { resource, disabled: false }

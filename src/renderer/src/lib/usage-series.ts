@@ -1,5 +1,6 @@
 import type { Input } from '@shared/contract'
 import type { UsageRow } from '@shared/types'
+import { currentLocale, t, type Locale } from '../i18n'
 
 /**
  * The usage panel's ranges and the shaping of a usage report into a chart series. Buckets start
@@ -10,19 +11,35 @@ export type UsageRangeId = 'hour' | 'day' | 'week'
 
 export interface UsageRange {
   id: UsageRangeId
-  /** The switch's label. */
-  label: string
-  /** How the range reads in a sentence: "in the last 24 hours". */
-  phrase: string
+  /** The switch's label, in the app's language. */
+  readonly label: string
+  /** How the range reads in a sentence ("the last 24 hours"), in the app's language. */
+  readonly phrase: string
   interval: NonNullable<Input<'usage.report'>['interval']>
   stepMs: number
   buckets: number
 }
 
+/** A range whose words are looked up when read, so they follow the language. */
+function makeRange(id: UsageRangeId, interval: UsageRange['interval'], stepMs: number, buckets: number): UsageRange {
+  return {
+    id,
+    get label() {
+      return t(`usage.ranges.${id}`)
+    },
+    get phrase() {
+      return t(`usage.phrases.${id}`)
+    },
+    interval,
+    stepMs,
+    buckets
+  }
+}
+
 export const USAGE_RANGES: readonly UsageRange[] = [
-  { id: 'hour', label: 'Last hour', phrase: 'the last hour', interval: 'per_minute', stepMs: 60_000, buckets: 60 },
-  { id: 'day', label: '24 hours', phrase: 'the last 24 hours', interval: 'per_hour', stepMs: 3_600_000, buckets: 24 },
-  { id: 'week', label: '7 days', phrase: 'the last 7 days', interval: 'per_day', stepMs: 86_400_000, buckets: 7 }
+  makeRange('hour', 'per_minute', 60_000, 60),
+  makeRange('day', 'per_hour', 3_600_000, 24),
+  makeRange('week', 'per_day', 86_400_000, 7)
 ]
 
 export function usageRange(id: UsageRangeId): UsageRange {
@@ -97,16 +114,20 @@ export function usageSeries(rows: readonly UsageRow[], range: UsageRange, now: n
   return { buckets, totals, byModel }
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-const dayFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })
-const dayLongFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: 'short',
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  timeZone: 'UTC'
-})
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+/** One Intl formatter per language: the chart's axis and tooltips follow the app's language. */
+function perLocale(options: Intl.DateTimeFormatOptions): () => Intl.DateTimeFormat {
+  const made = new Map<Locale, Intl.DateTimeFormat>()
+  return () => {
+    const locale = currentLocale.value
+    let f = made.get(locale)
+    if (!f) made.set(locale, (f = new Intl.DateTimeFormat(locale, options)))
+    return f
+  }
+}
+const timeFormat = perLocale({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const dayFormat = perLocale({ month: 'short', day: 'numeric', timeZone: 'UTC' })
+const dayLongFormat = perLocale({ weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' })
+const dateTimeFormat = perLocale({
   month: 'short',
   day: 'numeric',
   hour: '2-digit',
@@ -116,11 +137,11 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
 
 /** The axis label of a bucket: local time for minutes and hours, the UTC day for days. */
 export function bucketLabel(at: number, range: UsageRange): string {
-  return range.interval === 'per_day' ? dayFormat.format(at) : timeFormat.format(at)
+  return range.interval === 'per_day' ? dayFormat().format(at) : timeFormat().format(at)
 }
 
 /** A tooltip's title: the bucket's span in words. */
 export function bucketTitle(at: number, range: UsageRange): string {
-  if (range.interval === 'per_day') return `${dayLongFormat.format(at)} (UTC)`
-  return `${dateTimeFormat.format(at)} – ${timeFormat.format(at + range.stepMs)}`
+  if (range.interval === 'per_day') return t('usage.utc', { date: dayLongFormat().format(at) })
+  return `${dateTimeFormat().format(at)} – ${timeFormat().format(at + range.stepMs)}`
 }
