@@ -209,7 +209,7 @@ export async function startPostgres(): Promise<StartedPostgres> {
     const urlFor = (db: string) => `postgres://${user}@${host}:${port}/${db}`
     const withPassword = (url: string) => url.replace(`${user}@`, `${user}:${encodeURIComponent(password)}@`)
     const createDatabase = async (): Promise<string> => {
-      const name = `kw_${randomBytes(6).toString('hex')}`
+      const name = `registry_${randomBytes(6).toString('hex')}`
       const client = new Client({ host, port, user, password, database: 'postgres' })
       await client.connect()
       try {
