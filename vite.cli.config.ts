@@ -74,6 +74,8 @@ export default defineConfig({
     copyPublicDir: false,
     reportCompressedSize: false,
     rolldownOptions: {
+      // node-postgres's optional native binding (pg.native), which Keyward never uses: not bundled.
+      external: ['pg-native'],
       output: { format: 'cjs', entryFileNames: 'keyward.cjs' }
     }
   }

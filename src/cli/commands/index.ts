@@ -3,6 +3,7 @@ import type { CliContext } from '../context'
 import { registerAudit } from './audit'
 import { registerBackup } from './backup'
 import { registerKeys } from './keys'
+import { registerMigrate } from './migrate'
 import { registerNotify } from './notify'
 import { registerQuota } from './quota'
 import { registerResources } from './resources'
@@ -37,5 +38,6 @@ export const registrars: Registrar[] = [
   registerServe,
   registerNotify,
   registerBackup,
-  registerScan
+  registerScan,
+  registerMigrate
 ]

@@ -34,7 +34,7 @@ export function resolveRegistryPath(
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
 /**
- * A registry is a file here. Opening `postgres://user@host/db` as a path would create a folder
+ * A registry is a file here (only `keyward migrate` opens PostgreSQL URLs, with its own options). Opening `postgres://user@host/db` as a path would create a folder
  * named "postgres:" and an empty registry in it, and answer an empty list as if all were well;
  * so any URL is refused before anything is created. The URL is not repeated: it may hold a password.
  */
@@ -43,7 +43,9 @@ function refuseUrl(value: string, field: '--db' | 'KEYWARD_DB'): string {
   if (scheme === undefined) return value
   const what =
     scheme === 'postgres' || scheme === 'postgresql'
-      ? 'a PostgreSQL URL. This version of Keyward keeps its registry in an SQLite file only (a team registry on PostgreSQL is planned)'
+      ? 'a PostgreSQL URL. For now a PostgreSQL registry is reached only through "keyward migrate --from URL --to FILE" ' +
+        '(or --from FILE --to URL), which copies a whole registry between a file and PostgreSQL; the other commands, ' +
+        '"keyward serve" and the app do not open PostgreSQL yet (that comes later)'
       : `a ${scheme}:// URL, not a file path`
   throw KeywardError.validation({
     [field]: `This is ${what}. Give the path of a registry file, for example ./registry.sqlite3. Nothing was created.`
