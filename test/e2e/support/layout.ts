@@ -52,14 +52,16 @@ export async function expectReachable(target: Locator, what: string): Promise<vo
       [r.left + r.width / 2, r.top + r.height / 2]
     ]
     return points.filter(([x, y]) => {
-      const hit = document.elementFromPoint(x, y)
+      // Tests type-check without DOM types: the page's document, as much of it as is used here.
+      const doc = (globalThis as unknown as { document: { elementFromPoint(x: number, y: number): never } }).document
+      const hit = doc.elementFromPoint(x, y)
       return !hit || !(el === hit || el.contains(hit))
     }).length
   })
   expect(hidden, `${what} is partly covered or cut off (${hidden} of 5 points hit something else)`).toBe(0)
 }
 
-/** The rows of a data table that the user can see (inside the table's scroll box, at least half). */
+/** The rows of a data table that the user can see whole (above the table's bottom edge and its scrollbar). */
 export async function visibleRows(table: Locator): Promise<Locator[]> {
   const body = table.locator('.n-data-table-base-table-body').first()
   const area = (await body.boundingBox())!
@@ -70,8 +72,7 @@ export async function visibleRows(table: Locator): Promise<Locator[]> {
   for (const row of rows) {
     const b = await row.boundingBox()
     if (!b) continue
-    const middle = b.y + b.height / 2
-    if (middle > area.y && middle < bottom) visible.push(row)
+    if (b.y >= area.y - 1 && b.y + b.height <= bottom - 10) visible.push(row)
   }
   return visible
 }
@@ -112,13 +113,16 @@ export async function expectColumnsShown(table: Locator, headers: string[], what
 /** A data table's horizontal scrollbar is shown without hovering, when the table scrolls sideways. */
 export async function expectScrollbarShown(table: Locator, what: string): Promise<void> {
   const state = await table.evaluate((el) => {
-    const container = el.querySelector<HTMLElement>('.n-data-table-base-table-body .n-scrollbar-container')
-    const rail = el.querySelector<HTMLElement>('.n-data-table-base-table-body .n-scrollbar-rail--horizontal')
-    const bar = rail?.querySelector<HTMLElement>('.n-scrollbar-rail__scrollbar')
+    const container = el.querySelector('.n-data-table-base-table-body .n-scrollbar-container')
+    const rail = el.querySelector('.n-data-table-base-table-body .n-scrollbar-rail--horizontal')
+    const bar = rail?.querySelector('.n-scrollbar-rail__scrollbar')
+    // Tests type-check without DOM types: the page's getComputedStyle, as much of it as is used here.
+    const styleOf = (globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string; visibility: string } })
+      .getComputedStyle
     return {
       scrolls: !!container && container.scrollWidth > container.clientWidth + 1,
-      opacity: bar ? Number(getComputedStyle(bar).opacity) : 0,
-      visibility: bar ? getComputedStyle(bar).visibility : 'none'
+      opacity: bar ? Number(styleOf(bar).opacity) : 0,
+      visibility: bar ? styleOf(bar).visibility : 'none'
     }
   })
   if (!state.scrolls) return
