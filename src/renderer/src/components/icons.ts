@@ -49,6 +49,9 @@ const PATHS = {
 
 export type IconName = keyof typeof PATHS
 
+/** Icons that point along the line of text: mirrored in right-to-left (styles.css, .kw-icon--flip). */
+const POINTING: ReadonlySet<IconName> = new Set(['logOut'])
+
 function makeIcon(name: IconName): Component {
   return defineComponent({
     name: `Icon-${name}`,
@@ -63,6 +66,7 @@ function makeIcon(name: IconName): Component {
         'stroke-linejoin': 'round',
         'aria-hidden': 'true',
         focusable: 'false',
+        class: POINTING.has(name) ? 'kw-icon--flip' : undefined,
         innerHTML: PATHS[name]
       })
   })
