@@ -16,17 +16,12 @@ const rendererDir = join(root, 'src/renderer/src')
 
 /** Files not yet moved to vue-i18n. Empty when the work is done; shrink it, never grow it. */
 const PENDING = new Set<string>([
-  'AppShell.vue',
-  'components/BulkProgressBar.vue',
-  'components/ErrorBanner.vue',
-  'components/FirstRunGuide.vue',
   'components/KeyBulkBar.vue',
   'components/KeyDetailsFields.vue',
   'components/KeyFilterBar.vue',
   'components/KeyUsagePanel.vue',
   'components/ResourcePicker.vue',
   'components/ResourceSelect.vue',
-  'components/ServerSettingsSection.vue',
   'components/SmtpSettingsSection.vue',
   'components/dialogs/AssignResourcesDialog.vue',
   'components/dialogs/KeyBulkChangeDialog.vue',
@@ -43,7 +38,6 @@ const PENDING = new Set<string>([
   'views/LeakScanView.vue',
   'views/OutboxView.vue',
   'views/ResourcesView.vue',
-  'views/SettingsView.vue',
   'views/SignInView.vue'
 ])
 
@@ -66,7 +60,8 @@ async function loadMessages() {
 }
 const messages = await loadMessages()
 
-const placeholders = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()
+// Each name once: Arabic's six plural forms use {n} in some forms only, English's two in both.
+const placeholders = (s: string): string[] => [...new Set([...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort()
 
 describe('translations', () => {
   const en = leaves(messages.en)
