@@ -29,14 +29,10 @@ const PENDING = new Set<string>([
   'components/dialogs/KeyImportDialog.vue',
   'components/dialogs/KeyRemoveDialog.vue',
   'components/dialogs/KeyRotateDialog.vue',
-  'components/dialogs/PoolDialog.vue',
-  'components/dialogs/ResourceDialog.vue',
   'components/dialogs/ShowOnceDialog.vue',
-  'views/AuditView.vue',
   'views/KeysView.vue',
   'views/LeakScanView.vue',
-  'views/OutboxView.vue',
-  'views/ResourcesView.vue'
+  'views/OutboxView.vue'
 ])
 
 function leaves(tree: unknown, prefix = ''): Map<string, string> {
