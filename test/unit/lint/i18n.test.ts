@@ -26,7 +26,6 @@ const PENDING = new Set<string>([
   'components/dialogs/KeyBulkChangeDialog.vue',
   'components/dialogs/KeyCreateDialog.vue',
   'components/dialogs/KeyEditDialog.vue',
-  'components/dialogs/KeyImportDialog.vue',
   'components/dialogs/KeyRemoveDialog.vue',
   'components/dialogs/KeyRotateDialog.vue',
   'components/dialogs/ShowOnceDialog.vue',
