@@ -61,11 +61,11 @@ describe('API Keys: a bulk action shows its progress', () => {
 
     client.send(BULK_PROGRESS_CHANNEL, { done: 500, total: 1201 })
     await settle()
-    expect(bar()?.textContent).toContain('500 of 1201 keys')
+    expect(bar()?.textContent).toContain('500 of 1,201 keys')
     expect(bar()?.getAttribute('aria-valuenow')).toBe('500')
     client.send(BULK_PROGRESS_CHANNEL, { done: 1000, total: 1201 })
     await settle()
-    expect(bar()?.textContent).toContain('1000 of 1201 keys')
+    expect(bar()?.textContent).toContain('1,000 of 1,201 keys')
 
     client.finish()
     await settle()

@@ -14,7 +14,7 @@ test('theme follows the OS until one is chosen; clipboard clearing is a setting 
   await expect(html).toHaveAttribute('data-theme', 'light')
   await page.reload()
   await expect(html).toHaveAttribute('data-theme', 'light')
-  await page.getByText('Follow the system').click()
+  await page.getByLabel('Theme').getByText('Follow the system').click()
   await expect(html).toHaveAttribute('data-theme', 'dark')
 
   const seconds = page.getByLabel('Clear after')

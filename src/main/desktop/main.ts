@@ -172,13 +172,15 @@ function start(): void {
     registry,
     actor
   })
-  const applyMenu = (theme: AppSettings['theme']) =>
+  const applyMenu = ({ theme, language }: Pick<AppSettings, 'theme' | 'language'>) =>
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         menuTemplate({
           platform: process.platform,
           isDev,
           theme,
+          language,
+          systemLanguages: [...app.getPreferredSystemLanguages(), app.getLocale()],
           actions: {
             newKey: () => sendMenu('new-key'),
             backUp: () => void backupDialogs.backUp(),
@@ -193,13 +195,11 @@ function start(): void {
       )
     )
   app.setAboutPanelOptions({ applicationName: 'Keyward', applicationVersion: app.getVersion(), iconPath: paths.icon })
-  applyMenu(settings.get().theme)
+  applyMenu(settings.get())
 
   settings.onChange((next, previous) => {
-    if (next.theme !== previous.theme) {
-      nativeTheme.themeSource = next.theme
-      applyMenu(next.theme)
-    }
+    if (next.theme !== previous.theme) nativeTheme.themeSource = next.theme
+    if (next.theme !== previous.theme || next.language !== previous.language) applyMenu(next)
     if (
       next.serverEnabled !== previous.serverEnabled ||
       next.serverPort !== previous.serverPort ||

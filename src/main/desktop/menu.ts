@@ -1,5 +1,6 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import type { AppSettings } from '../../shared/schemas'
+import { MENU_LABELS, menuLocale, type MenuLabels } from './menu-labels'
 
 type Theme = AppSettings['theme']
 
@@ -21,20 +22,32 @@ export interface MenuInput {
   platform: NodeJS.Platform
   isDev: boolean
   theme: Theme
+  /** The Language setting; absent or 'system' follows systemLanguages. */
+  language?: AppSettings['language']
+  /** The OS's preferred languages, most preferred first (BCP 47 tags). */
+  systemLanguages?: readonly string[]
   actions: MenuActions
 }
 
-const THEME_LABELS: Record<Theme, string> = { system: 'System', light: 'Light', dark: 'Dark' }
+const THEME_LABELS: Record<Theme, keyof MenuLabels> = { system: 'themeSystem', light: 'themeLight', dark: 'themeDark' }
 
 /** The native menu as data (Menu.buildFromTemplate takes it); a test pins items, roles and accelerators. */
-export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): MenuItemConstructorOptions[] {
+export function menuTemplate({
+  platform,
+  isDev,
+  theme,
+  language,
+  systemLanguages = [],
+  actions
+}: MenuInput): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin'
+  const l = MENU_LABELS[menuLocale(language, systemLanguages)]
   const template: MenuItemConstructorOptions[] = []
   if (mac) {
     template.push({
       label: 'Keyward',
       submenu: [
-        { label: 'About Keyward', click: () => actions.about() },
+        { label: l.about, click: () => actions.about() },
         { type: 'separator' },
         { role: 'hide' },
         { role: 'hideOthers' },
@@ -45,21 +58,21 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     })
   }
   template.push({
-    label: '&File',
+    label: l.file,
     submenu: [
-      { id: 'new-key', label: 'New Key…', accelerator: 'CmdOrCtrl+N', click: () => actions.newKey() },
-      { id: 'scan-folder', label: 'Scan a Folder for Leaked Keys…', click: () => actions.scanFolder() },
+      { id: 'new-key', label: l.newKey, accelerator: 'CmdOrCtrl+N', click: () => actions.newKey() },
+      { id: 'scan-folder', label: l.scanFolder, click: () => actions.scanFolder() },
       { type: 'separator' },
-      { id: 'backup-registry', label: 'Back Up Registry…', click: () => actions.backUp() },
-      { id: 'restore-registry', label: 'Restore from Backup…', click: () => actions.restore() },
-      { id: 'import-keys', label: 'Import Keys…', click: () => actions.importKeys() },
-      { id: 'export-keys', label: 'Export Keys…', click: () => actions.exportKeys() },
+      { id: 'backup-registry', label: l.backUp, click: () => actions.backUp() },
+      { id: 'restore-registry', label: l.restore, click: () => actions.restore() },
+      { id: 'import-keys', label: l.importKeys, click: () => actions.importKeys() },
+      { id: 'export-keys', label: l.exportKeys, click: () => actions.exportKeys() },
       { type: 'separator' },
-      mac ? { role: 'close' } : { role: 'quit', label: 'Quit', accelerator: 'Ctrl+Q' }
+      mac ? { role: 'close' } : { role: 'quit', label: l.quit, accelerator: 'Ctrl+Q' }
     ]
   })
   template.push({
-    label: '&Edit',
+    label: l.edit,
     submenu: [
       { role: 'undo' },
       { role: 'redo' },
@@ -71,13 +84,13 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     ]
   })
   template.push({
-    label: '&View',
+    label: l.view,
     submenu: [
       {
-        label: 'Theme',
+        label: l.theme,
         submenu: (['system', 'light', 'dark'] as const).map((choice): MenuItemConstructorOptions => ({
           id: `theme-${choice}`,
-          label: THEME_LABELS[choice],
+          label: l[THEME_LABELS[choice]],
           type: 'radio',
           checked: theme === choice,
           click: () => actions.setTheme(choice)
@@ -100,9 +113,9 @@ export function menuTemplate({ platform, isDev, theme, actions }: MenuInput): Me
     ]
   })
   template.push({
-    label: '&Help',
+    label: l.help,
     role: 'help',
-    submenu: [{ label: 'About Keyward', click: () => actions.about() }]
+    submenu: [{ label: l.about, click: () => actions.about() }]
   })
   return template
 }

@@ -140,6 +140,24 @@ describe('the desktop app, composed', () => {
     expect(onDisk.settings.theme).toBe('dark')
   })
 
+  it('the menu follows the Language setting: Arabic for ar, the OS languages for system, English for en', async () => {
+    const topLabels = () => (fake.menus.at(-1) as { label: string }[]).map((m) => m.label)
+    expect(topLabels()).toEqual(['&File', '&Edit', '&View', '&Help'])
+    expect(await call('settings.set', { language: 'ar' })).toMatchObject({ ok: true })
+    expect(topLabels()).toEqual(['&ملف', '&تحرير', '&عرض', '&مساعدة'])
+    // The theme radio is rebuilt with the stored choice still checked.
+    const view = (fake.menus.at(-1) as { submenu: { submenu?: { id?: string; checked?: boolean }[] }[] }[])[2]!
+    expect(view.submenu.find((i) => i.submenu)!.submenu!.find((i) => i.checked)?.id).toBe('theme-dark')
+    fake.app.systemLanguages = ['fr-FR', 'ar-EG']
+    expect(await call('settings.set', { language: 'en' })).toMatchObject({ ok: true })
+    expect(topLabels()[0]).toBe('&File')
+    expect(await call('settings.set', { language: 'system' })).toMatchObject({ ok: true })
+    expect(topLabels()[0]).toBe('&ملف')
+    fake.app.systemLanguages = ['en-US']
+    expect(await call('settings.set', { language: 'en' })).toMatchObject({ ok: true })
+    expect(await call('settings.set', { language: 'system' })).toMatchObject({ ok: true })
+    expect(topLabels()[0]).toBe('&File')
+  })
   it('the local server switch forks the server utility process on the chosen port, server.status reports it running, and switched off it stops', async () => {
     expect(await call('settings.set', { serverEnabled: true, serverPort: 18787 })).toMatchObject({ ok: true })
     expect(fake.forks).toHaveLength(1)

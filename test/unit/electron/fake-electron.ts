@@ -17,6 +17,10 @@ export function createFakeElectron(options: { appPath: string }) {
     exitCode: undefined as number | undefined,
     getAppPath: () => options.appPath,
     getVersion: () => '0.1.0',
+    /** The OS's preferred languages; a test changes them to play another system. */
+    systemLanguages: ['en-US'] as string[],
+    getPreferredSystemLanguages: () => app.systemLanguages,
+    getLocale: () => app.systemLanguages[0] ?? 'en-US',
     getPath: (name: string) => paths.get(name) ?? `/nonexistent/${name}`,
     setPath: (name: string, value: string) => {
       calls.push(`app.setPath(${name})`)

@@ -1,6 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import { describe, expect, it } from 'vitest'
 import { menuTemplate, type MenuActions } from '../../../src/main/desktop/menu'
+import { MENU_LABELS, menuLocale } from '../../../src/main/desktop/menu-labels'
 
 function actions() {
   const calls: string[] = []
@@ -103,5 +104,71 @@ describe('native menu', () => {
     expect(template[0]!.label).toBe('Keyward')
     expect((template[0]!.submenu as MenuItemConstructorOptions[]).some((i) => i.role === 'quit')).toBe(true)
     expect(items(template, 'File').some((i) => i.role === 'close')).toBe(true)
+  })
+
+  it('speaks Arabic when the language is ar: every label of its own, roles left to the OS', () => {
+    const { a, calls } = actions()
+    const template = menuTemplate({ platform: 'linux', isDev: false, theme: 'light', language: 'ar', actions: a })
+    expect(template.map((m) => m.label)).toEqual(['&ملف', '&تحرير', '&عرض', '&مساعدة'])
+    const file = items(template, 'ملف')
+    expect(file.map((i) => i.label ?? i.type)).toEqual([
+      'مفتاح جديد…',
+      'فحص مجلد بحثًا عن مفاتيح مسرّبة…',
+      'separator',
+      'نسخ السجل احتياطيًا…',
+      'استعادة من نسخة احتياطية…',
+      'استيراد المفاتيح…',
+      'تصدير المفاتيح…',
+      'separator',
+      'إنهاء'
+    ])
+    const themes = flat(items(template, 'عرض')).filter((i) => i.id?.startsWith('theme-'))
+    expect(themes.map((t) => [t.label, t.checked])).toEqual([
+      ['النظام', false],
+      ['فاتح', true],
+      ['داكن', false]
+    ])
+    ;(file.find((i) => i.id === 'new-key')!.click as () => void)()
+    expect(calls).toEqual(['newKey'])
+    // Edit keeps its roles without labels: the OS names Copy, Paste... in its own language.
+    expect(items(template, 'تحرير').every((i) => i.label === undefined)).toBe(true)
+    // Every label set by the menu is Arabic: none is left in English.
+    const english = new Set(Object.values(MENU_LABELS.en).filter((s) => s !== 'Keyward'))
+    expect(flat(template).filter((i) => i.label && english.has(i.label))).toEqual([])
+  })
+
+  it('the Arabic table has every label of the English one, each translated', () => {
+    expect(Object.keys(MENU_LABELS.ar).sort()).toEqual(Object.keys(MENU_LABELS.en).sort())
+    for (const [k, v] of Object.entries(MENU_LABELS.en))
+      expect(MENU_LABELS.ar[k as keyof typeof MENU_LABELS.ar], k).not.toBe(v)
+  })
+
+  it('English when the language is en, whatever the OS speaks', () => {
+    const { a } = actions()
+    const template = menuTemplate({
+      platform: 'darwin',
+      isDev: false,
+      theme: 'system',
+      language: 'en',
+      systemLanguages: ['ar-EG'],
+      actions: a
+    })
+    expect(template.map((m) => m.label)).toEqual(['Keyward', '&File', '&Edit', '&View', '&Help'])
+    expect((template[0]!.submenu as MenuItemConstructorOptions[])[0]!.label).toBe('About Keyward')
+  })
+
+  it("'system' follows the OS's preferred languages: the first the app speaks, else English", () => {
+    const { a } = actions()
+    const top = (systemLanguages: string[], language?: 'system') =>
+      menuTemplate({ platform: 'linux', isDev: false, theme: 'system', language, systemLanguages, actions: a }).map(
+        (m) => m.label
+      )
+    expect(top(['ar-SA', 'en-US'], 'system')).toEqual(['&ملف', '&تحرير', '&عرض', '&مساعدة'])
+    expect(top(['fr-FR', 'ar'], 'system')[0]).toBe('&ملف')
+    expect(top(['en-GB', 'ar-SA'], 'system')[0]).toBe('&File')
+    expect(top(['fr-FR', 'de'], 'system')[0]).toBe('&File')
+    expect(top([], 'system')[0]).toBe('&File')
+    expect(top(['ar_EG'])[0]).toBe('&ملف')
+    expect(menuLocale('ar', ['en-US'])).toBe('ar')
   })
 })

@@ -1,25 +1,31 @@
 import type { AuditEntry } from '@shared/types'
+import { t } from '../i18n'
+import { formatNumber } from './format'
 
-/** Audit actions in words. Unknown actions (added later) show as they are. */
-export const ACTION_LABELS: Record<string, string> = {
-  'key.create': 'Key created',
-  'key.edit': 'Key edited',
-  'key.assign': 'Resources assigned',
-  'key.unassign': 'Resources unassigned',
-  'key.setResources': 'Resources changed',
-  'key.disable': 'Key disabled',
-  'key.enable': 'Key enabled',
-  'key.rotate': 'Key rotated',
-  'key.delete': 'Key removed',
-  'resource.add': 'Resource added',
-  'resource.edit': 'Resource edited',
-  'resource.remove': 'Resource removed',
-  'resource.upstreamCredential': 'Provider key changed',
-  'pool.set': 'TPM pool set'
+/** Audit actions and the message naming each (audit.actions.*). Unknown actions (added later) show as they are. */
+const ACTION_MESSAGES: Record<string, string> = {
+  'key.create': 'keyCreate',
+  'key.edit': 'keyEdit',
+  'key.assign': 'keyAssign',
+  'key.unassign': 'keyUnassign',
+  'key.setResources': 'keySetResources',
+  'key.disable': 'keyDisable',
+  'key.enable': 'keyEnable',
+  'key.rotate': 'keyRotate',
+  'key.delete': 'keyDelete',
+  'resource.add': 'resourceAdd',
+  'resource.edit': 'resourceEdit',
+  'resource.remove': 'resourceRemove',
+  'resource.upstreamCredential': 'resourceUpstreamCredential',
+  'pool.set': 'poolSet'
 }
 
+/** The known actions, in the order the filter offers them. */
+export const AUDIT_ACTIONS: readonly string[] = Object.keys(ACTION_MESSAGES)
+
 export function actionLabel(action: string): string {
-  return ACTION_LABELS[action] ?? action
+  const message = ACTION_MESSAGES[action]
+  return message ? t(`audit.actions.${message}`) : action
 }
 
 export function actionTone(action: string): 'success' | 'info' | 'warning' | 'error' | 'default' {
@@ -30,30 +36,36 @@ export function actionTone(action: string): 'success' | 'info' | 'warning' | 'er
   return 'default'
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  name: 'Name',
-  department: 'Department',
-  project: 'Project',
-  environment: 'Environment',
-  requestor: 'Requestor',
-  appId: 'App ID',
-  justification: 'Justification',
-  notes: 'Notes',
-  notifyEmail: 'Notify via Email',
-  expiresAt: 'Expires',
-  status: 'Status',
-  tpmLimit: 'TPM limit',
-  tpmPool: 'TPM pool',
-  hint: 'Key',
-  upstreamUrl: 'Upstream URL',
-  upstreamModel: 'Upstream model',
-  upstreamKeyEnv: 'Provider key variable',
-  resources: 'Resources'
+/** Fields with a name of their own (audit.fields.*); others show as recorded. */
+const FIELDS = new Set([
+  'name',
+  'department',
+  'project',
+  'environment',
+  'requestor',
+  'appId',
+  'justification',
+  'notes',
+  'notifyEmail',
+  'expiresAt',
+  'status',
+  'tpmLimit',
+  'tpmPool',
+  'hint',
+  'upstreamUrl',
+  'upstreamModel',
+  'upstreamKeyEnv',
+  'resources'
+])
+
+function fieldLabel(field: string): string {
+  return FIELDS.has(field) ? t(`audit.fields.${field}`) : field
 }
 
 function show(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—'
-  if (Array.isArray(value)) return value.length ? value.map((v) => String(v).replace(':', ' · ')).join(', ') : 'none'
+  if (Array.isArray(value))
+    return value.length ? value.map((v) => String(v).replace(':', ' · ')).join(', ') : t('audit.none')
   const text = String(value)
   return text.length > 60 ? `${text.slice(0, 57)}…` : text
 }
@@ -64,39 +76,42 @@ export function detailLines(entry: AuditEntry): string[] {
   const lines: string[] = []
   const added = d.added as string[] | undefined
   const removed = d.removed as string[] | undefined
-  if (added?.length) lines.push(`Added ${show(added)}`)
-  if (removed?.length) lines.push(`Removed ${show(removed)}`)
+  if (added?.length) lines.push(t('audit.added', { list: show(added) }))
+  if (removed?.length) lines.push(t('audit.removed', { list: show(removed) }))
   const changes = d.changes as Record<string, { from: unknown; to: unknown }> | undefined
   if (changes && !(added || removed)) {
     for (const [field, { from, to }] of Object.entries(changes))
-      lines.push(`${FIELD_LABELS[field] ?? field}: ${show(from)} → ${show(to)}`)
+      lines.push(t('audit.change', { field: fieldLabel(field), from: show(from), to: show(to) }))
   }
   if (entry.action === 'key.rotate') {
     const grace = Number(d.graceSeconds ?? 0)
-    lines.push(
-      grace
-        ? `Old secret valid for ${grace >= 86400 ? `${grace / 86400} day(s)` : `${grace / 3600} hour(s)`}`
-        : 'Old secret revoked at once'
-    )
+    const [unit, n] = grace >= 86400 ? (['graceDays', grace / 86400] as const) : (['graceHours', grace / 3600] as const)
+    lines.push(grace ? t(`audit.${unit}`, { n: formatNumber(n) }, n) : t('audit.revokedAtOnce'))
   }
   if (entry.action === 'key.create' || entry.action === 'key.delete') {
-    if (d.kind === 'admin') lines.push('Administrator key')
+    if (d.kind === 'admin') lines.push(t('audit.adminKey'))
     for (const field of ['resources', 'department', 'project', 'environment', 'requestor', 'appId'] as const) {
       const v = d[field]
       if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-        lines.push(`${FIELD_LABELS[field]}: ${show(v)}`)
+        lines.push(t('audit.fact', { field: fieldLabel(field), value: show(v) }))
     }
   }
   if (entry.action === 'resource.add' || entry.action === 'resource.remove') {
-    if (d.tpmLimit != null) lines.push(`TPM limit: ${show(d.tpmLimit)}`)
-    if (d.status) lines.push(`Status: ${show(d.status)}`)
+    if (d.tpmLimit != null) lines.push(t('audit.fact', { field: fieldLabel('tpmLimit'), value: show(d.tpmLimit) }))
+    if (d.status) lines.push(t('audit.fact', { field: fieldLabel('status'), value: show(d.status) }))
     const upstream = d.upstream as { url?: string; model?: string | null } | undefined
-    if (upstream?.url) lines.push(`Upstream: ${show(upstream.url)}${upstream.model ? ` → ${upstream.model}` : ''}`)
-    if (d.upstreamKeyEnv) lines.push(`Provider key variable: ${show(d.upstreamKeyEnv)}`)
+    if (upstream?.url)
+      lines.push(
+        upstream.model
+          ? t('audit.upstreamModel', { url: show(upstream.url), model: upstream.model })
+          : t('audit.upstream', { url: show(upstream.url) })
+      )
+    if (d.upstreamKeyEnv)
+      lines.push(t('audit.fact', { field: fieldLabel('upstreamKeyEnv'), value: show(d.upstreamKeyEnv) }))
   }
   // The audit log says that a provider credential changed, never what it is.
   if (entry.action === 'resource.upstreamCredential')
-    lines.push(d.kept ? 'Provider key kept in the desktop keychain' : 'Provider key removed from the desktop keychain')
-  else if (d.credential) lines.push('Upstream credential changed')
+    lines.push(d.kept ? t('audit.credentialKept') : t('audit.credentialRemoved'))
+  else if (d.credential) lines.push(t('audit.credentialChanged'))
   return lines
 }

@@ -1,8 +1,10 @@
 import { ERROR_TITLES, type ErrorPayload } from '@shared/errors'
+import { i18n, t } from '../i18n'
 
-/** The headline for an error, in words a user understands. */
+/** The headline for an error, in words a user understands, in the app's language. */
 export function errorTitle(error: ErrorPayload): string {
-  return ERROR_TITLES[error.code] ?? ERROR_TITLES.INTERNAL
+  const code = error.code in ERROR_TITLES ? error.code : 'INTERNAL'
+  return i18n.global.te(`errors.${code}`) ? t(`errors.${code}`) : ERROR_TITLES[code]
 }
 
 /** Field errors keyed by form field: the edit operation nests them under "changes.". */

@@ -3,12 +3,14 @@ import { ref } from 'vue'
 import type { Input } from '@shared/contract'
 import { toErrorPayload } from '@shared/errors'
 import { api } from '../api'
+import { t } from '../i18n'
 import { formatNumber } from './format'
 
-const NOUN: Record<Input<'files.export'>['kind'], [one: string, many: string]> = {
-  keys: ['key', 'keys'],
-  audit: ['audit entry', 'audit entries'],
-  usage: ['usage row', 'usage rows']
+/** The message naming what was exported, singular or plural by count. */
+const NOUN: Record<Input<'files.export'>['kind'], string> = {
+  keys: 'shell.exportKeys',
+  audit: 'shell.exportAudit',
+  usage: 'shell.exportUsage'
 }
 
 /**
@@ -24,11 +26,12 @@ export function useFileExport() {
     try {
       const { path, count } = await api['files.export'](input)
       if (path === null) return
-      const [one, many] = NOUN[input.kind]
-      message.success(`Exported ${formatNumber(count)} ${count === 1 ? one : many} to ${path}`, { duration: 6000 })
+      const noun = t(NOUN[input.kind], count)
+      message.success(t('shell.exported', { n: formatNumber(count), noun, path }), { duration: 6000 })
     } catch (e) {
       const error = toErrorPayload(e)
-      message.error(`Export failed: ${Object.values(error.fields ?? {})[0] ?? error.message}`, { duration: 8000 })
+      const reason = Object.values(error.fields ?? {})[0] ?? error.message
+      message.error(t('shell.exportFailed', { reason }), { duration: 8000 })
     } finally {
       exporting.value = false
     }

@@ -1,0 +1,45 @@
+export default {
+  importDialog: {
+    title: 'Import keys',
+    canceled: 'Nothing was imported: choose where to save the new keys’ secrets to import them.',
+    changed: 'The file changed since it was checked; nothing was imported. See the problems below.',
+    kindNew: 'New key',
+    kindKeyward: 'Keyward hash',
+    kindSha256: 'SHA-256 hash',
+    row: 'Row',
+    name: 'Name',
+    kind: 'Kind',
+    key: 'Key',
+    file: 'File',
+    field: 'Field',
+    problem: 'Problem',
+    rows: '{n} rows | {n} row | {n} rows',
+    newKeys: '{n} new keys | {n} new key | {n} new keys',
+    keys: '{n} keys | {n} key | {n} keys',
+    picking: 'Choose a CSV or JSON file in the dialog…',
+    ready: '{rows} ready:',
+    summary:
+      '{created} (secrets generated, saved to a file you choose next), {imported} by hash (their existing secrets keep working).',
+    cannotImport: 'This file cannot be imported',
+    withProblems: '{rows} with problems',
+    fixFile: 'Fix the file (see Problems) and import it again.',
+    allOrNothing:
+      'Nothing is imported while any row has a problem. Fix the file and import it again, or skip those rows.',
+    skip: 'Skip the {rows} with problems',
+    toImport: 'To import ({n})',
+    problems: 'Problems ({n})',
+    progressLabel: 'Imported {done} of {total} keys',
+    progress: '{done} of {total} written…',
+    importing: 'Importing {keys}… every row is checked again, then written.',
+    complete: 'Import complete',
+    imported: 'Imported {created} and {imported} by hash.',
+    skipped: 'Skipped {rows} with problems.',
+    secretsTitle: 'The new keys’ secrets are in one file',
+    secrets:
+      '{file} (readable by you only) holds each new key’s secret, shown this once: Keyward keeps no copy. Hand each to its owner over a safe channel, then delete the file.',
+    done: 'Done',
+    cancel: 'Cancel',
+    pickAgain: 'Choose another file',
+    run: 'Import {keys}'
+  }
+}

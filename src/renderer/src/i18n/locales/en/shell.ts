@@ -1,0 +1,40 @@
+export default {
+  shell: {
+    keys: 'API Keys',
+    resources: 'Resources',
+    audit: 'Audit log',
+    outbox: 'Outbox',
+    scan: 'Leak scan',
+    settings: 'Settings',
+    modeDesktop: 'API key registry',
+    modeWeb: 'Web console',
+    mainNav: 'Main',
+    shortcuts: 'Keyboard shortcuts',
+    newKey: 'New key',
+    search: 'Search',
+    signOut: 'Sign out',
+    signOutHelp: 'Forget the administrator key in this tab',
+    tryAgain: 'Try again',
+    bulkLabel: 'Bulk action: {done} of {total} keys',
+    bulkText: '{done} of {total} keys',
+    exported: 'Exported {n} {noun} to {path}',
+    exportFailed: 'Export failed: {reason}',
+    exportKeys: 'key | keys',
+    exportAudit: 'audit entry | audit entries',
+    exportUsage: 'usage row | usage rows',
+    welcome: 'Welcome to Keyward',
+    welcomeLead:
+      'Keyward keeps the API keys your apps use to call AI models: who asked for each one, which models it may use, and everything that happened to it. Start in one of three ways.',
+    stepResource: 'Add a resource',
+    stepResourceHelp: 'A model your keys may call, as TPM (provisioned tokens per minute) or PYG (pay as you go).',
+    addAnotherResource: 'Add another resource',
+    addResource: 'Add a resource',
+    stepKey: 'Create your first key',
+    stepKeyHelp: 'Name it, pick its resources and record who it is for. Its secret is shown once and copied for you.',
+    createKey: 'Create a key',
+    stepDemo: 'Explore with demo data',
+    stepDemoHelp:
+      'Fifty keys on a dozen models under TPM and PYG, across departments, projects and environments, to try the filters and the rules.',
+    loadDemo: 'Load demo data'
+  }
+}
