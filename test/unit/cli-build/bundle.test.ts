@@ -86,11 +86,13 @@ describe('the CLI bundle (out/cli/keyward.cjs)', () => {
   })
 
   it('is one CommonJS file that requires better-sqlite3 at run time and bundles everything else', () => {
+    // pg-native is pg's optional native driver, required only when `pg.native` is read, which
+    // Keyward never does: it stays outside the bundle (it is not installed) and is never loaded.
     const code = readFileSync(CLI_BUNDLE, 'utf8')
     const required = [...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!)
     const packages = [...new Set(required.filter((id) => !id.startsWith('node:') && !id.startsWith('.')))]
     const builtins = new Set(require('node:module').builtinModules as string[])
-    expect(packages.filter((id) => !builtins.has(id))).toEqual(['better-sqlite3'])
+    expect(packages.filter((id) => !builtins.has(id))).toEqual(['better-sqlite3', 'pg-native'])
     expect(code).toContain('exports.main = main')
   })
 
