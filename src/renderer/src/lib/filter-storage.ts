@@ -1,4 +1,5 @@
 import { KEY_STATUSES } from '@shared/schemas'
+import type { Input } from '@shared/contract'
 import type { KeyStatus } from '@shared/types'
 
 /** The API Keys filter bar. Persisted so it survives a reload: filters only, never key data. */
@@ -16,6 +17,19 @@ export const FILTER_STORAGE_KEY = 'keyward.keys.filter.v1'
 
 export function emptyKeyFilter(): KeyFilter {
   return { departments: [], projects: [], environment: null, status: null, resource: null, search: '' }
+}
+
+/** The filter as the host takes it (keys.list, keys.bulk, exports): empty parts left out, search trimmed. */
+export function filterInput(f: KeyFilter): NonNullable<Input<'keys.export'>['filters']> {
+  const search = f.search.trim()
+  return {
+    departments: f.departments.length ? [...f.departments] : undefined,
+    projects: f.projects.length ? [...f.projects] : undefined,
+    environment: f.environment ?? undefined,
+    status: f.status ?? undefined,
+    resource: f.resource ?? undefined,
+    search: search ? search : undefined
+  }
 }
 
 export function isFilterActive(f: KeyFilter): boolean {

@@ -6,7 +6,14 @@ import { toErrorPayload, type ErrorPayload } from '@shared/errors'
 import type { KEY_SORTS, KeyChanges } from '@shared/schemas'
 import type { ApiKey } from '@shared/types'
 import { api } from '../api'
-import { emptyKeyFilter, isFilterActive, loadKeyFilter, saveKeyFilter, type KeyFilter } from '../lib/filter-storage'
+import {
+  emptyKeyFilter,
+  filterInput as toFilterInput,
+  isFilterActive,
+  loadKeyFilter,
+  saveKeyFilter,
+  type KeyFilter
+} from '../lib/filter-storage'
 
 export type KeySort = (typeof KEY_SORTS)[number]
 
@@ -46,18 +53,7 @@ export const useKeysStore = defineStore('keys', () => {
 
   let latest = 0
   /** The current filters as the host takes them (keys.list, keys.bulk, exports), without paging. */
-  function filterInput(): NonNullable<Input<'keys.export'>['filters']> {
-    const f = filter.value
-    const search = f.search.trim()
-    return {
-      departments: f.departments.length ? [...f.departments] : undefined,
-      projects: f.projects.length ? [...f.projects] : undefined,
-      environment: f.environment ?? undefined,
-      status: f.status ?? undefined,
-      resource: f.resource ?? undefined,
-      search: search ? search : undefined
-    }
-  }
+  const filterInput = (): ReturnType<typeof toFilterInput> => toFilterInput(filter.value)
 
   function listInput(): Input<'keys.list'> {
     return {
