@@ -149,6 +149,8 @@ const app = Object.assign(new EventEmitter(), {
   isPackaged: false,
   getAppPath: () => process.env.FAKE_APP_PATH,
   getVersion: () => '0.0.0',
+  getLocale: () => 'en-US',
+  getPreferredSystemLanguages: () => ['en-US'],
   getPath: (n) => paths[n],
   setPath: (n, v) => { paths[n] = v },
   setName: () => {},
