@@ -149,3 +149,25 @@ for (const theme of ['light', 'dark'] as const)
       expect(found).toEqual([])
     })
   })
+
+test('every screen in Arabic (right to left): 0 critical and 0 serious axe violations', async ({
+  app,
+  page,
+  server
+}) => {
+  test.setTimeout(180_000)
+  seedRegistry(server.registry)
+  await server.call('settings.set', { language: 'ar' })
+  const found: string[] = []
+  for (const screen of SCREENS) {
+    await app.open(screen)
+    await expect(page.locator('html')).toHaveAttribute('lang', 'ar')
+    await expect(page.locator('.n-data-table-loading-wrapper, .n-spin-container--spinning')).toHaveCount(0)
+    found.push(...(await violations(page, `${screen} (ar)`)))
+  }
+  await app.open('keys')
+  await page.getByTestId('create-key').click()
+  await expect(page.getByTestId('create-dialog')).toBeVisible()
+  found.push(...(await violations(page, 'Create (ar)')))
+  expect(found).toEqual([])
+})

@@ -15,6 +15,8 @@ test('in Arabic the layout mirrors and keys stay left to right; English restores
   await expect(html).toHaveAttribute('dir', 'rtl')
   await expect(html).toHaveAttribute('lang', 'ar')
   await expect(app.keyRow('SupportChatbot')).toBeVisible()
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('مفاتيح API')
+  await expect(page.getByRole('navigation', { name: 'التنقل الرئيسي' })).toBeVisible()
 
   const sidebar = (await page.locator('aside.sidebar').boundingBox())!
   const main = (await page.locator('main.content').boundingBox())!
@@ -38,6 +40,7 @@ test('in Arabic the layout mirrors and keys stay left to right; English restores
   await page.reload()
   await expect(html).toHaveAttribute('dir', 'ltr')
   await expect(html).toHaveAttribute('lang', 'en')
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API Keys')
   const sidebarEn = (await page.locator('aside.sidebar').boundingBox())!
   const mainEn = (await page.locator('main.content').boundingBox())!
   expect(sidebarEn.x + sidebarEn.width).toBeLessThanOrEqual(mainEn.x + 1)

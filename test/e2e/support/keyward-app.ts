@@ -25,7 +25,8 @@ export class KeywardApp {
 
   async open(screen: 'keys' | 'resources' | 'audit' | 'outbox' | 'settings' = 'keys', query = ''): Promise<void> {
     await this.page.goto(`${this.server.url}#/${screen}${query}`)
-    await expect(this.page.getByRole('navigation', { name: 'Main' })).toBeVisible()
+    // By place, not by name: the sidebar's navigation is named in the app's language.
+    await expect(this.page.locator('aside.sidebar nav')).toBeVisible()
   }
 
   nav(label: 'API Keys' | 'Resources' | 'Audit log' | 'Outbox' | 'Settings'): Locator {
