@@ -70,6 +70,29 @@ function chainHash(prevHash: string, row: Omit<AuditRow, 'prev_hash' | 'hash'>):
 }
 
 /**
+ * The rows that chain `records` (all at the instant `at`) after the entry (seq, prevHash): what
+ * either engine writes, so a chain is the same chain on SQLite and on PostgreSQL.
+ */
+export function chainRows(seq: number, prevHash: string, at: number, records: readonly AuditRecord[]): AuditRow[] {
+  const rows: AuditRow[] = []
+  for (const record of records) {
+    const row = {
+      seq: ++seq,
+      at,
+      actor: record.actor,
+      action: record.action,
+      target_id: record.targetId,
+      target_name: record.targetName,
+      details: canonicalJson(record.details)
+    }
+    const hash = chainHash(prevHash, row)
+    rows.push({ ...row, prev_hash: prevHash, hash })
+    prevHash = hash
+  }
+  return rows
+}
+
+/**
  * The append-only, hash-chained audit log. `append` must run inside the caller's transaction,
  * so an entry exists exactly when its change does.
  */
@@ -87,33 +110,20 @@ export class AuditLog {
   appendMany(at: number, records: readonly AuditRecord[]): number {
     const last = this.store.sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
       { seq: number; hash: string } | undefined
-    let seq = last?.seq ?? 0
-    let prevHash = last?.hash ?? GENESIS
-    if (records.length === 0) return seq
+    if (records.length === 0) return last?.seq ?? 0
     const insert = this.store.sql(
       'INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
     )
-    for (const record of records) {
-      seq++
-      const row = {
-        seq,
-        at,
-        actor: record.actor,
-        action: record.action,
-        target_id: record.targetId,
-        target_name: record.targetName,
-        details: canonicalJson(record.details)
-      }
-      const hash = chainHash(prevHash, row)
-      insert.run(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
-      prevHash = hash
-    }
+    const rows = chainRows(last?.seq ?? 0, last?.hash ?? GENESIS, at, records)
+    for (const r of rows)
+      insert.run(r.seq, r.at, r.actor, r.action, r.target_id, r.target_name, r.details, r.prev_hash, r.hash)
+    const { seq, hash: head } = rows[rows.length - 1]!
     // The head is kept apart from the rows so that cutting entries off the end is noticed too.
     this.store
       .sql(
         "INSERT INTO registry_settings (name, value) VALUES ('audit_head', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
       )
-      .run(`${seq}:${prevHash}`)
+      .run(`${seq}:${head}`)
     return seq
   }
 

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg'
 import type { AuditVerifyResult } from '../../../shared/types'
-import { canonicalJson, entryHash, GENESIS, type AuditRecord, type AuditRow } from '../audit'
+import { chainRows, entryHash, GENESIS, type AuditRecord, type AuditRow } from '../audit'
 
 /** A connection that is inside the caller's transaction (or a pool, for reads only). */
 type Queryable = Pick<PoolClient, 'query'>
@@ -20,33 +20,21 @@ export async function appendPgAudit(client: Queryable, at: number, records: read
   )
   const current = head.rows[0]
   if (!current) throw new Error('The audit chain head is missing from the registry (table audit_head).')
-  let seq = Number(current.seq)
-  let prevHash = current.hash
-  if (records.length === 0) return seq
+  if (records.length === 0) return Number(current.seq)
+  const rows = chainRows(Number(current.seq), current.hash, at, records)
   const values: unknown[] = []
   const tuples: string[] = []
-  for (const record of records) {
-    seq++
-    const row = {
-      seq,
-      at,
-      actor: record.actor,
-      action: record.action,
-      target_id: record.targetId,
-      target_name: record.targetName,
-      details: canonicalJson(record.details)
-    }
-    const hash = entryHash(prevHash, row)
+  for (const r of rows) {
     const n = values.length
     tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9})`)
-    values.push(seq, at, row.actor, row.action, row.target_id, row.target_name, row.details, prevHash, hash)
-    prevHash = hash
+    values.push(r.seq, r.at, r.actor, r.action, r.target_id, r.target_name, r.details, r.prev_hash, r.hash)
   }
+  const { seq, hash: lastHash } = rows[rows.length - 1]!
   await client.query(
     `INSERT INTO audit_log (seq, at, actor, action, target_id, target_name, details, prev_hash, hash) VALUES ${tuples.join(', ')}`,
     values
   )
-  await client.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE one', [seq, prevHash])
+  await client.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE one', [seq, lastHash])
   return seq
 }
 

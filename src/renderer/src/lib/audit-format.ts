@@ -1,5 +1,5 @@
 import type { AuditEntry } from '@shared/types'
-import { t } from '../i18n'
+import { i18n, t } from '../i18n'
 import { formatNumber } from './format'
 
 /** Audit actions and the message naming each (audit.actions.*). Unknown actions (added later) show as they are. */
@@ -36,30 +36,10 @@ export function actionTone(action: string): 'success' | 'info' | 'warning' | 'er
   return 'default'
 }
 
-/** Fields with a name of their own (audit.fields.*); others show as recorded. */
-const FIELDS = new Set([
-  'name',
-  'department',
-  'project',
-  'environment',
-  'requestor',
-  'appId',
-  'justification',
-  'notes',
-  'notifyEmail',
-  'expiresAt',
-  'status',
-  'tpmLimit',
-  'tpmPool',
-  'hint',
-  'upstreamUrl',
-  'upstreamModel',
-  'upstreamKeyEnv',
-  'resources'
-])
-
+/** A field with a name of its own in the messages (audit.fields.*) shows by that name; others as recorded. */
 function fieldLabel(field: string): string {
-  return FIELDS.has(field) ? t(`audit.fields.${field}`) : field
+  const key = `audit.fields.${field}`
+  return i18n.global.te(key, 'en') ? t(key) : field
 }
 
 function show(value: unknown): string {
