@@ -8,6 +8,7 @@ export default {
     FORBIDDEN: 'غير مسموح',
     RATE_LIMITED: 'محاولات كثيرة جدًا',
     BUSY: 'السجل مشغول',
-    INTERNAL: 'خطأ غير متوقع'
+    INTERNAL: 'خطأ غير متوقع',
+    invalidInput: 'مدخلات غير صالحة: {list}'
   }
 }
