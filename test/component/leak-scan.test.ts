@@ -61,7 +61,8 @@ describe('Leak scan screen', () => {
       { op: 'scan.run', input: { paths: [FOLDER], all: false } }
     ])
     const text = screenText()
-    expect(text).toContain(`2 keys found in 2 files under ${FOLDER} (12 files, 34.0 kB read).`)
+    // The folder is isolated (U+2068 … U+2069) so its path keeps its direction in Arabic.
+    expect(text).toContain(`2 keys found in 2 files under \u2068${FOLDER}\u2069 (12 files, 34.0 kB read).`)
     expect(text).toContain('src/settings.py')
     expect(text).toContain('Not in this registry')
     // The unknown key has no actions; the registry's key has Disable and Delete.

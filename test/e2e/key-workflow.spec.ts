@@ -200,9 +200,10 @@ test('the whole key workflow, from an empty registry to the audit log', async ({
       'Resource added',
       'Resource added'
     ])
-    await expect(table).toContainText('Name: ChatbotProd → ChatbotProd2')
-    await expect(table).toContainText('Added gpt-4o · PYG')
-    await expect(table).toContainText('Removed claude-sonnet-4 · PYG, gpt-4o · TPM')
+    // Recorded values are isolated (U+2068 … U+2069) so each keeps its direction in Arabic.
+    await expect(table).toContainText('Name: \u2068ChatbotProd\u2069 → \u2068ChatbotProd2\u2069')
+    await expect(table).toContainText('Added \u2068gpt-4o · PYG\u2069')
+    await expect(table).toContainText('Removed \u2068claude-sonnet-4 · PYG\u2069, \u2068gpt-4o · TPM\u2069')
     await page.getByLabel('Key', { exact: true }).fill('InvoiceReader')
     await expect(actions).toHaveText(['Key removed', 'Key created'])
     expect(await page.content()).not.toContain(secret)

@@ -211,7 +211,7 @@ test('resources: edit the TPM limit against the pool, deactivate, remove, and se
   await app.nav('Audit log').click()
   await app.choose('Action', 'Resource edited')
   await expect(page.getByTestId('audit-table').locator('tbody tr')).toHaveCount(2)
-  await expect(page.getByTestId('audit-table')).toContainText('TPM limit: 300000 → 350000')
+  await expect(page.getByTestId('audit-table')).toContainText('TPM limit: 300,000 → 350,000')
   await expect(page.getByTestId('audit-table')).toContainText('Status: active → inactive')
 })
 

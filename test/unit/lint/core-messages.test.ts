@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { coreMessages, isSentence, root } from '../../support/core-messages'
@@ -60,5 +60,14 @@ describe('the sentences main sends, in Arabic', () => {
     // Single words that fill a placeholder ("deleted" in "it cannot be {1}.") are kept as words.
     const current = new Set(found.map((m) => m.template))
     expect(Object.keys(arabic).filter((english) => isSentence(english) && !current.has(english))).toEqual([])
+  })
+
+  it("reads the schemas' messages only through the renderer's translating helpers", () => {
+    // fieldErrors() gives the schemas' English; lib/validation.ts's formErrors() gives it translated.
+    const dir = join(root, 'src/renderer/src')
+    const offenders = (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => /\.(vue|ts)$/.test(f) && !f.endsWith('lib/validation.ts'))
+      .filter((f) => /\bfieldErrors\b/.test(readFileSync(join(dir, f), 'utf8')))
+    expect(offenders).toEqual([])
   })
 })

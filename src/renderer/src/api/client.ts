@@ -1,5 +1,6 @@
 import { OPERATION_NAMES, type KeywardClient, type OperationName, type Transport } from '@shared/contract'
 import { isErrorPayload, KeywardError } from '@shared/errors'
+import { localizeError } from '../i18n/core-messages'
 
 const UNREADABLE = 'Keyward answered with something the window could not read. Try again; report it if it persists.'
 
@@ -15,8 +16,11 @@ export function createClient(transport: Transport): KeywardClient {
     client[name] = async (input?: unknown) => {
       const reply = await transport(name, input ?? {})
       if (reply?.ok === true) return reply.result
+      // Main writes its messages in English (shared with the CLI): shown in the app's language.
       throw KeywardError.fromPayload(
-        reply?.ok === false && isErrorPayload(reply.error) ? reply.error : { code: 'INTERNAL', message: UNREADABLE }
+        localizeError(
+          reply?.ok === false && isErrorPayload(reply.error) ? reply.error : { code: 'INTERNAL', message: UNREADABLE }
+        )
       )
     }
   }

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '@shared/types'
-import { i18n, t } from '../i18n'
+import { currentLocale, i18n, t } from '../i18n'
+import { isolate } from './bidi'
 import { formatNumber } from './format'
 
 /** Audit actions and the message naming each (audit.actions.*). Unknown actions (added later) show as they are. */
@@ -42,12 +43,22 @@ function fieldLabel(field: string): string {
   return i18n.global.te(key, 'en') ? t(key) : field
 }
 
+/**
+ * A recorded value as it reads in a sentence: a number through Intl, a status by its word,
+ * anything else as recorded and isolated, so a name, a resource (MODEL · TYPE) or a date keeps
+ * its own direction in Arabic.
+ */
 function show(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—'
-  if (Array.isArray(value))
-    return value.length ? value.map((v) => String(v).replace(':', ' · ')).join(', ') : t('audit.none')
+  if (Array.isArray(value)) {
+    if (!value.length) return t('audit.none')
+    const list = new Intl.ListFormat(currentLocale.value, { type: 'unit', style: 'short' })
+    return list.format(value.map((v) => isolate(String(v).replace(':', ' · '))))
+  }
+  if (typeof value === 'number') return formatNumber(value)
   const text = String(value)
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text
+  if (i18n.global.te(`audit.values.${text}`, 'en')) return t(`audit.values.${text}`)
+  return isolate(text.length > 60 ? `${text.slice(0, 57)}…` : text)
 }
 
 /** One line per fact: what changed, from what to what. */

@@ -59,6 +59,7 @@ export default {
       upstreamKeyEnv: 'متغير مفتاح المزوّد',
       resources: 'الموارد'
     },
+    values: { active: 'نشط', inactive: 'غير نشط', disabled: 'معطّل', expired: 'منتهي الصلاحية' },
     none: 'لا شيء',
     added: 'أُضيف: \u2068{list}\u2069',
     removed: 'أُزيل: \u2068{list}\u2069',

@@ -60,6 +60,8 @@ export default {
       upstreamKeyEnv: 'Provider key variable',
       resources: 'Resources'
     },
+    /** Recorded values that are words (a status), shown as words. */
+    values: { active: 'active', inactive: 'inactive', disabled: 'disabled', expired: 'expired' },
     none: 'none',
     added: 'Added {list}',
     removed: 'Removed {list}',
