@@ -1,6 +1,7 @@
 import { basename } from 'node:path'
 import { KeywardError } from '../../shared/errors'
 import { backupRegistry, inspectBackup, keptCopyPath, restoreRegistry } from '../core/backup'
+import type { NativeWords } from './native-words'
 
 interface SaveOptions {
   title: string
@@ -41,6 +42,8 @@ export interface BackupDialogDeps {
   /** The window the dialogs belong to (null: none open). */
   window: () => unknown
   registryPath: string
+  /** The words of the app's language, read as each dialog opens (a change of language applies at once). */
+  words: () => NativeWords
   nativeBinding?: string
   actor: string
   now?: () => number
@@ -50,9 +53,9 @@ export interface BackupDialogDeps {
   afterRestore?: () => void
 }
 
-const FILTERS = [
-  { name: 'Keyward backup', extensions: ['sqlite3', 'db', 'sqlite'] },
-  { name: 'All files', extensions: ['*'] }
+const filters = (w: NativeWords) => [
+  { name: w.backup.filterBackup, extensions: ['sqlite3', 'db', 'sqlite'] },
+  { name: w.backup.filterAll, extensions: ['*'] }
 ]
 
 /**
@@ -67,24 +70,27 @@ export function createBackupDialogs(deps: BackupDialogDeps) {
   const save = (o: SaveOptions) => (parent() ? dialog.showSaveDialog(parent()!, o) : dialog.showSaveDialog(o))
   const open = (o: OpenOptions) => (parent() ? dialog.showOpenDialog(parent()!, o) : dialog.showOpenDialog(o))
   const message = (o: MessageOptions) => (parent() ? dialog.showMessageBox(parent()!, o) : dialog.showMessageBox(o))
-  const show = (type: 'info' | 'error', title: string, text: string, detail?: string) =>
-    message({ type, title, message: text, detail, buttons: ['OK'] })
-  const failed = (title: string, error: unknown) =>
+  const show = (w: NativeWords, type: 'info' | 'error', title: string, text: string, detail?: string) =>
+    message({ type, title, message: text, detail, buttons: [w.box.ok] })
+  // The core's message is English (shared with the CLI); the box around it speaks the app's language.
+  const failed = (w: NativeWords, title: string, error: unknown) =>
     show(
+      w,
       'error',
       title,
-      error instanceof KeywardError ? error.message.replace(/^FILE: /, '') : 'Something went wrong.',
+      error instanceof KeywardError ? error.message.replace(/^FILE: /, '') : w.box.somethingWentWrong,
       error instanceof KeywardError ? undefined : (error as Error)?.message
     )
 
   return {
     async backUp(): Promise<void> {
+      const w = deps.words()
       const day = new Date(now()).toISOString().slice(0, 10)
       const chosen = await save({
-        title: 'Back up registry',
+        title: w.backup.title,
         defaultPath: `keyward-backup-${day}.sqlite3`,
-        buttonLabel: 'Back Up',
-        filters: FILTERS
+        buttonLabel: w.backup.button,
+        filters: filters(w)
       })
       if (chosen.canceled || !chosen.filePath) return
       try {
@@ -93,23 +99,19 @@ export function createBackupDialogs(deps: BackupDialogDeps) {
           force: true,
           nativeBinding: deps.nativeBinding
         })
-        await show(
-          'info',
-          'Backup complete',
-          `Backed up ${result.keys} keys and ${result.auditEntries} audit entries.`,
-          result.backup
-        )
+        await show(w, 'info', w.backup.done, w.backup.backedUp(result.keys, result.auditEntries), result.backup)
       } catch (error) {
-        await failed('Backup failed', error)
+        await failed(w, w.backup.failed, error)
       }
     },
 
     async restore(): Promise<void> {
+      const w = deps.words()
       const chosen = await open({
-        title: 'Restore from backup',
-        buttonLabel: 'Choose Backup',
+        title: w.restore.title,
+        buttonLabel: w.restore.button,
         properties: ['openFile'],
-        filters: FILTERS
+        filters: filters(w)
       })
       const file = chosen.filePaths[0]
       if (chosen.canceled || !file) return
@@ -119,12 +121,10 @@ export function createBackupDialogs(deps: BackupDialogDeps) {
         const keepAs = keptCopyPath(deps.registryPath, now())
         const answer = await message({
           type: 'warning',
-          title: 'Restore from backup',
-          message: `Replace every key, resource and audit entry with the ${inspection.keys} keys in ${basename(file)}?`,
-          detail:
-            `The current registry will be kept at:\n${keepAs}\n\n` +
-            'Clients using keys created since that backup will be refused.',
-          buttons: ['Restore', 'Cancel'],
+          title: w.restore.title,
+          message: w.restore.question(inspection.keys, basename(file)),
+          detail: w.restore.willKeep(keepAs),
+          buttons: [w.restore.confirm, w.box.cancel],
           defaultId: 1,
           cancelId: 1
         })
@@ -138,13 +138,14 @@ export function createBackupDialogs(deps: BackupDialogDeps) {
         })
         deps.afterRestore?.()
         await show(
+          w,
           'info',
-          'Registry restored',
-          `Restored ${result.keys} keys from ${basename(file)}.`,
-          result.previous ? `The registry as it was is kept at:\n${result.previous}` : undefined
+          w.restore.done,
+          w.restore.restored(result.keys, basename(file)),
+          result.previous ? w.restore.keptAt(result.previous) : undefined
         )
       } catch (error) {
-        await failed('Restore failed', error)
+        await failed(w, w.restore.failed, error)
       }
     }
   }

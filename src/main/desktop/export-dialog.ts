@@ -3,19 +3,22 @@ import { KeywardError } from '../../shared/errors'
 import { writePrivateFileAtomically } from '../core/backup'
 import type { Registry } from '../core/registry'
 import type { DialogLike } from './backup-dialogs'
+import type { NativeWords } from './native-words'
 
 export interface KeyExportDialogDeps {
   dialog: DialogLike
   /** The window the dialogs belong to (null: none open). */
   window: () => unknown
   registry: Pick<Registry, 'exportKeys'>
+  /** The words of the app's language, read as the dialog opens (a change of language applies at once). */
+  words: () => NativeWords
   actor: string
   now?: () => number
 }
 
-const FILTERS = [
-  { name: 'CSV (spreadsheets)', extensions: ['csv'] },
-  { name: 'JSON', extensions: ['json'] }
+const filters = (w: NativeWords) => [
+  { name: w.filters.csv, extensions: ['csv'] },
+  { name: w.filters.json, extensions: ['json'] }
 ]
 
 /**
@@ -26,19 +29,20 @@ export function createKeyExportDialog(deps: KeyExportDialogDeps) {
   const now = deps.now ?? Date.now
   const parent = () => (deps.window() ?? undefined) as never | undefined
   const { dialog } = deps
-  const message = (type: 'info' | 'error', title: string, text: string, detail?: string) => {
-    const o = { type, title, message: text, detail, buttons: ['OK'] }
+  const message = (w: NativeWords, type: 'info' | 'error', title: string, text: string, detail?: string) => {
+    const o = { type, title, message: text, detail, buttons: [w.box.ok] }
     return parent() ? dialog.showMessageBox(parent()!, o) : dialog.showMessageBox(o)
   }
 
   return {
     async exportKeys(): Promise<void> {
+      const w = deps.words()
       const day = new Date(now()).toISOString().slice(0, 10)
       const o = {
-        title: 'Export keys',
+        title: w.export.keysTitle,
         defaultPath: `keyward-keys-${day}.csv`,
-        buttonLabel: 'Export',
-        filters: FILTERS
+        buttonLabel: w.export.button,
+        filters: filters(w)
       }
       const chosen = await (parent() ? dialog.showSaveDialog(parent()!, o) : dialog.showSaveDialog(o))
       if (chosen.canceled || !chosen.filePath) return
@@ -48,19 +52,22 @@ export function createKeyExportDialog(deps: KeyExportDialogDeps) {
         // The save dialog has already asked before replacing an existing file.
         writePrivateFileAtomically(chosen.filePath, exported.text)
         await message(
+          w,
           'info',
-          'Export complete',
-          `Exported ${exported.count} keys as ${format.toUpperCase()}.`,
+          w.export.done,
+          w.export.exported(exported.count, format.toUpperCase()),
           chosen.filePath
         )
       } catch (error) {
         await message(
+          w,
           'error',
-          'Export failed',
-          // A field's own message: "--out: …" names a CLI flag the app user never typed.
+          w.export.failed,
+          // A field's own message: "--out: …" names a CLI flag the app user never typed. The core's
+          // message is English (shared with the CLI); the box around it speaks the app's language.
           error instanceof KeywardError
             ? (Object.values(error.fields ?? {})[0] ?? error.message)
-            : 'Something went wrong.',
+            : w.box.somethingWentWrong,
           error instanceof KeywardError ? undefined : (error as Error)?.message
         )
       }

@@ -1,4 +1,6 @@
 import type { SaveRequest } from '../files/handlers'
+import type { NativeWords } from './native-words'
+
 /** Electron's dialog.showOpenDialog, as far as the folder picker uses it (tests pass a fake). */
 export interface OpenDialogLike<W> {
   showOpenDialog(
@@ -7,14 +9,22 @@ export interface OpenDialogLike<W> {
   ): Promise<{ canceled: boolean; filePaths: string[] }>
 }
 
-/** The leak scan's "choose a folder": a native folder dialog over the app's window; null when cancelled. */
-export function folderPicker<W>(dialog: OpenDialogLike<W>, window: () => W | null): () => Promise<string | null> {
+/**
+ * The leak scan's "choose a folder": a native folder dialog over the app's window; null when cancelled.
+ * `words` is read as the dialog opens, so it speaks the language chosen a moment ago.
+ */
+export function folderPicker<W>(
+  dialog: OpenDialogLike<W>,
+  window: () => W | null,
+  words: () => NativeWords
+): () => Promise<string | null> {
   return async () => {
     const parent = window()
     if (parent === null) return null
+    const w = words()
     const picked = await dialog.showOpenDialog(parent, {
-      title: 'Scan a folder for leaked keys',
-      buttonLabel: 'Scan',
+      title: w.scan.title,
+      buttonLabel: w.scan.button,
       properties: ['openDirectory', 'dontAddToRecent']
     })
     return picked.canceled ? null : (picked.filePaths[0] ?? null)
@@ -32,14 +42,15 @@ export interface SaveDialogLike<W> {
 /** A screen's Export: a native save dialog over the app's window (it asks before replacing a file); null when cancelled. */
 export function savePicker<W>(
   dialog: SaveDialogLike<W>,
-  window: () => W | null
+  window: () => W | null,
+  words: () => NativeWords
 ): (request: SaveRequest) => Promise<string | null> {
   return async (request) => {
     const parent = window()
     if (parent === null) return null
     const picked = await dialog.showSaveDialog(parent, {
       ...request,
-      buttonLabel: 'Export',
+      buttonLabel: words().export.button,
       properties: ['createDirectory', 'showOverwriteConfirmation']
     })
     return picked.canceled || !picked.filePath ? null : picked.filePath
@@ -57,14 +68,15 @@ export interface OpenFileDialogLike<W> {
 /** Import: a native file dialog over the app's window; null when cancelled. */
 export function openFilePicker<W>(
   dialog: OpenFileDialogLike<W>,
-  window: () => W | null
+  window: () => W | null,
+  words: () => NativeWords
 ): (request: Omit<SaveRequest, 'defaultPath'>) => Promise<string | null> {
   return async (request) => {
     const parent = window()
     if (parent === null) return null
     const picked = await dialog.showOpenDialog(parent, {
       ...request,
-      buttonLabel: 'Import',
+      buttonLabel: words().import.button,
       properties: ['openFile', 'dontAddToRecent']
     })
     return picked.canceled ? null : (picked.filePaths[0] ?? null)

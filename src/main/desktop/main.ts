@@ -20,7 +20,7 @@ import {
 } from 'electron'
 import Store from 'electron-store'
 import { BULK_PROGRESS_CHANNEL, MENU_CHANNEL, type MenuCommand } from '../../shared/ipc'
-import type { AppSettings } from '../../shared/schemas'
+import type { AppSettings, Language } from '../../shared/schemas'
 import { osUserName } from '../core/actor'
 import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
@@ -41,6 +41,7 @@ import { appPageUrl, isAppPage } from './ipc/sender'
 import { runBeforeQuit } from './lifecycle'
 import { createLocalServer, type UtilityProcessLike } from './local-server'
 import { menuTemplate } from './menu'
+import { nativeLocale, NATIVE_WORDS, type NativeWords } from './native-words'
 import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore } from './password-store'
 import { preferenceStoreOptions, type PreferenceStore, type Preferences } from './preferences'
 import { createSettingsService } from './app-settings'
@@ -66,32 +67,50 @@ app.setPath('userData', paths.userData)
 
 let mainWindow: BrowserWindow | null = null
 
+/**
+ * The one language of the menu and of every native dialog: the Language setting, or for 'system'
+ * the OS's preferred languages (undefined before the setting can be read).
+ */
+const localeOf = (language: Language | undefined) =>
+  nativeLocale(language, [...app.getPreferredSystemLanguages(), app.getLocale()])
+
 if (!claimSingleInstance(app, () => mainWindow)) {
   app.quit()
 } else {
-  app.whenReady().then(start, (error: unknown) => fatal('Keyward could not start', error))
+  app.whenReady().then(start, (error: unknown) => {
+    // No settings yet: the OS's language, and English if even that cannot be asked.
+    let words = NATIVE_WORDS.en
+    try {
+      words = NATIVE_WORDS[localeOf(undefined)]
+    } catch {
+      // Keep English: the error below is what matters.
+    }
+    fatal(words.fatal.couldNotStart, error)
+  })
 }
 
 function start(): void {
+  // Read first, so that even the errors that stop the start speak the chosen language.
+  const preferences = new Store<Preferences>(preferenceStoreOptions()) as unknown as PreferenceStore &
+    Store<Preferences>
+  const settings = createSettingsService(preferences)
+  /** Read as each dialog opens: a change of language applies at once. */
+  const words = (): NativeWords => NATIVE_WORDS[localeOf(settings.get().language)]
+
   if (!existsSync(paths.nativeBinding)) {
-    fatal(
-      'Keyward is missing its database driver',
-      `The Electron build of better-sqlite3 was not found at ${paths.nativeBinding}. ` +
-        (app.isPackaged ? 'Reinstall Keyward.' : 'Start the app with "npm start", which builds it.')
-    )
+    const w = words()
+    fatal(w.fatal.noDriver, w.fatal.driverNotFound(paths.nativeBinding, app.isPackaged))
     return
   }
   let registry: Registry
   try {
     registry = new Registry(openRegistryDatabase(paths.registry, { nativeBinding: paths.nativeBinding }))
   } catch (error) {
-    fatal('Keyward cannot open its registry', error)
+    const w = words()
+    fatal(w.fatal.cannotOpenRegistry, error)
     return
   }
 
-  const preferences = new Store<Preferences>(preferenceStoreOptions()) as unknown as PreferenceStore &
-    Store<Preferences>
-  const settings = createSettingsService(preferences)
   nativeTheme.themeSource = settings.get().theme
 
   const passwords = safeStoragePasswordStore(safeStorage, new Store(passwordStoreOptions()) as unknown as BlobStore)
@@ -122,11 +141,12 @@ function start(): void {
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
     upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() },
-    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow) }),
+    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow, words) }),
     files: createFileHandlers({
       registry,
-      pickSavePath: savePicker(dialog, () => mainWindow),
-      pickOpenPath: openFilePicker(dialog, () => mainWindow),
+      pickSavePath: savePicker(dialog, () => mainWindow, words),
+      pickOpenPath: openFilePicker(dialog, () => mainWindow, words),
+      words,
       // The page shows it as the import dialog's progress bar (the channel of bulk actions).
       onImportProgress: (progress) => mainWindow?.webContents.send(BULK_PROGRESS_CHANNEL, progress)
     })
@@ -162,6 +182,7 @@ function start(): void {
     window: () => mainWindow,
     registryPath: paths.registry,
     nativeBinding: paths.nativeBinding,
+    words,
     actor,
     beforeRestore: () => registry.flushLastUsed(),
     afterRestore: () => mainWindow?.webContents.reload()
@@ -170,6 +191,7 @@ function start(): void {
     dialog: dialog as unknown as DialogLike,
     window: () => mainWindow,
     registry,
+    words,
     actor
   })
   const applyMenu = ({ theme, language }: Pick<AppSettings, 'theme' | 'language'>) =>
@@ -179,8 +201,7 @@ function start(): void {
           platform: process.platform,
           isDev,
           theme,
-          language,
-          systemLanguages: [...app.getPreferredSystemLanguages(), app.getLocale()],
+          language: localeOf(language),
           actions: {
             newKey: () => sendMenu('new-key'),
             backUp: () => void backupDialogs.backUp(),
@@ -249,6 +270,7 @@ function start(): void {
   })
 }
 
+/** The error box when the app cannot start; the error's own text (from the core or Node) stays as it comes. */
 function fatal(title: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error)
   console.error(`keyward: ${title}: ${message}`)

@@ -1,6 +1,6 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import type { AppSettings } from '../../shared/schemas'
-import { MENU_LABELS, menuLocale, type MenuLabels } from './menu-labels'
+import { nativeWords, type MenuLabels } from './native-words'
 
 type Theme = AppSettings['theme']
 
@@ -41,7 +41,7 @@ export function menuTemplate({
   actions
 }: MenuInput): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin'
-  const l = MENU_LABELS[menuLocale(language, systemLanguages)]
+  const l = nativeWords(language, systemLanguages).menu
   const template: MenuItemConstructorOptions[] = []
   if (mac) {
     template.push({

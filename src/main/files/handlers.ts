@@ -8,6 +8,7 @@ import type { Registry } from '../core/registry'
 import { writePrivateFileAtomically } from '../core/backup'
 import { usageCsv } from '../core/export'
 import { importInTurns } from '../core/import'
+import { NATIVE_WORDS, type NativeWords } from '../desktop/native-words'
 import { readImportFile, reserveSecretsFile, secretsCsv } from './import-file'
 
 export interface FileHandlers {
@@ -31,6 +32,8 @@ export interface FileHandlerDeps {
   pickOpenPath: (request: Omit<SaveRequest, 'defaultPath'>) => Promise<string | null>
   /** Keys written so far of an import, after each chunk (the app sends it to the page). */
   onImportProgress?: (progress: { done: number; total: number }) => void
+  /** The dialogs' titles and filter names in the app's language, read as each dialog opens (default English). */
+  words?: () => NativeWords
   now?: () => number
 }
 
@@ -39,10 +42,10 @@ const PICKS_KEPT = 8
 
 const withoutSecret = (keys: readonly ImportedKey[]): ImportedKeyView[] => keys.map(({ secret: _, ...k }) => k)
 
-const KEY_FILTERS = {
-  csv: { name: 'CSV (spreadsheets)', extensions: ['csv'] },
-  json: { name: 'JSON', extensions: ['json'] }
-}
+const keyFilters = (w: NativeWords) => ({
+  csv: { name: w.filters.csv, extensions: ['csv'] },
+  json: { name: w.filters.json, extensions: ['json'] }
+})
 
 /**
  * The screens' Export buttons. The file is asked for first (nothing is read if the user cancels),
@@ -55,6 +58,7 @@ export function createFileHandlers({
   pickSavePath,
   pickOpenPath,
   onImportProgress = () => undefined,
+  words = () => NATIVE_WORDS.en,
   now = Date.now
 }: FileHandlerDeps): FileHandlers {
   const picks = new Map<string, { path: string; format: KeyExportFormat }>()
@@ -64,9 +68,10 @@ export function createFileHandlers({
      * preview lists the good rows beside the bad). The path stays here, behind a token.
      */
     'files.importPick': async (_input, ctx) => {
+      const w = words()
       const path = await pickOpenPath({
-        title: 'Import keys',
-        filters: [{ name: 'Keys (CSV or JSON)', extensions: ['csv', 'json'] }]
+        title: w.import.title,
+        filters: [{ name: w.filters.keys, extensions: ['csv', 'json'] }]
       })
       if (path === null) return { token: null, file: '', format: 'csv', created: 0, imported: 0, errors: [], keys: [] }
       const format: KeyExportFormat = extname(path).toLowerCase() === '.json' ? 'json' : 'csv'
@@ -113,10 +118,11 @@ export function createFileHandlers({
       let fd: number | undefined
       if (check.created > 0) {
         const day = new Date(now()).toISOString().slice(0, 10)
+        const w = words()
         secretsFile = await pickSavePath({
-          title: 'Save the new keys’ secrets',
+          title: w.import.secretsTitle,
           defaultPath: `keyward-new-secrets-${day}.csv`,
-          filters: [KEY_FILTERS.csv]
+          filters: [keyFilters(w).csv]
         })
         if (secretsFile === null) return answer({ ...check, created: 0, imported: 0, keys: [] }, null, true)
         fd = reserveSecretsFile(secretsFile, 'secretsFile')
@@ -146,24 +152,25 @@ export function createFileHandlers({
 
     'files.export': async (input, ctx) => {
       const day = new Date(now()).toISOString().slice(0, 10)
+      const w = words()
       let text: () => { text: string; count: number }
       let request: SaveRequest
       switch (input.kind) {
         case 'keys': {
           const { format, filters } = input
           request = {
-            title: 'Export keys',
+            title: w.export.keysTitle,
             defaultPath: `keyward-keys-${day}.${format}`,
-            filters: [KEY_FILTERS[format]]
+            filters: [keyFilters(w)[format]]
           }
           text = () => registry.exportKeys({ format, filters }, ctx.actor)
           break
         }
         case 'audit':
           request = {
-            title: 'Export the audit log',
+            title: w.export.auditTitle,
             defaultPath: `keyward-audit-${day}.jsonl`,
-            filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }]
+            filters: [{ name: w.filters.jsonLines, extensions: ['jsonl'] }]
           }
           text = () => {
             const exported = registry.exportAudit()
@@ -172,9 +179,9 @@ export function createFileHandlers({
           break
         case 'usage':
           request = {
-            title: 'Export usage',
+            title: w.export.usageTitle,
             defaultPath: `keyward-usage-${input.report.start.slice(0, 10)}-${input.report.end.slice(0, 10)}.csv`,
-            filters: [KEY_FILTERS.csv]
+            filters: [keyFilters(w).csv]
           }
           text = () => {
             const { items } = registry.usageReport(input.report)

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBackupDialogs, type DialogLike } from '../../../src/main/desktop/backup-dialogs'
+import { NATIVE_WORDS, nativeWords } from '../../../src/main/desktop/native-words'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { fileState } from '../core/support'
 
@@ -35,6 +36,7 @@ function fakeDialog(answers: { save?: string; open?: string; confirm?: boolean }
 }
 
 const WINDOW = { id: 'main-window' }
+const english = () => NATIVE_WORDS.en
 
 function setup() {
   temp = tempRegistry()
@@ -49,7 +51,13 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
     const file = join(dir, 'chosen.sqlite3')
     writeFileSync(file, 'the save dialog asked before replacing this')
     const { dialog, calls } = fakeDialog({ save: file })
-    const dialogs = createBackupDialogs({ dialog, window: () => WINDOW, registryPath: path, actor: 'desk' })
+    const dialogs = createBackupDialogs({
+      dialog,
+      window: () => WINDOW,
+      registryPath: path,
+      words: english,
+      actor: 'desk'
+    })
     await dialogs.backUp()
     expect(calls.map((c) => c.kind)).toEqual(['save', 'message'])
     expect(calls[0]!.parent).toBe(WINDOW)
@@ -67,7 +75,13 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
   it('a cancelled save dialog does nothing; without a window the dialogs have no parent', async () => {
     const { path } = setup()
     const { dialog, calls } = fakeDialog({})
-    await createBackupDialogs({ dialog, window: () => null, registryPath: path, actor: 'desk' }).backUp()
+    await createBackupDialogs({
+      dialog,
+      window: () => null,
+      registryPath: path,
+      words: english,
+      actor: 'desk'
+    }).backUp()
     expect(calls).toHaveLength(1)
     expect(calls[0]!.parent).toBeUndefined()
   })
@@ -79,6 +93,7 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
       dialog: fakeDialog({ save: file }).dialog,
       window: () => WINDOW,
       registryPath: path,
+      words: english,
       actor: 'desk'
     }).backUp()
     registry.deleteKey({ key: 'alpha' }, 'tester')
@@ -89,6 +104,7 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
       dialog,
       window: () => WINDOW,
       registryPath: path,
+      words: english,
       actor: 'desk',
       now: () => at,
       beforeRestore: () => events.push('flush'),
@@ -113,6 +129,7 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
       dialog: fakeDialog({ save: file }).dialog,
       window: () => WINDOW,
       registryPath: path,
+      words: english,
       actor: 'desk'
     }).backUp()
     const state = fileState(path)
@@ -121,6 +138,7 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
       dialog: cancelled.dialog,
       window: () => WINDOW,
       registryPath: path,
+      words: english,
       actor: 'd'
     }).restore()
     expect(cancelled.calls.map((c) => c.kind)).toEqual(['open', 'message'])
@@ -133,6 +151,7 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
       dialog: refused.dialog,
       window: () => WINDOW,
       registryPath: path,
+      words: english,
       actor: 'd'
     }).restore()
     // No question: the error straight away, in words.
@@ -140,5 +159,103 @@ describe('File > Back Up Registry… / Restore from Backup…', () => {
     expect(refused.calls[1]!.options).toMatchObject({ type: 'error', title: 'Restore failed' })
     expect(refused.calls[1]!.options.message).toMatch(/not an SQLite database.*Nothing was changed\./)
     expect(fileState(path)).toBe(state)
+  })
+})
+
+describe('Back Up / Restore speak the app’s language', () => {
+  const FSI = '\u2068'
+  const PDI = '\u2069'
+
+  it('in Arabic: titles, buttons, filters and counted sentences; a language change applies to the next dialog', async () => {
+    const { path, dir } = setup()
+    const file = join(dir, 'nightly.sqlite3')
+    let language: 'ar' | 'en' = 'ar'
+    const { dialog, calls } = fakeDialog({ save: file })
+    const dialogs = createBackupDialogs({
+      dialog,
+      window: () => WINDOW,
+      registryPath: path,
+      words: () => nativeWords(language, ['en-US']),
+      actor: 'desk'
+    })
+    await dialogs.backUp()
+    expect(calls[0]!.options).toMatchObject({
+      title: 'نسخ السجل احتياطيًا',
+      buttonLabel: 'نسخ احتياطي',
+      filters: [{ name: 'نسخة Keyward احتياطية' }, { name: 'كل الملفات' }]
+    })
+    // Two keys and their two audit entries: Arabic's dual forms.
+    expect(calls[1]!.options).toMatchObject({
+      type: 'info',
+      title: 'اكتمل النسخ الاحتياطي',
+      message: 'تم النسخ الاحتياطي: مفتاحان وقيدان في سجل التدقيق.',
+      buttons: ['حسنًا'],
+      detail: file
+    })
+
+    language = 'en'
+    await dialogs.backUp()
+    expect(calls[2]!.options).toMatchObject({ title: 'Back up registry', buttonLabel: 'Back Up' })
+    expect(calls[3]!.options).toMatchObject({
+      title: 'Backup complete',
+      message: 'Backed up 2 keys and 2 audit entries.',
+      buttons: ['OK']
+    })
+  })
+
+  it("'system' with an Arabic OS: the restore question, its kept path isolated, the result and a failure box in Arabic", async () => {
+    const { path, dir, registry } = setup()
+    for (let i = 0; i < 9; i++) registry.createKey({ name: `k${i}` }, 'tester')
+    const file = join(dir, 'eleven.sqlite3')
+    const words = () => nativeWords('system', ['ar-EG', 'en-US'])
+    await createBackupDialogs({
+      dialog: fakeDialog({ save: file }).dialog,
+      window: () => WINDOW,
+      registryPath: path,
+      words,
+      actor: 'desk'
+    }).backUp()
+    const at = Date.parse('2026-07-01T08:00:00Z')
+    const { dialog, calls } = fakeDialog({ open: file, confirm: true })
+    await createBackupDialogs({
+      dialog,
+      window: () => WINDOW,
+      registryPath: path,
+      words,
+      actor: 'desk',
+      now: () => at
+    }).restore()
+    const kept = `${path}.before-restore-20260701T080000Z.sqlite3`
+    const eleven = `${new Intl.NumberFormat('ar').format(11)} مفتاحًا`
+    expect(calls[0]!.options).toMatchObject({
+      title: 'الاستعادة من نسخة احتياطية',
+      buttonLabel: 'اختيار النسخة الاحتياطية'
+    })
+    expect(calls[1]!.options).toMatchObject({ type: 'warning', buttons: ['استعادة', 'إلغاء'], cancelId: 1 })
+    expect(calls[1]!.options.message).toBe(
+      `هل تريد استبدال كل المفاتيح والموارد وقيود سجل التدقيق الحالية بمحتوى ${FSI}eleven.sqlite3${PDI}؟ ` +
+        `في هذه النسخة الاحتياطية ${eleven}.`
+    )
+    expect(calls[1]!.options.detail).toContain(`${FSI}${kept}${PDI}`)
+    expect(calls[2]!.options).toMatchObject({
+      title: 'تمت استعادة السجل',
+      message: `تمت الاستعادة من ${FSI}eleven.sqlite3${PDI}: ${eleven}.`,
+      detail: `احتُفظ بالسجل كما كان في:\n${FSI}${kept}${PDI}`,
+      buttons: ['حسنًا']
+    })
+
+    const junk = join(dir, 'junk.sqlite3')
+    writeFileSync(junk, Buffer.alloc(4096, 1))
+    const refused = fakeDialog({ open: junk, confirm: true })
+    await createBackupDialogs({
+      dialog: refused.dialog,
+      window: () => WINDOW,
+      registryPath: path,
+      words,
+      actor: 'd'
+    }).restore()
+    // The box is Arabic; the core's reason (shared with the CLI) stays as the core wrote it.
+    expect(refused.calls[1]!.options).toMatchObject({ type: 'error', title: 'فشلت الاستعادة', buttons: ['حسنًا'] })
+    expect(refused.calls[1]!.options.message).toMatch(/not an SQLite database/)
   })
 })

@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import { describe, expect, it } from 'vitest'
 import { menuTemplate, type MenuActions } from '../../../src/main/desktop/menu'
-import { MENU_LABELS, menuLocale } from '../../../src/main/desktop/menu-labels'
+import { NATIVE_WORDS, nativeLocale } from '../../../src/main/desktop/native-words'
 
 function actions() {
   const calls: string[] = []
@@ -133,14 +133,14 @@ describe('native menu', () => {
     // Edit keeps its roles without labels: the OS names Copy, Paste... in its own language.
     expect(items(template, 'تحرير').every((i) => i.label === undefined)).toBe(true)
     // Every label set by the menu is Arabic: none is left in English.
-    const english = new Set(Object.values(MENU_LABELS.en).filter((s) => s !== 'Keyward'))
+    const english = new Set(Object.values(NATIVE_WORDS.en.menu).filter((s) => s !== 'Keyward'))
     expect(flat(template).filter((i) => i.label && english.has(i.label))).toEqual([])
   })
 
   it('the Arabic table has every label of the English one, each translated', () => {
-    expect(Object.keys(MENU_LABELS.ar).sort()).toEqual(Object.keys(MENU_LABELS.en).sort())
-    for (const [k, v] of Object.entries(MENU_LABELS.en))
-      expect(MENU_LABELS.ar[k as keyof typeof MENU_LABELS.ar], k).not.toBe(v)
+    const { en, ar } = { en: NATIVE_WORDS.en.menu, ar: NATIVE_WORDS.ar.menu }
+    expect(Object.keys(ar).sort()).toEqual(Object.keys(en).sort())
+    for (const [k, v] of Object.entries(en)) expect(ar[k as keyof typeof ar], k).not.toBe(v)
   })
 
   it('English when the language is en, whatever the OS speaks', () => {
@@ -169,6 +169,6 @@ describe('native menu', () => {
     expect(top(['fr-FR', 'de'], 'system')[0]).toBe('&File')
     expect(top([], 'system')[0]).toBe('&File')
     expect(top(['ar_EG'])[0]).toBe('&ملف')
-    expect(menuLocale('ar', ['en-US'])).toBe('ar')
+    expect(nativeLocale('ar', ['en-US'])).toBe('ar')
   })
 })

@@ -1,7 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { savePicker, type SaveDialogLike } from '../../../src/main/desktop/folder-picker'
+import {
+  folderPicker,
+  openFilePicker,
+  savePicker,
+  type OpenDialogLike,
+  type OpenFileDialogLike,
+  type SaveDialogLike
+} from '../../../src/main/desktop/folder-picker'
+import { NATIVE_WORDS, nativeWords } from '../../../src/main/desktop/native-words'
 import { createFileHandlers, type SaveRequest } from '../../../src/main/files/handlers'
 import type { NotifyHandlers } from '../../../src/main/notify/handlers'
 import { serverHostHandlers } from '../../../src/main/server/host'
@@ -19,15 +27,20 @@ describe('files.export', () => {
   beforeEach(() => {
     temp = tempRegistry()
     asked.length = 0
+    language = 'en'
+    systemLanguages = []
     temp.registry.addResource({ model: 'gpt-4o', type: 'PYG' }, 'tester')
     temp.registry.createKey({ name: 'Alpha', department: 'Finance', resources: ['gpt-4o:PYG'] }, 'tester')
     temp.registry.createKey({ name: 'Beta', department: 'Legal' }, 'tester')
   })
   afterEach(() => temp.close())
 
+  let language: 'system' | 'en' | 'ar' = 'en'
+  let systemLanguages: string[] = []
   const handlers = () =>
     createFileHandlers({
       registry: temp.registry,
+      words: () => nativeWords(language, systemLanguages),
       pickSavePath: async (r) => {
         asked.push(r)
         return answer(r)
@@ -99,7 +112,11 @@ describe('files.export', () => {
         return reply
       }
     }
-    const pick = savePicker(dialog, () => 'win')
+    const pick = savePicker(
+      dialog,
+      () => 'win',
+      () => NATIVE_WORDS.en
+    )
     const request = { title: 'Export keys', defaultPath: 'k.csv', filters: [] }
     expect(await pick(request)).toBe('/home/me/k.csv')
     expect(seen[0]).toEqual([
@@ -108,6 +125,59 @@ describe('files.export', () => {
     ])
     reply = { canceled: true }
     expect(await pick(request)).toBeNull()
-    expect(await savePicker(dialog, () => null)(request)).toBeNull()
+    expect(
+      await savePicker(
+        dialog,
+        () => null,
+        () => NATIVE_WORDS.en
+      )(request)
+    ).toBeNull()
+  })
+
+  it('the save dialogs speak the app’s language, read as each opens: Arabic, then English at once', async () => {
+    answer = () => null
+    language = 'ar'
+    await run({ kind: 'keys', format: 'csv' })
+    await run({ kind: 'audit' })
+    await run({ kind: 'usage', report: { start: '2026-11-29T00:00:00Z', end: '2026-11-30T00:00:00Z' } })
+    language = 'en'
+    await run({ kind: 'keys', format: 'json' })
+    language = 'system'
+    systemLanguages = ['ar-EG', 'en-US']
+    await run({ kind: 'keys', format: 'json' })
+    expect(asked.map((r) => [r.title, r.filters.map((f) => f.name)])).toEqual([
+      ['تصدير المفاتيح', ['CSV (جداول البيانات)']],
+      ['تصدير سجل التدقيق', ['JSON Lines']],
+      ['تصدير الاستخدام', ['CSV (جداول البيانات)']],
+      ['Export keys', ['JSON']],
+      ['تصدير المفاتيح', ['JSON']]
+    ])
+  })
+
+  it('the desktop pickers label their buttons in the app’s language', async () => {
+    let lang: 'ar' | 'en' = 'ar'
+    const words = () => nativeWords(lang, [])
+    const seen: { title: string; buttonLabel: string }[] = []
+    const save: SaveDialogLike<string> = {
+      showSaveDialog: async (_w, options) => (seen.push(options), { canceled: true })
+    }
+    const open: OpenFileDialogLike<string> & OpenDialogLike<string> = {
+      showOpenDialog: async (_w: string, options: { title: string; buttonLabel: string }) => (
+        seen.push(options),
+        { canceled: true, filePaths: [] }
+      )
+    }
+    await savePicker(save, () => 'win', words)({ title: 'تصدير المفاتيح', defaultPath: 'k.csv', filters: [] })
+    await openFilePicker(open, () => 'win', words)({ title: 'استيراد المفاتيح', filters: [] })
+    const scan = folderPicker(open, () => 'win', words)
+    await scan()
+    lang = 'en'
+    await scan()
+    expect(seen.map((o) => [o.title, o.buttonLabel])).toEqual([
+      ['تصدير المفاتيح', 'تصدير'],
+      ['استيراد المفاتيح', 'استيراد'],
+      ['فحص مجلد بحثًا عن مفاتيح مسرّبة', 'فحص'],
+      ['Scan a folder for leaked keys', 'Scan']
+    ])
   })
 })

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { importChunking } from '../../../src/main/core/import'
+import { nativeWords } from '../../../src/main/desktop/native-words'
 import { createFileHandlers, type SaveRequest } from '../../../src/main/files/handlers'
 import { FileImportInput } from '../../../src/shared/schemas'
 import { KeywardError } from '../../../src/shared/errors'
@@ -189,5 +190,33 @@ describe('files.importPick / files.import', () => {
     expect((error as KeywardError).fields?.file).toMatch(/not UTF-8/)
     expect(readdirSync(temp.dir).filter((f) => f.startsWith('keyward-new-secrets'))).toEqual([])
     expect(existsSync(join(temp.dir, 'keyward-new-secrets-2026-11-30.csv'))).toBe(false)
+  })
+
+  it('the open dialog and the secrets file’s save dialog speak the app’s language, read as each opens', async () => {
+    const asked: unknown[] = []
+    let language: 'system' | 'en' | 'ar' = 'ar'
+    const h = createFileHandlers({
+      registry: temp.registry,
+      pickOpenPath: async (r) => (asked.push(r), openAnswer),
+      pickSavePath: async (r) => (asked.push(r), join(temp.dir, r.defaultPath)),
+      words: () => nativeWords(language, ['ar-EG', 'en-US']),
+      now: () => Date.parse('2026-11-30T10:00:00Z')
+    })
+    openAnswer = file('new.csv', 'name\nFresh\n')
+    const preview = await h['files.importPick']({}, ctx)
+    // The OS speaks Arabic: 'system' keeps Arabic; the file is asked for in the language of that moment.
+    language = 'system'
+    expect(await h['files.import'](FileImportInput.parse({ token: preview.token }), ctx)).toMatchObject({ created: 1 })
+    language = 'en'
+    await h['files.importPick']({}, ctx)
+    expect(asked).toEqual([
+      { title: 'استيراد المفاتيح', filters: [{ name: 'المفاتيح (CSV أو JSON)', extensions: ['csv', 'json'] }] },
+      {
+        title: 'حفظ أسرار المفاتيح الجديدة',
+        defaultPath: 'keyward-new-secrets-2026-11-30.csv',
+        filters: [{ name: 'CSV (جداول البيانات)', extensions: ['csv'] }]
+      },
+      { title: 'Import keys', filters: [{ name: 'Keys (CSV or JSON)', extensions: ['csv', 'json'] }] }
+    ])
   })
 })

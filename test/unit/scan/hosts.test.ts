@@ -1,6 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import { describe, expect, it } from 'vitest'
 import { folderPicker, type OpenDialogLike } from '../../../src/main/desktop/folder-picker'
+import { NATIVE_WORDS } from '../../../src/main/desktop/native-words'
 import { menuTemplate } from '../../../src/main/desktop/menu'
 import type { NotifyHandlers } from '../../../src/main/notify/handlers'
 import { serverHostHandlers } from '../../../src/main/server/host'
@@ -33,7 +34,11 @@ describe('leak scan hosts', () => {
       }
     }
     let window: string | null = 'main-window'
-    const pick = folderPicker(dialog, () => window)
+    const pick = folderPicker(
+      dialog,
+      () => window,
+      () => NATIVE_WORDS.en
+    )
     expect(await pick()).toBe('/home/me/repo')
     expect(asked).toEqual([['main-window', ['openDirectory', 'dontAddToRecent']]])
     answer = { canceled: true, filePaths: [] }
