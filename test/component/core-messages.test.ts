@@ -4,7 +4,7 @@ import { KeywardError } from '@shared/errors'
 import { createClient } from '@renderer/api/client'
 import { i18n } from '@renderer/i18n'
 import { coreMessage } from '@renderer/i18n/core-messages'
-import { coreTranslator } from '@renderer/i18n/core-messages/translate'
+import { coreTranslator } from '@shared/core-messages'
 import { dispatch, operationTable } from '../../src/main/transport/dispatch'
 import { tempRegistry } from '../helpers/registry'
 

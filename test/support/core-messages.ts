@@ -5,7 +5,7 @@ import ts from 'typescript'
 /**
  * The English sentences main and the shared schemas send to people: validation messages, errors,
  * result texts. The renderer translates them through a catalog keyed by these very sentences
- * (src/renderer/src/i18n/core-messages/), gettext's way: the English text is the message id, so
+ * (src/shared/core-messages/), gettext's way: the English text is the message id, so
  * the CLI and the HTTP APIs keep answering in English and nothing gains a code to keep in step.
  *
  * A sentence is a string or template literal, or a `+` chain of them; each `${…}` or non-literal
@@ -32,6 +32,7 @@ export const MESSAGE_SOURCES = [
 /** Files under those folders whose text is not said to the app's user. */
 const NOT_SAID_TO_THE_APP = [
   'src/main/core/demo-data.ts', // sample registry content, stored as data
+  'src/shared/core-messages/', // the catalogs themselves
   'src/main/core/alert-message.ts', // the alert email, written for its recipient, not the app's user
   'src/main/core/migrate.ts', // `keyward migrate`, a CLI command
   'src/main/core/pg/' // PostgreSQL, reached from the CLI only for now

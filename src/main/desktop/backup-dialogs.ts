@@ -78,7 +78,7 @@ export function createBackupDialogs(deps: BackupDialogDeps) {
       w,
       'error',
       title,
-      error instanceof KeywardError ? error.message.replace(/^FILE: /, '') : w.box.somethingWentWrong,
+      error instanceof KeywardError ? w.core(error.message.replace(/^FILE: /, '')) : w.box.somethingWentWrong,
       error instanceof KeywardError ? undefined : (error as Error)?.message
     )
 

@@ -63,10 +63,10 @@ export function createKeyExportDialog(deps: KeyExportDialogDeps) {
           w,
           'error',
           w.export.failed,
-          // A field's own message: "--out: …" names a CLI flag the app user never typed. The core's
-          // message is English (shared with the CLI); the box around it speaks the app's language.
+          // A field's own message: "--out: …" names a CLI flag the app user never typed. The core
+          // writes English (shared with the CLI); w.core gives it in the app's language.
           error instanceof KeywardError
-            ? (Object.values(error.fields ?? {})[0] ?? error.message)
+            ? w.core(Object.values(error.fields ?? {})[0] ?? error.message)
             : w.box.somethingWentWrong,
           error instanceof KeywardError ? undefined : (error as Error)?.message
         )

@@ -1,3 +1,4 @@
+import { coreTranslatorFor } from '../../shared/core-messages'
 import type { Language } from '../../shared/schemas'
 
 /**
@@ -29,6 +30,11 @@ export interface MenuLabels {
 export interface NativeWords {
   /** The menu's own words; roles' built-in items (Copy, Zoom In...) are translated by the OS. */
   menu: MenuLabels
+  /**
+   * A sentence the core wrote (in English, shared with the CLI) in this language, through the
+   * catalog the window uses too (src/shared/core-messages).
+   */
+  core: (english: string) => string
   /** Words every message box uses. */
   box: {
     ok: string
@@ -132,6 +138,7 @@ const arEntries = counter('ar', {
 
 export const NATIVE_WORDS: Record<NativeLocale, NativeWords> = {
   en: {
+    core: (english) => english,
     menu: {
       file: '&File',
       edit: '&Edit',
@@ -195,6 +202,7 @@ export const NATIVE_WORDS: Record<NativeLocale, NativeWords> = {
     }
   },
   ar: {
+    core: (english) => coreTranslatorFor('ar')?.message(english) ?? english,
     menu: {
       file: '&ملف',
       edit: '&تحرير',

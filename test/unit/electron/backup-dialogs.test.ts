@@ -254,8 +254,12 @@ describe('Back Up / Restore speak the app’s language', () => {
       words,
       actor: 'd'
     }).restore()
-    // The box is Arabic; the core's reason (shared with the CLI) stays as the core wrote it.
+    // The box is Arabic, and so is the core's reason (English for the CLI), through the same
+    // catalog as the window; the file's path stays whole and left to right inside it.
     expect(refused.calls[1]!.options).toMatchObject({ type: 'error', title: 'فشلت الاستعادة', buttons: ['حسنًا'] })
-    expect(refused.calls[1]!.options.message).toMatch(/not an SQLite database/)
+    const reason = refused.calls[1]!.options.message
+    expect(reason).toMatch(/[\u0600-\u06FF]/)
+    expect(reason).not.toMatch(/not an SQLite database/)
+    expect(reason).toContain(`${FSI}${junk}${PDI}`)
   })
 })

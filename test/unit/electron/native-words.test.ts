@@ -11,6 +11,7 @@ const enNumber = (n: number) => new Intl.NumberFormat('en').format(n)
 /** Sample arguments for every sentence that is a function; a new one without a sample fails the completeness test. */
 const SAMPLES: Record<string, unknown[]> = {
   'backup.backedUp': [3, 11],
+  core: ['The registry was not replaced.'],
   'restore.question': [3, 'nightly.sqlite3'],
   'restore.willKeep': ['/home/me/registry.sqlite3.before-restore.sqlite3'],
   'restore.restored': [3, 'nightly.sqlite3'],

@@ -2,8 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { coreMessages, isSentence, root } from '../../support/core-messages'
-import { mergeCatalogs } from '../../../src/renderer/src/i18n/core-messages'
-import type { CoreCatalog } from '../../../src/renderer/src/i18n/core-messages/translate'
+import { CORE_CATALOGS } from '../../../src/shared/core-messages'
 
 /**
  * The sentences main sends to the window (errors, validation messages shared with the CLI, result
@@ -11,10 +10,7 @@ import type { CoreCatalog } from '../../../src/renderer/src/i18n/core-messages/t
  * text in Arabic). Every sentence found in the app's message sources needs its Arabic; Arabic may
  * drop an English plural ending's placeholder ("key{0}") but never invents one.
  */
-const catalogs = mergeCatalogs(
-  import.meta.glob<{ default: CoreCatalog }>('../../../src/renderer/src/i18n/core-messages/*/*.ts', { eager: true })
-)
-const arabic = catalogs.ar ?? {}
+const arabic: Record<string, string> = CORE_CATALOGS.ar
 const found = coreMessages()
 const placeholders = (s: string) => new Set([...s.matchAll(/\{(\d+)\}/g)].map((m) => m[1]))
 

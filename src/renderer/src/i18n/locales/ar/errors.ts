@@ -8,7 +8,6 @@ export default {
     FORBIDDEN: 'غير مسموح',
     RATE_LIMITED: 'محاولات كثيرة جدًا',
     BUSY: 'السجل مشغول',
-    INTERNAL: 'خطأ غير متوقع',
-    invalidInput: 'مدخلات غير صالحة: {list}'
+    INTERNAL: 'خطأ غير متوقع'
   }
 }

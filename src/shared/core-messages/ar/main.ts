@@ -6,8 +6,6 @@ import type { CoreCatalog } from '../translate'
  */
 export default {
   // files/
-  'CSV (spreadsheets)': 'CSV (جداول البيانات)',
-  'Keys (CSV or JSON)': 'المفاتيح (CSV أو JSON)',
   'Choose the file to import again (File ▸ Import Keys…).': 'اختر ملف الاستيراد من جديد (ملف ◂ استيراد المفاتيح…).',
   'Could not write {0}: {1} Nothing was written; choose another place.':
     'تعذّرت الكتابة في {0}: {1} لم يُكتب أي شيء؛ اختر مكانًا آخر.',

@@ -1,4 +1,4 @@
-import type { ErrorPayload, FieldErrors } from '@shared/errors'
+import type { ErrorPayload, FieldErrors } from '../errors'
 
 /**
  * English sentence → the same sentence in another language. The keys are the very sentences
