@@ -50,9 +50,13 @@ function filesUnder(path: string): string[] {
   return readdirSync(path).flatMap((name) => filesUnder(join(path, name)))
 }
 
-/** A literal, template or `+` chain as one template; null when no part of it is literal text. */
-function templateOf(node: ts.Node): string | null {
+/**
+ * A literal, template or `+` chain as one template (null when no part of it is literal text), and
+ * the expressions that fill its placeholders, which may hold sentences of their own.
+ */
+function templateOf(node: ts.Node): { template: string | null; holes: ts.Node[] } {
   const parts: (string | null)[] = []
+  const holes: ts.Node[] = []
   const collect = (n: ts.Node) => {
     if (ts.isParenthesizedExpression(n)) return collect(n.expression)
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
@@ -61,13 +65,19 @@ function templateOf(node: ts.Node): string | null {
     } else if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) parts.push(n.text)
     else if (ts.isTemplateExpression(n)) {
       parts.push(n.head.text)
-      for (const span of n.templateSpans) parts.push(null, span.literal.text)
-    } else parts.push(null)
+      for (const span of n.templateSpans) {
+        parts.push(null, span.literal.text)
+        holes.push(span.expression)
+      }
+    } else {
+      parts.push(null)
+      holes.push(n)
+    }
   }
   collect(node)
-  if (!parts.some((p) => p)) return null
+  if (!parts.some((p) => p)) return { template: null, holes }
   let index = 0
-  return parts.map((p) => (p === null ? `{${index++}}` : p)).join('')
+  return { template: parts.map((p) => (p === null ? `{${index++}}` : p)).join(''), holes }
 }
 
 const isStringish = (n: ts.Node): boolean =>
@@ -106,11 +116,10 @@ export function coreMessages(): CoreMessage[] {
     const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true)
     const visit = (node: ts.Node): void => {
       if (isStringish(node)) {
-        const template = templateOf(node)
+        const { template, holes } = templateOf(node)
         if (template !== null && isSentence(template) && !found.has(template)) found.set(template, { template, file })
-        // Spans may hold sentences of their own (a ternary's two texts).
-        if (ts.isTemplateExpression(node)) node.templateSpans.forEach((s) => ts.forEachChild(s, visit))
-        else if (ts.isBinaryExpression(node)) [node.left, node.right].forEach((n) => !isStringish(n) && visit(n))
+        // What fills a placeholder may be a sentence too (a ternary's two texts, a nested template).
+        holes.forEach(visit)
         return
       }
       ts.forEachChild(node, visit)

@@ -235,5 +235,10 @@ export default {
   retried: 'إعادة محاولة إرسالها',
   discarded: 'تجاهلها',
   'a {0}:// URL, not a file path': 'عنوان URL بالمخطط {0}://، وليس مسار ملف',
-  'A key': 'أي مفتاح'
+  'A key': 'أي مفتاح',
+  'the registry could not be written.': 'تعذّرت الكتابة في السجل.',
+  // Why a key of a bulk assign was refused (bulk.ts refusal()), listed after its name.
+  'an administrator key': 'مفتاح مسؤول',
+  'holds {0}': 'يحمل {0}',
+  'one type per model': 'نوع واحد لكل نموذج'
 } satisfies CoreCatalog
