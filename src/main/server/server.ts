@@ -1,6 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { KeywardError, toErrorPayload } from '../../shared/errors'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { systemClock, type Clock } from '../core/clock'
 import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
@@ -10,13 +8,12 @@ import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
 import { processPasswordStore } from '../notify/types'
 import { serverHostHandlers } from './host'
-import { applySocketLimits, DEFAULT_SOCKET_LIMITS, type SocketLimits } from './connections'
-import { HostCheck } from './host-header'
+import type { SocketLimits } from './connections'
 import { Gateway } from './gateway'
 import { estimateTokens } from './gateway/tokens'
 import { TpmWindow } from './gateway/tpm'
-import { BodyError, sendError, sendJson } from './http'
-import { answerClientError, refuseConnect } from './refuse'
+import { sendError, sendJson } from './http'
+import { listenFront, parsePath } from './listen'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { handleUsage, Verifier } from './verify'
@@ -80,27 +77,6 @@ export interface RunningServer {
 }
 
 export { isLoopback } from './host-header'
-
-function parsePath(raw: string): URL | null {
-  try {
-    return new URL(raw, 'http://keyward.invalid')
-  } catch {
-    return null
-  }
-}
-
-/** 421 for a Host the server does not answer (see HostCheck): a DNS-rebinding page, or a proxy name not allowed. */
-function misdirected(res: ServerResponse, header: string | undefined): void {
-  sendError(
-    res,
-    421,
-    {
-      code: 'FORBIDDEN',
-      message: `This server does not answer for the host "${(header ?? '').slice(0, 100)}". Use its own address (e.g. 127.0.0.1 or localhost), or start it with --allow-host <name> for a name a proxy forwards.`
-    },
-    { connection: 'close' }
-  )
-}
 
 /**
  * `keyward serve` as a function: the verifier (/v1/keys/verify), usage reports (/v1/usage), the
@@ -172,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // So is the gateway's: its paths matched exactly, before (and without) parsing the URL.
     if (gateway && Gateway.serves(exact)) return gateway.handle(req, res, exact)
     // Origin-form only ("/path?query"): "*", "http://…" and "//host/…" would make the URL parser pick a host.
-    const url = raw.startsWith('/') && !raw.startsWith('//') ? parsePath(raw) : null
+    const url = parsePath(raw)
     if (!url)
       return sendError(res, 400, {
         code: 'VALIDATION',
@@ -197,61 +173,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   }
 
-  const fail = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
-    if (error instanceof BodyError) {
-      if (!res.headersSent) sendError(res, error.status, error.payload, { connection: 'close' })
-      return
-    }
-    if (!(error instanceof KeywardError))
-      log(
-        `keyward serve: ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message}`
-      )
-    if (!res.headersSent) sendError(res, 500, toErrorPayload(error))
-    else res.destroy()
-  }
-  const hosts = HostCheck.for(host, options.allowHosts)
-  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
-    if (!hosts.allows(req)) return misdirected(res, req.headers.host)
-    try {
-      const pending = route(req, res)
-      if (pending) pending.catch((error: unknown) => fail(req, res, error))
-    } catch (error) {
-      fail(req, res, error)
-    }
-  })
-  applySocketLimits(server, { ...DEFAULT_SOCKET_LIMITS, ...options.limits })
-  server.on('clientError', answerClientError)
-  server.on('connect', refuseConnect)
-
+  let front
   try {
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject)
-      server.listen(options.port ?? DEFAULT_PORT, host, () => {
-        server.off('error', reject)
-        resolveListen()
-      })
-    })
+    front = await listenFront(
+      { host, port: options.port ?? DEFAULT_PORT, allowHosts: options.allowHosts, limits: options.limits, log },
+      route
+    )
   } catch (error) {
     await sender?.stop()
     gateway?.close()
     registry.close()
-    const code = (error as NodeJS.ErrnoException).code
-    const port = options.port ?? DEFAULT_PORT
-    if (code === 'EADDRINUSE')
-      throw new KeywardError(
-        'CONFLICT',
-        `Port ${port} on ${host} is already in use. Stop the other server or choose another port with --port.`
-      )
-    if (code === 'EACCES')
-      throw new KeywardError(
-        'FORBIDDEN',
-        `Not allowed to listen on ${host}:${port}. Use a port from 1024 up, or another --host.`
-      )
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
-      throw new KeywardError(
-        'VALIDATION',
-        `Cannot listen on ${host}: it is not an address of this machine. Check --host.`
-      )
     throw error
   }
 
@@ -268,39 +199,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const timer = setInterval(flush, options.lastUsedFlushMs ?? 5_000)
   timer.unref()
 
-  const address = server.address() as AddressInfo
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  hosts.expect(`${shownHost}:${address.port}`)
-  let closing: Promise<void> | undefined
   return {
-    url: `http://${shownHost}:${address.port}`,
-    host: address.address,
-    port: address.port,
+    url: front.url,
+    host: front.host,
+    port: front.port,
     registry,
     close() {
-      closing ??= new Promise<void>((resolveClose) => {
-        clearInterval(timer)
-        const force = setTimeout(() => server.closeAllConnections(), 5_000)
-        force.unref()
-        server.close(() => {
-          clearTimeout(force)
-          void (sender?.stop() ?? Promise.resolve())
-            .catch(() => undefined)
-            .then(() => {
-              // Closing may wait for the lock: queued usage reports and lastUsedAt get their last chance.
-              registry.setBusyTimeout(5_000)
-              gateway?.close()
-              writes.drainNow()
-              registry.close()
-            })
-            .catch((error: unknown) =>
-              log(`keyward serve: the registry did not close cleanly: ${(error as Error)?.message}`)
-            )
-            .finally(resolveClose)
-        })
-        server.closeIdleConnections()
+      clearInterval(timer)
+      return front.close(async () => {
+        await sender?.stop().catch(() => undefined)
+        // Closing may wait for the lock: queued usage reports and lastUsedAt get their last chance.
+        registry.setBusyTimeout(5_000)
+        gateway?.close()
+        writes.drainNow()
+        registry.close()
       })
-      return closing
     }
   }
 }
