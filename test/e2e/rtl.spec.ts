@@ -1,4 +1,5 @@
 import { test, expect } from './support/fixtures'
+import { CORE_CATALOGS } from '../../src/shared/core-messages'
 import { seedRegistry } from './support/seed'
 import { expectRowActionsReachable, shot, SIZES } from './support/layout'
 
@@ -90,3 +91,24 @@ for (const size of SIZES) {
     })
   }
 }
+
+/**
+ * Main answers in English (the CLI's words); in Arabic the window shows its answer in Arabic, with
+ * the name the user typed kept as typed: a name already taken, refused by the core itself.
+ */
+test("in Arabic the core's refusal reads in Arabic, the name kept left to right", async ({ app, page, server }) => {
+  seedRegistry(server.registry)
+  await server.call('settings.set', { language: 'ar' })
+  await app.open('keys')
+  await page.getByTestId('create-key').click()
+  const dialog = page.getByTestId('create-dialog')
+  await expect(dialog).toBeVisible()
+  await dialog.locator('#create-name').fill('supportchatbot')
+  await page.getByTestId('create-submit').click()
+  // The core's field message, '"SupportChatbot" is taken.', through the Arabic catalog.
+  const taken = CORE_CATALOGS.ar['"{0}" is taken.']!.replace('{0}', '\u2068SupportChatbot\u2069')
+  await expect(dialog).toContainText(taken)
+  await expect(dialog).not.toContainText('is taken')
+  await expect(dialog).not.toContainText('already exists')
+  await shot(page, 'ar', 'create-name-taken')
+})
