@@ -33,8 +33,8 @@ export type AdminSignIn =
   | { ok: false; reason: 'INVALID'; code: VerifyCode }
   | { ok: false; reason: 'GONE' | 'NOT_ADMIN' }
 
-/** A key's row as the verifier reads it by secret hash. */
-interface SecretRow {
+/** A key's row as the verifier reads it by secret hash (on either engine). */
+export interface SecretRow {
   retires_at: number | null
   pk: number
   disabled: number
@@ -42,10 +42,55 @@ interface SecretRow {
   app_id: string | null
 }
 
-interface Assignment {
+/** The resource a key holds for the requested model. */
+export interface Assignment {
   status: string
   id: string
   tpm_limit: number | null
+}
+
+// ── The rules, written once for both engines (this file's VerifyPath and pg/verify.ts's PgVerifyPath).
+// Plain functions returning a code or a number: no allocation on the hot path.
+
+/**
+ * Whether a secret without the kw_ format may be another system's (imported by its SHA-256):
+ * otherwise it is MALFORMED without a lookup. A kw_-looking secret with a bad checksum stays
+ * MALFORMED, in any case.
+ */
+export function mayBeForeignSecret(secret: string): boolean {
+  return FOREIGN_SECRET.test(secret) && !/^kwa?_/i.test(secret)
+}
+
+/** What refuses a found key at `now` whatever the model: a retired secret, disabled, expired, another app. */
+export function keyRefusal(row: SecretRow, now: number, appName: string | undefined): VerifyCode | undefined {
+  if (row.retires_at != null && row.retires_at <= now) return 'REVOKED'
+  if (row.disabled) return 'DISABLED'
+  if (row.expires_at != null && row.expires_at <= now) return 'EXPIRED'
+  if (row.app_id != null && appName !== row.app_id) return 'APP_MISMATCH'
+  return undefined
+}
+
+/** Whether the request names a model to check (an empty model is none). */
+export function asksModel(model: string | undefined): model is string {
+  return model !== undefined && model !== ''
+}
+
+/** What refuses the key's assignment of the model (null: not assigned). */
+export function assignmentRefusal(assignment: Assignment | null): VerifyCode | undefined {
+  if (!assignment) return 'MODEL_NOT_ASSIGNED'
+  if (assignment.status !== 'active') return 'RESOURCE_INACTIVE'
+  return undefined
+}
+
+/** The TPM window's minute at `now`: a fixed one-minute window shared by every key on the resource (usage.ts recordUsage). */
+export function usageMinute(now: number): number {
+  return Math.floor(now / 60_000)
+}
+
+/** Seconds until the minute's window resets when `used` tokens reach `limit` (RATE_LIMITED), else undefined. */
+export function rateLimitRetryAfter(limit: number, used: number | null | undefined, now: number): number | undefined {
+  if (used == null || used < limit) return undefined
+  return Math.max(1, Math.ceil(((usageMinute(now) + 1) * 60_000 - now) / 1000))
 }
 
 /** What the verifier knows about one secret hash, read once per change of the registry. */
@@ -258,8 +303,7 @@ export class VerifyPath {
       this.refresh()
       known = this.lookup(secret)
     } else {
-      // A kw_-looking secret with a bad checksum stays MALFORMED without a lookup, as does junk.
-      if (!FOREIGN_SECRET.test(secret) || /^kwa?_/i.test(secret)) return { hit: { code: 'MALFORMED' } }
+      if (!mayBeForeignSecret(secret)) return { hit: { code: 'MALFORMED' } }
       this.refresh()
       const foreign = this.lookupForeign(secret)
       if (!foreign) return { hit: { code: 'MALFORMED' } }
@@ -269,22 +313,19 @@ export class VerifyPath {
     if (!row) return { hit: { code: known.revoked ? 'REVOKED' : 'NOT_FOUND' } }
     const now = this.core.clock()
     const pk = row.pk
-    if (row.retires_at != null && row.retires_at <= now) return { hit: { code: 'REVOKED', pk }, known }
-    if (row.disabled) return { hit: { code: 'DISABLED', pk }, known }
-    if (row.expires_at != null && row.expires_at <= now) return { hit: { code: 'EXPIRED', pk }, known }
-    if (row.app_id != null && appName !== row.app_id) return { hit: { code: 'APP_MISMATCH', pk }, known }
-    if (model !== undefined && model !== '') {
+    const refused = keyRefusal(row, now, appName)
+    if (refused) return { hit: { code: refused, pk }, known }
+    if (asksModel(model)) {
       const assignment = this.assignment(known, pk, model)
-      if (!assignment) return { hit: { code: 'MODEL_NOT_ASSIGNED', pk }, known }
-      if (assignment.status !== 'active') return { hit: { code: 'RESOURCE_INACTIVE', pk }, known }
-      if (assignment.tpm_limit != null) {
-        // Fixed one-minute window shared by every key on the resource (see usage.ts recordUsage).
-        const minute = Math.floor(now / 60_000)
-        const used = this.tokensUsed(assignment.id, minute)
-        if (used !== undefined && used >= assignment.tpm_limit) {
-          const retryAfter = Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000))
-          return { hit: { code: 'RATE_LIMITED', pk, retryAfter }, known }
-        }
+      const unusable = assignmentRefusal(assignment)
+      if (unusable) return { hit: { code: unusable, pk }, known }
+      if (assignment!.tpm_limit != null) {
+        const retryAfter = rateLimitRetryAfter(
+          assignment!.tpm_limit,
+          this.tokensUsed(assignment!.id, usageMinute(now)),
+          now
+        )
+        if (retryAfter !== undefined) return { hit: { code: 'RATE_LIMITED', pk, retryAfter }, known }
       }
     }
     if (noteUse) this.core.lastUsed.note(pk, now)
