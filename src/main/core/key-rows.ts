@@ -27,7 +27,8 @@ export interface KeyRow {
   last_used_at: number | null
 }
 
-const KEY_SELECT = `
+/** The ApiKey view's columns and joins: portable SQL, so the PostgreSQL engine (pg/keys.ts) reads the same view. */
+export const KEY_SELECT = `
   SELECT k.pk, k.id, k.name, k.kind, k.hint, k.disabled, d.name AS department, p.name AS project, k.environment,
          k.requestor, k.app_id, k.justification, k.notes, k.notify_email, k.created_at, k.updated_at,
          k.expires_at, k.last_used_at
@@ -49,11 +50,15 @@ export function findKey(core: Core, ref: string): ApiKey | undefined {
 
 export function resolveKey(core: Core, ref: string): ApiKey {
   const key = findKey(core, ref)
-  if (!key)
-    throw new KeywardError('NOT_FOUND', `No key "${ref}". Name it by its id or name; list keys with "keys list".`, {
-      key: `No key "${ref}".`
-    })
+  if (!key) throw keyNotFound(ref)
   return key
+}
+
+/** The error for a key named by id or name that does not exist, on either engine. */
+export function keyNotFound(ref: string): KeywardError {
+  return new KeywardError('NOT_FOUND', `No key "${ref}". Name it by its id or name; list keys with "keys list".`, {
+    key: `No key "${ref}".`
+  })
 }
 
 export function keyByPk(core: Core, pk: number): ApiKey {
@@ -118,7 +123,15 @@ export function hydrate(core: Core, rows: KeyRow[]): ApiKey[] {
       resources.set(key_pk, list)
     }
   }
-  return rows.map((r) => ({
+  return rows.map((r) => keyFromRow(r, resources.get(r.pk) ?? [], now, core.lastUsed.get(r.pk)))
+}
+
+/**
+ * One row and its resources (ordered by model, then type, as bytes) → the ApiKey document, on
+ * either engine. `bufferedLastUsed` is a lastUsedAt not yet written to the row (0 when none).
+ */
+export function keyFromRow(r: KeyRow, resources: KeyResource[], now: number, bufferedLastUsed = 0): ApiKey {
+  return {
     id: r.id,
     name: r.name,
     kind: r.kind,
@@ -132,12 +145,12 @@ export function hydrate(core: Core, rows: KeyRow[]): ApiKey[] {
     justification: r.justification,
     notes: r.notes,
     notifyEmail: r.notify_email,
-    resources: resources.get(r.pk) ?? [],
+    resources,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     expiresAt: iso(r.expires_at),
-    lastUsedAt: iso(Math.max(r.last_used_at ?? 0, core.lastUsed.get(r.pk)) || null)
-  }))
+    lastUsedAt: iso(Math.max(r.last_used_at ?? 0, bufferedLastUsed) || null)
+  }
 }
 
 /** The editable fields of a key, for audit details. */

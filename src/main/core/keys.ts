@@ -168,15 +168,24 @@ export function setDisabled(
     const now = core.clock()
     core.store.sql('UPDATE api_keys SET disabled = ?, updated_at = ? WHERE pk = ?').run(disabled ? 1 : 0, now, pk)
     const after = keyByPk(core, pk)
-    core.audit.append(now, {
-      actor,
-      action: disabled ? 'key.disable' : 'key.enable',
-      targetId: after.id,
-      targetName: after.name,
-      details: { changes: { status: { from: before.status, to: after.status } }, reason }
-    })
+    core.audit.append(now, { ...statusAuditRecord(before, after, disabled, reason), actor })
     return { key: after }
   })
+}
+
+/** The audit entry of a disable or enable, on either engine. */
+export function statusAuditRecord(
+  before: ApiKey,
+  after: ApiKey,
+  disabled: boolean,
+  reason?: string
+): Omit<AuditRecord, 'actor'> {
+  return {
+    action: disabled ? 'key.disable' : 'key.enable',
+    targetId: after.id,
+    targetName: after.name,
+    details: { changes: { status: { from: before.status, to: after.status } }, reason }
+  }
 }
 
 /** A new secret for the same key; the previous one keeps verifying for `graceSeconds`. */
@@ -250,6 +259,11 @@ export function removeKeyRow(
     .run(key.id, key.name, now, actor, pk)
   core.store.sql('DELETE FROM api_keys WHERE pk = ?').run(pk)
   core.lastUsed.forget(pk)
+  return deleteAuditRecord(key, reason)
+}
+
+/** The audit entry of a deleted key (what it was, so the log keeps its history), on either engine. */
+export function deleteAuditRecord(key: ApiKey, reason?: string): Omit<AuditRecord, 'actor'> {
   return {
     action: 'key.delete',
     targetId: key.id,
