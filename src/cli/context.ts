@@ -3,7 +3,9 @@ import type { Input, OperationName, Output } from '../shared/contract'
 import { KeywardError } from '../shared/errors'
 import { osUserName } from '../main/core/actor'
 import type { HostHandlers } from '../main/core/operations'
-import { resolveRegistryPath } from '../main/core/paths'
+import { notOnPostgres, resolveRegistry, resolveRegistryPath, type RegistryTarget } from '../main/core/paths'
+import type { PgRegistry } from '../main/db/pg/open'
+import type { VerifyResult } from '../shared/types'
 import type { Registry } from '../main/core/registry'
 import type { OperationTable } from '../main/transport/dispatch'
 import { readStdin } from './stdin'
@@ -30,6 +32,8 @@ export interface CliContext {
   readonly actor: string
   /** The registry file: --db, else KEYWARD_DB, else the desktop app's user-data folder. Not opened. */
   readonly dbPath: string
+  /** The registry --db or KEYWARD_DB names: a file or a PostgreSQL database. Not opened. */
+  readonly target: RegistryTarget
   /** The registry at dbPath, opened on first call (once per process) and closed when the command ends. */
   registry(): Registry
   /**
@@ -48,6 +52,8 @@ export interface CliContext {
    * text `human(doc)` returns. Call it once per command.
    */
   print<T>(doc: T, human: (doc: T) => string): void
+  /** A key's verification (keys verify), on either engine. */
+  verify(input: { secret: string; model?: string; appName?: string }): Promise<VerifyResult>
   /** Exit code for a command that ran but reports a negative answer (an invalid key, a broken audit chain). */
   setExitCode(code: number): void
   /** All of stdin as text; on a terminal, one hidden line after `prompt` (shown on stderr). */
@@ -101,12 +107,13 @@ function cliHostHandlers(host: Partial<HostHandlers & BulkHandler> = {}): HostHa
 export interface ContextHandle {
   ctx: CliContext
   /** Closes the registry if a command opened it (flushes buffered lastUsedAt). */
-  close(): void
+  close(): Promise<void>
   exitCode(): number
 }
 
 export function createContext(program: Command, io: { stdout: (text: string) => void }): ContextHandle {
   let registry: Registry | undefined
+  let postgres: Promise<PgRegistry> | undefined
   let exitCode = 0
   const opts = () => program.opts<GlobalOptions>()
   const ctx: CliContext = {
@@ -120,7 +127,12 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
     get dbPath() {
       return resolveRegistryPath(opts().db)
     },
+    get target() {
+      return resolveRegistry(opts().db)
+    },
     registry() {
+      const target = ctx.target
+      if (target.engine === 'postgres') throw notOnPostgres(target.field)
       if (!registry) {
         const { Registry, openRegistryDatabase } = loadCore()
         registry = new Registry(openRegistryDatabase(ctx.dbPath))
@@ -128,11 +140,17 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
       return registry
     },
     async call(name, input, host) {
-      const { dispatch, operationTable } = loadCore()
+      const { dispatch, operationTable, pgOperationTable, runsOnPostgres } = loadCore()
       // dispatch answers INTERNAL for an unexpected failure; keep the failure itself, so main's
       // report can say what a user can do about it (a full disk, a damaged file).
       let unexpected: unknown
-      const table = operationTable(ctx.registry(), cliHostHandlers(host))
+      const target = ctx.target
+      let table: OperationTable
+      if (target.engine === 'postgres') {
+        // Refused before connecting: nothing is asked of a server for a command that cannot run there.
+        if (!runsOnPostgres(name)) throw notOnPostgres(target.field)
+        table = pgOperationTable(await openPostgres(target), Date.now, target.field)
+      } else table = operationTable(ctx.registry(), cliHostHandlers(host))
       const handler = table[name] as (input: unknown, c: { actor: string }) => unknown
       const guarded = {
         ...table,
@@ -157,17 +175,28 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
         if (text) io.stdout(text.endsWith('\n') ? text : `${text}\n`)
       }
     },
+    async verify(input) {
+      const target = ctx.target
+      if (target.engine === 'sqlite') return ctx.registry().verify(input)
+      const { pgVerify } = loadCore()
+      return pgVerify((await openPostgres(target)).pool, input, Date.now())
+    },
     setExitCode(code) {
       exitCode = code
     },
     readStdin
   }
+  const openPostgres = (target: Extract<RegistryTarget, { engine: 'postgres' }>): Promise<PgRegistry> =>
+    (postgres ??= loadCore().openPgRegistry(target.url, { field: target.field, max: 2 }))
   return {
     ctx,
-    close() {
+    async close() {
       const r = registry
       registry = undefined
       r?.close()
+      const p = postgres
+      postgres = undefined
+      if (p) await (await p.catch(() => undefined))?.close()
     },
     exitCode: () => exitCode
   }

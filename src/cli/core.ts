@@ -11,3 +11,6 @@ export { backupRegistry, restoreRegistry, writePrivateFileAtomically } from '../
 export { verifyAuditExport } from '../main/core/audit-export'
 export { usageCsv } from '../main/core/export'
 export { createScanHandlers } from '../main/scan/handlers'
+export { openPgRegistry } from '../main/db/pg/open'
+export { pgOperationTable, runsOnPostgres } from '../main/transport/pg-table'
+export { pgVerify } from '../main/core/pg/verify-result'

@@ -66,7 +66,7 @@ export async function main(args: string[], io: CliIo = processIo): Promise<numbe
     return report(error, { json, path: commandPath(program, args), io, dbPath: dbPathOrEmpty(handle) })
   } finally {
     try {
-      handle.close()
+      await handle.close()
     } catch (error) {
       io.stderr(`keyward: could not close the registry cleanly (${describe(error)}).\n`)
     }

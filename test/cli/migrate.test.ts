@@ -39,13 +39,14 @@ function dump(path: string): Record<string, unknown[]> {
 }
 
 describe('keyward migrate without PostgreSQL', () => {
-  it('other commands still refuse a postgres:// --db, pointing to keyward migrate and saying serving from PostgreSQL comes later', async () => {
+  it('a command that does not run on PostgreSQL yet refuses a postgres:// --db before connecting, naming what does and pointing to keyward migrate', async () => {
     const r = await run(['--db', 'postgres://ana:s3cret@localhost:5432/keyward', '--json', 'keys', 'list'])
     expect(r.code).toBe(2)
     const { error } = JSON.parse(r.stderr)
     expect(Object.keys(error.fields)).toEqual(['--db'])
     expect(error.message).toMatch(/keyward migrate --from URL --to FILE/)
-    expect(error.message).toMatch(/do not open PostgreSQL yet \(that comes later\)/)
+    expect(error.message).toMatch(/needs a registry file for now/)
+    expect(error.message).toMatch(/keys disable, keys enable, keys delete/)
     expect(r.stderr).not.toContain('s3cret')
   })
 

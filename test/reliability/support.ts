@@ -6,8 +6,8 @@ import { resolve } from 'node:path'
 export const REPO = resolve(__dirname, '../..')
 export const CLI = resolve(REPO, 'bin/keyward.cjs')
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env }
+function cleanEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base }
   delete env.KEYWARD_DB
   delete env.NODE_OPTIONS
   delete env.KEYWARD_CLI_SOURCE
@@ -39,9 +39,12 @@ export interface ServeChild {
   exited: Promise<number | null>
 }
 
-/** `keyward --db <path> serve --port 0` in its own process, once it prints its URL. */
-export async function serveChild(dbPath: string): Promise<ServeChild> {
-  const proc = spawn(process.execPath, [CLI, '--db', dbPath, 'serve', '--port', '0'], { cwd: REPO, env: cleanEnv() })
+/** `keyward --db <path or URL> serve --port 0` in its own process, once it prints its URL. */
+export async function serveChild(dbPath: string, env?: NodeJS.ProcessEnv): Promise<ServeChild> {
+  const proc = spawn(process.execPath, [CLI, '--db', dbPath, 'serve', '--port', '0'], {
+    cwd: REPO,
+    env: cleanEnv(env)
+  })
   let out = ''
   let err = ''
   proc.stdout!.on('data', (c) => (out += c))
@@ -56,8 +59,17 @@ export function cli(
   dbPath: string,
   ...args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cliIn(undefined, dbPath, ...args)
+}
+
+/** Runs the CLI to completion with an environment of its own (PGPASSWORD for a PostgreSQL registry). */
+export function cliIn(
+  env: NodeJS.ProcessEnv | undefined,
+  dbPath: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const proc = spawn(process.execPath, [CLI, '--db', dbPath, ...args], { cwd: REPO, env: cleanEnv() })
+    const proc = spawn(process.execPath, [CLI, '--db', dbPath, ...args], { cwd: REPO, env: cleanEnv(env) })
     let stdout = ''
     let stderr = ''
     proc.stdout.on('data', (c) => (stdout += c))

@@ -344,7 +344,7 @@ export const registerKeys: Registrar = (program, ctx) => {
     .option('--app-name <name>', 'the x-app-name header value of the request')
     .action(async (opts: { model?: string; appName?: string }) => {
       const secret = await secretFromStdin(ctx)
-      const result = ctx.registry().verify({ secret, model: opts.model, appName: opts.appName })
+      const result = await ctx.verify({ secret, model: opts.model, appName: opts.appName })
       if (!result.valid) ctx.setExitCode(1)
       ctx.print(result, describeVerify)
     })

@@ -6,10 +6,12 @@ import { KeywardError } from '../../shared/errors'
 import { collect, integerOption } from '../parse'
 import { formatTable, formatTime, plural } from '../output'
 import { loadCore } from '../context'
+import { notOnPostgres } from '../../main/core/paths'
 import type { Registrar } from './index'
 import { exportFormatOption } from './keys-export'
 
 type ServerModule = typeof import('../../main/server/server')
+type PgServerModule = typeof import('../../main/server/pg-server')
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -93,23 +95,46 @@ export const registerServe: Registrar = (program, ctx) => {
         if (opts.maxBody !== undefined && !opts.gateway)
           throw KeywardError.validation({ '--max-body': '--max-body limits the gateway: add --gateway.' })
         const gateway = opts.gateway === true
-        const options: ServerOptions = {
-          dbPath: ctx.dbPath,
-          host,
-          port: opts.port,
-          ui: opts.ui === true,
-          allowHosts,
-          gateway,
-          maxBodyBytes: opts.maxBody
+        const target = ctx.target
+        let server: Pick<RunningServer, 'url' | 'host' | 'port' | 'close'>
+        let serving: string
+        if (target.engine === 'postgres') {
+          // One node of a team registry: verification only, in this version.
+          if (opts.ui) throw notOnPostgres('--ui', 'The web console')
+          if (gateway) throw notOnPostgres('--gateway', 'The gateway')
+          const { startPgServer } = require('../../main/server/pg-server') as PgServerModule
+          server = await startPgServer({ url: target.url, field: target.field, host, port: opts.port, allowHosts })
+          serving = 'a PostgreSQL registry'
+        } else {
+          const options: ServerOptions = {
+            dbPath: target.path,
+            host,
+            port: opts.port,
+            ui: opts.ui === true,
+            allowHosts,
+            gateway,
+            maxBodyBytes: opts.maxBody
+          }
+          server = await startServer(options)
+          serving = target.path
         }
-        const server: RunningServer = await startServer(options)
+        const postgres = target.engine === 'postgres'
         ctx.print(
-          { url: server.url, host: server.host, port: server.port, dbPath: ctx.dbPath, ui: opts.ui === true, gateway },
+          {
+            url: server.url,
+            host: server.host,
+            port: server.port,
+            // The URL is not shown: it may hold a password.
+            dbPath: postgres ? null : serving,
+            engine: target.engine,
+            ui: opts.ui === true,
+            gateway
+          },
           (doc) =>
             [
-              `Keyward is serving ${doc.dbPath}`,
+              `Keyward is serving ${serving}`,
               `  verify:  ${doc.url}/v1/keys/verify`,
-              `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
+              postgres ? '' : `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
               doc.gateway ? `  gateway: ${doc.url}/v1 (OpenAI-compatible; Authorization: Bearer kw_…)` : '',
               doc.ui ? `  console: ${doc.url}/` : '',
               'Press Ctrl+C to stop.'

@@ -19,35 +19,75 @@ export function userDataDir(
   return posix.join(env.XDG_CONFIG_HOME || posix.join(home, '.config'), APP_NAME)
 }
 
-/** `--db` wins, then KEYWARD_DB, then the user-data folder. A URL is never taken for a file path. */
+/** Where a registry is: a file, or a PostgreSQL database (its URL, which may hold a password). */
+export type RegistryTarget =
+  { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string; field: '--db' | 'KEYWARD_DB' }
+
+/** The commands that run on a PostgreSQL registry in this version; the others need a file. */
+export const POSTGRES_COMMANDS = [
+  'keys show',
+  'keys disable',
+  'keys enable',
+  'keys delete',
+  'keys verify',
+  'audit verify',
+  'serve (the verification API)',
+  'migrate'
+] as const
+
+/**
+ * `--db` wins, then KEYWARD_DB, then the user-data folder. `postgres://` and `postgresql://` name a
+ * PostgreSQL registry; any other URL is refused: a URL is never taken for a file path.
+ */
+export function resolveRegistry(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform
+): RegistryTarget {
+  if (explicit && explicit.trim()) return classify(explicit, '--db')
+  if (env.KEYWARD_DB && env.KEYWARD_DB.trim()) return classify(env.KEYWARD_DB, 'KEYWARD_DB')
+  return {
+    engine: 'sqlite',
+    path: (platform === 'win32' ? win32 : posix).join(userDataDir(platform, env), REGISTRY_FILE)
+  }
+}
+
+/** The registry file, for what runs on a file only: a PostgreSQL URL is refused, naming what does run there. */
 export function resolveRegistryPath(
   explicit?: string,
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform
 ): string {
-  if (explicit && explicit.trim()) return refuseUrl(explicit, '--db')
-  if (env.KEYWARD_DB && env.KEYWARD_DB.trim()) return refuseUrl(env.KEYWARD_DB, 'KEYWARD_DB')
-  return (platform === 'win32' ? win32 : posix).join(userDataDir(platform, env), REGISTRY_FILE)
+  const target = resolveRegistry(explicit, env, platform)
+  if (target.engine === 'sqlite') return target.path
+  throw notOnPostgres(target.field)
+}
+
+/**
+ * The refusal of a command that does not run on PostgreSQL yet. The URL is not repeated: it may
+ * hold a password.
+ */
+export function notOnPostgres(field: string, what = 'This command'): KeywardError {
+  return KeywardError.validation({
+    [field]:
+      `${what} needs a registry file for now. On a PostgreSQL registry Keyward runs: ${POSTGRES_COMMANDS.join(', ')}. ` +
+      'For the rest, copy the registry to a file with "keyward migrate --from URL --to FILE". Nothing was changed.'
+  })
 }
 
 /** `scheme://…` at the start: a URL. (`C:\\…` and `./postgres:x` are paths.) */
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
 /**
- * A registry is a file here (only `keyward migrate` opens PostgreSQL URLs, with its own options). Opening `postgres://user@host/db` as a path would create a folder
- * named "postgres:" and an empty registry in it, and answer an empty list as if all were well;
- * so any URL is refused before anything is created. The URL is not repeated: it may hold a password.
+ * Opening `postgres://user@host/db` as a path would create a folder named "postgres:" and an empty
+ * registry in it, and answer an empty list as if all were well; so a URL is never a path: PostgreSQL
+ * URLs name PostgreSQL, any other is refused before anything is created (and not repeated).
  */
-function refuseUrl(value: string, field: '--db' | 'KEYWARD_DB'): string {
+function classify(value: string, field: '--db' | 'KEYWARD_DB'): RegistryTarget {
   const scheme = URL_SCHEME.exec(value.trim())?.[1]?.toLowerCase()
-  if (scheme === undefined) return value
-  const what =
-    scheme === 'postgres' || scheme === 'postgresql'
-      ? 'a PostgreSQL URL. For now a PostgreSQL registry is reached only through "keyward migrate --from URL --to FILE" ' +
-        '(or --from FILE --to URL), which copies a whole registry between a file and PostgreSQL; the other commands, ' +
-        '"keyward serve" and the app do not open PostgreSQL yet (that comes later)'
-      : `a ${scheme}:// URL, not a file path`
+  if (scheme === undefined) return { engine: 'sqlite', path: value }
+  if (scheme === 'postgres' || scheme === 'postgresql') return { engine: 'postgres', url: value.trim(), field }
   throw KeywardError.validation({
-    [field]: `This is ${what}. Give the path of a registry file, for example ./registry.sqlite3. Nothing was created.`
+    [field]: `This is a ${scheme}:// URL, not a file path. Give the path of a registry file, for example ./registry.sqlite3, or a postgres:// URL. Nothing was created.`
   })
 }

@@ -6,10 +6,13 @@ import { HostCheck } from './host-header'
 import { BodyError, sendError } from './http'
 import { answerClientError, refuseConnect } from './refuse'
 
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 8787
+
 /** What the HTTP front of `keyward serve` needs, whichever registry answers behind it. */
 export interface FrontOptions {
-  host: string
-  port: number
+  host?: string
+  port?: number
   allowHosts?: string[]
   limits?: Partial<SocketLimits>
   log: (line: string) => void
@@ -45,9 +48,11 @@ function misdirected(res: ServerResponse, header: string | undefined): void {
  */
 export async function listenFront(
   options: FrontOptions,
-  route: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+  route: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+  /** When the port cannot be had: release what was opened for the router (the registry). */
+  abandon: () => Promise<void> | void
 ): Promise<Front> {
-  const { host, port, log } = options
+  const { host = DEFAULT_HOST, port = DEFAULT_PORT, log } = options
   const fail = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
     if (error instanceof BodyError) {
       if (!res.headersSent) sendError(res, error.status, error.payload, { connection: 'close' })
@@ -83,6 +88,7 @@ export async function listenFront(
       })
     })
   } catch (error) {
+    await abandon()
     throw listenError(error, host, port)
   }
 

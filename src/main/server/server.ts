@@ -13,7 +13,7 @@ import { Gateway } from './gateway'
 import { estimateTokens } from './gateway/tokens'
 import { TpmWindow } from './gateway/tpm'
 import { sendError, sendJson } from './http'
-import { listenFront, parsePath } from './listen'
+import { DEFAULT_HOST, listenFront, parsePath } from './listen'
 import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { handleUsage, Verifier } from './verify'
@@ -21,8 +21,7 @@ import { ADMIN_WRITE_DEADLINE_MS, retryingWrites, SERVER_BUSY_TIMEOUT_MS, WriteQ
 import { bulkInTurns } from '../core/bulk'
 import { importInTurns } from '../core/import'
 
-export const DEFAULT_HOST = '127.0.0.1'
-export const DEFAULT_PORT = 8787
+export { DEFAULT_HOST, DEFAULT_PORT } from './listen'
 
 export interface ServerOptions {
   /** The registry file; the server opens its own WAL connection to it. */
@@ -173,18 +172,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
   }
 
-  let front
-  try {
-    front = await listenFront(
-      { host, port: options.port ?? DEFAULT_PORT, allowHosts: options.allowHosts, limits: options.limits, log },
-      route
-    )
-  } catch (error) {
+  const front = await listenFront({ ...options, host, log }, route, async () => {
     await sender?.stop()
     gateway?.close()
     registry.close()
-    throw error
-  }
+  })
 
   // Through the write queue: while another process holds the lock, the values stay buffered and retried.
   let flushing = false

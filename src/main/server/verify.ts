@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KeywardError } from '../../shared/errors'
 import type { KeyResource, VerifyCode } from '../../shared/types'
 import type { Registry } from '../core/registry'
+import type { KeySummary, VerifyHit } from '../core/verify'
 import { UsageRefused } from '../core/usage'
 import { HTTP_STATUS } from '../transport/dispatch'
 import type { WriteQueue } from './write-queue'
@@ -44,13 +45,27 @@ export interface VerifyAnswer {
   retryAfter?: number
 }
 
+/** A verification's decision and the key's summary (null fields when no key). */
+export interface VerifyDecision {
+  hit: VerifyHit
+  key: KeySummary | undefined
+}
+
+/**
+ * Who decides: the SQLite registry answers at once (Registry.verifyAnswer), a PostgreSQL registry
+ * after its query (PgVerifyPath.answer).
+ */
+export interface VerifySource {
+  verifyAnswer(secret: string | undefined, model?: string, appName?: string): VerifyDecision | Promise<VerifyDecision>
+}
+
 /**
  * The verifier: the core decides and reads the key's summary (Registry.verifyAnswer, which reads the
  * file on every call, so a change made by any process is seen on the next request); this composes
  * the HTTP answer.
  */
 export class Verifier {
-  constructor(private readonly registry: Registry) {}
+  constructor(private readonly source: VerifySource) {}
 
   /**
    * GET or POST /v1/keys/verify. GET, the gateway's hot path, is answered synchronously; POST
@@ -84,38 +99,45 @@ export class Verifier {
     res: ServerResponse,
     query: string,
     body: Record<string, unknown> | undefined
-  ): void {
+  ): void | Promise<void> {
     const secret = bearerToken(req) ?? headerValue(req, 'api-key') ?? stringOr(body?.key)
     const model =
       headerValue(req, 'x-model') ?? (query ? new URLSearchParams(query).get('model') : null) ?? stringOr(body?.model)
     const appName = headerValue(req, 'x-app-name') ?? stringOr(body?.appName)
-    const { hit, key } = this.registry.verifyAnswer(secret, model ?? undefined, appName)
-    const status = VERIFY_STATUS[hit.code]
-    const headers: Record<string, string> = {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff'
-    }
-    const [keyId, name, department, project, environment, resources] = key ?? [null, null, null, null, null, '[]']
-    if (hit.code === 'VALID' && keyId !== null) {
-      headers['x-keyward-key-id'] = keyId
-      headers['x-keyward-key-name'] = name!
-      if (department !== null) headers['x-keyward-department'] = headerSafe(department)
-      if (project !== null) headers['x-keyward-project'] = headerSafe(project)
-    } else if (hit.code === 'RATE_LIMITED') {
-      headers['retry-after'] = String(hit.retryAfter ?? 60)
-    } else if (status === 401) {
-      headers['www-authenticate'] = 'Bearer realm="keyward"'
-    }
-    // Composed by hand: the resources array arrives as JSON from SQLite and is spliced in as is.
-    const text =
-      `{"valid":${hit.code === 'VALID'},"code":"${hit.code}","keyId":${json(keyId)},"name":${json(name)},` +
-      `"department":${json(department)},"project":${json(project)},"environment":${json(environment)},` +
-      `"resources":${resources}${hit.retryAfter !== undefined ? `,"retryAfter":${hit.retryAfter}` : ''}}`
-    headers['content-length'] = String(Buffer.byteLength(text))
-    res.writeHead(status, headers)
-    res.end(text)
+    const decision = this.source.verifyAnswer(secret ?? undefined, model ?? undefined, appName ?? undefined)
+    // SQLite decides synchronously (no promise on the hot path); PostgreSQL after its query.
+    if (decision instanceof Promise) return decision.then((d) => send(res, d))
+    send(res, decision)
   }
+}
+
+/** The verify answer: status, headers and the JSON document, from the decision. */
+function send(res: ServerResponse, { hit, key }: VerifyDecision): void {
+  const status = VERIFY_STATUS[hit.code]
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff'
+  }
+  const [keyId, name, department, project, environment, resources] = key ?? [null, null, null, null, null, '[]']
+  if (hit.code === 'VALID' && keyId !== null) {
+    headers['x-keyward-key-id'] = keyId
+    headers['x-keyward-key-name'] = name!
+    if (department !== null) headers['x-keyward-department'] = headerSafe(department)
+    if (project !== null) headers['x-keyward-project'] = headerSafe(project)
+  } else if (hit.code === 'RATE_LIMITED') {
+    headers['retry-after'] = String(hit.retryAfter ?? 60)
+  } else if (status === 401) {
+    headers['www-authenticate'] = 'Bearer realm="keyward"'
+  }
+  // Composed by hand: the resources array arrives as JSON from SQLite and is spliced in as is.
+  const text =
+    `{"valid":${hit.code === 'VALID'},"code":"${hit.code}","keyId":${json(keyId)},"name":${json(name)},` +
+    `"department":${json(department)},"project":${json(project)},"environment":${json(environment)},` +
+    `"resources":${resources}${hit.retryAfter !== undefined ? `,"retryAfter":${hit.retryAfter}` : ''}}`
+  headers['content-length'] = String(Buffer.byteLength(text))
+  res.writeHead(status, headers)
+  res.end(text)
 }
 
 function json(value: string | null | undefined): string {

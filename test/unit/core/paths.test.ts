@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveRegistryPath, userDataDir } from '../../../src/main/core/paths'
+import { resolveRegistry, resolveRegistryPath, userDataDir } from '../../../src/main/core/paths'
 import { KeywardError } from '../../../src/shared/errors'
 
 describe('where the registry file lives', () => {
@@ -41,10 +41,25 @@ describe('a URL in --db or KEYWARD_DB', () => {
       const e = error as KeywardError
       expect(e.code).toBe('VALIDATION')
       expect(Object.keys(e.fields ?? {})).toEqual([field])
-      expect(e.message).toMatch(/Give the path of a registry file/)
+      expect(e.message).toMatch(/Give the path of a registry file|needs a registry file for now/)
       expect(e.message).not.toContain('s3cret')
       expect(e.message).not.toContain('pw@')
     }
+  })
+
+  it('names PostgreSQL for postgres:// and postgresql:// (any case), and refuses every other scheme', () => {
+    expect(resolveRegistry('postgres://ana@db/keyward', {}, 'linux')).toEqual({
+      engine: 'postgres',
+      url: 'postgres://ana@db/keyward',
+      field: '--db'
+    })
+    expect(resolveRegistry(undefined, { KEYWARD_DB: ' POSTGRESQL://ana@db/k ' }, 'linux')).toEqual({
+      engine: 'postgres',
+      url: 'POSTGRESQL://ana@db/k',
+      field: 'KEYWARD_DB'
+    })
+    expect(resolveRegistry('./a.sqlite3', {}, 'linux')).toEqual({ engine: 'sqlite', path: './a.sqlite3' })
+    expect(() => resolveRegistry('mysql://root:pw@db/keys', {}, 'linux')).toThrow(/mysql:\/\/ URL, not a file path/)
   })
 
   it('paths that merely contain a colon are still paths', () => {

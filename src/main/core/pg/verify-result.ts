@@ -1,0 +1,20 @@
+import type { Pool } from 'pg'
+import type { VerifyResult } from '../../../shared/types'
+import { pgKeyByRef } from './keys'
+import { PgVerifyPath } from './verify'
+
+/**
+ * `keyward keys verify` on a PostgreSQL registry: the same decision as the servers' (PgVerifyPath)
+ * and the same document as on a file, the key in full when the secret belongs to one.
+ */
+export async function pgVerify(
+  pool: Pool,
+  input: { secret: string; model?: string; appName?: string },
+  now: number
+): Promise<VerifyResult> {
+  const { hit, key } = await new PgVerifyPath(pool, () => now).answer(input.secret, input.model, input.appName)
+  const result: VerifyResult = { valid: hit.code === 'VALID', code: hit.code }
+  if (key) result.key = await pgKeyByRef(pool, key[0], now)
+  if (hit.retryAfter !== undefined) result.retryAfter = hit.retryAfter
+  return result
+}

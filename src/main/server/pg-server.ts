@@ -1,0 +1,144 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { systemClock, type Clock } from '../core/clock'
+import { PgLastUsed } from '../core/pg/last-used'
+import { PgVerifyPath } from '../core/pg/verify'
+import { openPgRegistry } from '../db/pg/open'
+import type { SocketLimits } from './connections'
+import { BodyError, sendError, sendJson } from './http'
+import { listenFront, parsePath } from './listen'
+import { Verifier, type VerifySource } from './verify'
+
+export interface PgServerOptions {
+  /** postgres://USER@HOST:PORT/DB; the password from the URL, PGPASSWORD or ~/.pgpass. */
+  url: string
+  /** The option the URL came from, for messages (--db or KEYWARD_DB). */
+  field?: string
+  env?: NodeJS.ProcessEnv
+  host?: string
+  port?: number
+  allowHosts?: string[]
+  limits?: Partial<SocketLimits>
+  /** Connections this node keeps to PostgreSQL (default 8): verifications in flight at once. */
+  poolSize?: number
+  /** Milliseconds between writes of buffered lastUsedAt values (default 5000). */
+  lastUsedFlushMs?: number
+  clock?: Clock
+  log?: (line: string) => void
+}
+
+export interface RunningPgServer {
+  url: string
+  host: string
+  port: number
+  /** Stops accepting requests, lets in-flight ones finish, writes lastUsedAt, closes the pool. */
+  close(): Promise<void>
+}
+
+/** What a request for anything but verification and health is told, on a PostgreSQL registry. */
+const ONLY_VERIFY =
+  'On a PostgreSQL registry this version of keyward serve answers /v1/keys/verify and /v1/health. ' +
+  'The admin API, usage reports, the gateway and the web console need a registry file for now.'
+
+/**
+ * `keyward serve --db postgres://…`: the verification API of one node of a team registry. Any
+ * number of nodes may serve one database. Verification keeps no cache: every request reads the
+ * key's current rows (PgVerifyPath), so a key deleted, disabled, expired or unassigned through any
+ * node or the CLI is refused by every node from the first request that starts after the change
+ * commits. lastUsedAt is buffered per node (PgLastUsed).
+ */
+export async function startPgServer(options: PgServerOptions): Promise<RunningPgServer> {
+  const clock = options.clock ?? systemClock
+  const log = options.log ?? ((line: string) => console.error(line))
+  const pg = await openPgRegistry(options.url, { field: options.field, env: options.env, max: options.poolSize ?? 8 })
+  const path = new PgVerifyPath(pg.pool, clock)
+  const lastUsed = new PgLastUsed(pg.pool)
+  const source: VerifySource = {
+    verifyAnswer: async (secret, model, appName) => {
+      const decision = await path.answer(secret, model, appName)
+      if (decision.hit.code === 'VALID' && decision.hit.pk !== undefined) lastUsed.note(decision.hit.pk, clock())
+      return decision
+    }
+  }
+  const verifier = new Verifier(source)
+
+  const health = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendError(res, 405, { code: 'VALIDATION', message: 'Use GET for /v1/health.' }, { allow: 'GET, HEAD' })
+    // A load balancer takes a node out when its database is out of reach.
+    try {
+      await pg.pool.query('SELECT 1')
+      sendJson(res, 200, { status: 'ok', registry: 'postgres' })
+    } catch {
+      sendError(res, 503, { code: 'BUSY', message: 'This node cannot reach its PostgreSQL registry.' })
+    }
+  }
+
+  // A verification that cannot reach the database is answered 503 with Retry-After (a gateway may try
+  // another node), never as a decision about the key; the cause is logged at most every 5 s.
+  let loggedAt = -Infinity
+  const unreachable = (res: ServerResponse, error: unknown): void => {
+    // A body too large or not JSON is the client's, answered by the front as on a file.
+    if (error instanceof BodyError) throw error
+    const now = Date.now()
+    if (now - loggedAt >= 5_000) {
+      loggedAt = now
+      log(`keyward serve: the PostgreSQL registry did not answer a verification (${(error as Error)?.message}).`)
+    }
+    if (!res.headersSent)
+      sendError(
+        res,
+        503,
+        {
+          code: 'BUSY',
+          message: 'This node cannot reach its PostgreSQL registry right now. Try again, or another node.'
+        },
+        { 'retry-after': '1' }
+      )
+  }
+  const verify = (req: IncomingMessage, res: ServerResponse, query: string): Promise<void> | void =>
+    verifier.handle(req, res, query)?.catch((error: unknown) => unreachable(res, error))
+
+  const route = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
+    const raw = req.url ?? '/'
+    const query = raw.indexOf('?')
+    const exact = query < 0 ? raw : raw.slice(0, query)
+    if (exact === '/v1/keys/verify') return verify(req, res, query < 0 ? '' : raw.slice(query + 1))
+    const url = parsePath(raw)
+    if (!url)
+      return sendError(res, 400, {
+        code: 'VALIDATION',
+        message: 'The request target must be a path starting with a single "/".'
+      })
+    if (url.pathname === '/v1/keys/verify') return verify(req, res, url.search.slice(1))
+    if (url.pathname === '/v1/health') return health(req, res)
+    sendError(res, 404, {
+      code: 'NOT_FOUND',
+      message: `No endpoint ${req.method} ${url.pathname.slice(0, 200)}. ${ONLY_VERIFY}`
+    })
+  }
+
+  const front = await listenFront({ ...options, log }, route, () => pg.close().catch(() => undefined))
+
+  let flushing: Promise<void> | undefined
+  const flush = (): Promise<void> =>
+    (flushing ??= lastUsed
+      .flush()
+      .catch((error: unknown) => log(`keyward serve: lastUsedAt not written (${(error as Error)?.message}).`))
+      .finally(() => (flushing = undefined)))
+  const timer = setInterval(() => void flush(), options.lastUsedFlushMs ?? 5_000)
+  timer.unref()
+
+  return {
+    url: front.url,
+    host: front.host,
+    port: front.port,
+    close() {
+      clearInterval(timer)
+      return front.close(async () => {
+        await flushing
+        await flush()
+        await pg.close()
+      })
+    }
+  }
+}
