@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { OperationName } from '../../shared/contract'
 import { KeywardError, type ErrorPayload } from '../../shared/errors'
-import type { Registry } from '../core/registry'
+import type { AdminSignIn } from '../core/verify'
 import { isOperationName } from '../../shared/contract'
 import { dispatch, HTTP_STATUS, type OperationTable } from '../transport/dispatch'
 import { handleRpc, MAX_BODY_BYTES } from '../transport/http-rpc'
@@ -74,9 +74,14 @@ export const ADMIN_ROUTES: readonly Route[] = [
  * one dispatch path with the contract's schemas and error codes. Only an administrator key in
  * `Authorization: Bearer` gets in; failed sign-ins are throttled per client address.
  */
+/** Who decides whether a key may sign in: the file's Registry, or a PostgreSQL node's PgVerifyPath. */
+export interface AdminSignInSource {
+  adminSignIn(secret: string, appName?: string): AdminSignIn | Promise<AdminSignIn>
+}
+
 export class AdminApi {
   constructor(
-    private readonly registry: Registry,
+    private readonly signIns: AdminSignInSource,
     private readonly table: OperationTable,
     private readonly throttle: AuthThrottle,
     private readonly log: (line: string) => void
@@ -99,7 +104,7 @@ export class AdminApi {
       )
       return
     }
-    const auth = this.authenticate(req)
+    const auth = await this.authenticate(req)
     if (!auth.ok) {
       this.throttle.fail(client)
       sendError(
@@ -170,7 +175,7 @@ export class AdminApi {
   }
 
   /** An administrator key that verifies now (exists, not deleted, disabled or expired); the core decides. */
-  authenticate(req: IncomingMessage): AuthOutcome {
+  async authenticate(req: IncomingMessage): Promise<AuthOutcome> {
     const token = bearerToken(req)
     if (!token) {
       return {
@@ -182,7 +187,7 @@ export class AdminApi {
         }
       }
     }
-    const signIn = this.registry.adminSignIn(token, headerValue(req, 'x-app-name'))
+    const signIn = await this.signIns.adminSignIn(token, headerValue(req, 'x-app-name'))
     if (signIn.ok) return { ok: true, actor: `admin-key:${signIn.name}` }
     if (signIn.reason === 'INVALID') {
       return {

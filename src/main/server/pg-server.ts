@@ -3,9 +3,12 @@ import { systemClock, type Clock } from '../core/clock'
 import { PgLastUsed } from '../core/pg/last-used'
 import { PgVerifyPath } from '../core/pg/verify'
 import { openPgRegistry } from '../db/pg/open'
+import { pgOperationTable } from '../transport/pg-table'
+import { AdminApi } from './admin'
 import type { SocketLimits } from './connections'
 import { BodyError, sendError, sendJson } from './http'
 import { listenFront, parsePath } from './listen'
+import { AuthThrottle, type ThrottleOptions } from './throttle'
 import { Verifier, type VerifySource } from './verify'
 
 export interface PgServerOptions {
@@ -22,6 +25,8 @@ export interface PgServerOptions {
   poolSize?: number
   /** Milliseconds between writes of buffered lastUsedAt values (default 5000). */
   lastUsedFlushMs?: number
+  /** Failed admin sign-ins allowed per client address (and in total) per window. */
+  throttle?: Omit<ThrottleOptions, 'clock'>
   clock?: Clock
   log?: (line: string) => void
 }
@@ -34,10 +39,10 @@ export interface RunningPgServer {
   close(): Promise<void>
 }
 
-/** What a request for anything but verification and health is told, on a PostgreSQL registry. */
+/** What a request for an endpoint a PostgreSQL node does not serve yet is told. */
 const ONLY_VERIFY =
-  'On a PostgreSQL registry this version of keyward serve answers /v1/keys/verify and /v1/health. ' +
-  'The admin API, usage reports, the gateway and the web console need a registry file for now.'
+  'On a PostgreSQL registry this version of keyward serve answers /v1/keys/verify, /v1/health and the admin API ' +
+  '(the operations that run on PostgreSQL). Usage reports, the gateway and the web console need a registry file for now.'
 
 /**
  * `keyward serve --db postgres://…`: the verification API of one node of a team registry. Any
@@ -50,8 +55,17 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
   const clock = options.clock ?? systemClock
   const log = options.log ?? ((line: string) => console.error(line))
   const pg = await openPgRegistry(options.url, { field: options.field, env: options.env, max: options.poolSize ?? 8 })
-  const path = new PgVerifyPath(pg.pool, clock)
+  // The admin API's changes get connections of their own: a change waiting on a row lock never
+  // holds a connection a verification needs.
+  let changes
+  try {
+    changes = await openPgRegistry(options.url, { field: options.field, env: options.env, max: 2 })
+  } catch (error) {
+    await pg.close().catch(() => undefined)
+    throw error
+  }
   const lastUsed = new PgLastUsed(pg.pool)
+  const path = new PgVerifyPath(pg.pool, clock, lastUsed)
   const source: VerifySource = {
     verifyAnswer: async (secret, model, appName) => {
       const decision = await path.answer(secret, model, appName)
@@ -60,6 +74,12 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
     }
   }
   const verifier = new Verifier(source)
+  const admin = new AdminApi(
+    path,
+    pgOperationTable(changes, clock, 'operation'),
+    new AuthThrottle({ ...options.throttle, clock }),
+    log
+  )
 
   const health = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -111,13 +131,16 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
       })
     if (url.pathname === '/v1/keys/verify') return verify(req, res, url.search.slice(1))
     if (url.pathname === '/v1/health') return health(req, res)
+    if (url.pathname.startsWith('/v1/admin/'))
+      return admin.handle(req, res, url.pathname.slice('/v1/admin'.length), url)
     sendError(res, 404, {
       code: 'NOT_FOUND',
       message: `No endpoint ${req.method} ${url.pathname.slice(0, 200)}. ${ONLY_VERIFY}`
     })
   }
 
-  const front = await listenFront({ ...options, log }, route, () => pg.close().catch(() => undefined))
+  const closePools = () => Promise.all([pg.close(), changes.close()]).then(() => undefined)
+  const front = await listenFront({ ...options, log }, route, () => closePools().catch(() => undefined))
 
   let flushing: Promise<void> | undefined
   const flush = (): Promise<void> =>
@@ -137,7 +160,7 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
       return front.close(async () => {
         await flushing
         await flush()
-        await pg.close()
+        await closePools()
       })
     }
   }

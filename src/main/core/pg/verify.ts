@@ -82,7 +82,9 @@ const VERIFY_SQL = /* sql */ `
 export class PgVerifyPath {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly clock: () => number = Date.now
+    private readonly clock: () => number = Date.now,
+    /** Where an administrator key's sign-in is noted as a use (the server's lastUsedAt buffer), as on SQLite. */
+    private readonly lastUsed?: { note(pk: number, at: number): void }
   ) {}
 
   /** The decision and the few fields the HTTP verifier answers with (Verifier composes the JSON). */
@@ -104,6 +106,7 @@ export class PgVerifyPath {
     // The key's kind is read by the same statement as its secret: it cannot be gone in between.
     if (!row || row.kind === null) return { ok: false, reason: 'GONE' }
     if (row.kind !== 'admin') return { ok: false, reason: 'NOT_ADMIN' }
+    this.lastUsed?.note(hit.pk!, this.clock())
     return { ok: true, name: row.name }
   }
 
