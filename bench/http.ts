@@ -78,7 +78,7 @@ process.on('SIGTERM', () => process.exit(0))
 `
 
 /** A demo registry of `keys` keys, seeded once and reused (seeding 100k keys takes ~30 s). */
-function demoRegistry(keys: number, log: (line: string) => void): string {
+export function demoRegistry(keys: number, log: (line: string) => void): string {
   const cacheDir = join(tmpdir(), 'keyward-bench')
   mkdirSync(cacheDir, { recursive: true })
   const cached = join(cacheDir, `demo-${keys}-schema${latestSchemaVersion()}.sqlite3`)
@@ -95,7 +95,7 @@ function demoRegistry(keys: number, log: (line: string) => void): string {
   return cached
 }
 
-function waitForUrl(child: ChildProcess, label: string): Promise<string> {
+export function waitForUrl(child: ChildProcess, label: string): Promise<string> {
   return new Promise((resolveUrl, reject) => {
     let out = ''
     let err = ''
@@ -109,7 +109,7 @@ function waitForUrl(child: ChildProcess, label: string): Promise<string> {
   })
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return
   const exited = new Promise((r) => child.once('exit', r))
   child.kill('SIGTERM')

@@ -18,6 +18,7 @@ import { runGatewayBench } from './gateway'
 import { formatMs, type BenchReport, type Target } from './harness'
 import { benchImport } from './import'
 import { HTTP_TARGET_RATIO, runHttpBench } from './http'
+import { runPgBench } from './pg'
 import { benchScan } from './scan'
 import { seedRegistry, VERIFY_KEYS, type SeededRegistry } from './seed'
 
@@ -80,6 +81,15 @@ async function main(): Promise<void> {
       }
     } catch (error) {
       report.log(`  HTTP benchmark could not run: ${(error as Error).message}`)
+    }
+    report.log()
+  }
+
+  if (!process.argv.includes('--no-pg')) {
+    try {
+      await runPgBench({ log: report.log })
+    } catch (error) {
+      report.log(`  PostgreSQL benchmark could not run: ${(error as Error).message}`)
     }
     report.log()
   }
