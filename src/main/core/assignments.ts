@@ -1,6 +1,7 @@
 import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
 import type { ApiKey, KeyResource } from '../../shared/types'
+import type { AuditRecord } from './audit'
 import type { Core } from './context'
 import { keyByPk, pkOf, resolveKey } from './key-rows'
 import { checkOneTypePerModel, resolveResourceRef, resolveResourceSet, resourceLabel } from './resources'
@@ -40,30 +41,48 @@ function changeResources(
 ): { key: ApiKey } {
   return core.store.write(() => {
     const before = resolveKey(core, ref)
-    const next = nextSet(before.resources)
-    if (before.kind === 'admin' && next.length > 0) {
-      throw new KeywardError(
-        'RULE_VIOLATION',
-        `${before.name} is an administrator key; administrator keys take no resources.`,
-        {
-          resources: 'Administrator keys take no resources.'
-        }
-      )
-    }
-    checkOneTypePerModel(next, before.name)
-    const beforeIds = new Set(before.resources.map((r) => r.id))
-    const nextIds = new Set(next.map((r) => r.id))
-    const added = next.filter((r) => !beforeIds.has(r.id))
-    const removed = before.resources.filter((r) => !nextIds.has(r.id))
-    if (added.length === 0 && removed.length === 0) return { key: before }
+    const plan = planResourceChange(before, nextSet(before.resources), action)
+    if (!plan) return { key: before }
     const pk = pkOf(core, before.id)
     const now = core.clock()
     const del = core.store.sql('DELETE FROM key_resources WHERE key_pk = ? AND resource_id = ?')
-    for (const r of removed) del.run(pk, r.id)
-    insertAssignments(core, pk, added)
+    for (const r of plan.removed) del.run(pk, r.id)
+    insertAssignments(core, pk, plan.added)
     core.store.sql('UPDATE api_keys SET updated_at = ? WHERE pk = ?').run(now, pk)
-    core.audit.append(now, {
-      actor,
+    core.audit.append(now, { ...plan.record, actor })
+    return { key: keyByPk(core, pk) }
+  })
+}
+
+/**
+ * A key's resources going from `before.resources` to `next`, checked against the rules (admin
+ * keys take none, one type per model): what to add and remove, and the audit entry; null when
+ * nothing changes. On either engine.
+ */
+export function planResourceChange(
+  before: ApiKey,
+  next: KeyResource[],
+  action: string
+): { added: KeyResource[]; removed: KeyResource[]; record: Omit<AuditRecord, 'actor'> } | null {
+  if (before.kind === 'admin' && next.length > 0) {
+    throw new KeywardError(
+      'RULE_VIOLATION',
+      `${before.name} is an administrator key; administrator keys take no resources.`,
+      {
+        resources: 'Administrator keys take no resources.'
+      }
+    )
+  }
+  checkOneTypePerModel(next, before.name)
+  const beforeIds = new Set(before.resources.map((r) => r.id))
+  const nextIds = new Set(next.map((r) => r.id))
+  const added = next.filter((r) => !beforeIds.has(r.id))
+  const removed = before.resources.filter((r) => !nextIds.has(r.id))
+  if (added.length === 0 && removed.length === 0) return null
+  return {
+    added,
+    removed,
+    record: {
       action,
       targetId: before.id,
       targetName: before.name,
@@ -72,7 +91,6 @@ function changeResources(
         added: added.map(resourceLabel),
         removed: removed.map(resourceLabel)
       }
-    })
-    return { key: keyByPk(core, pk) }
-  })
+    }
+  }
 }

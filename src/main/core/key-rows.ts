@@ -88,15 +88,18 @@ export function keyRows(core: Core, sql: string, params: Record<string, unknown>
 
 export function ensureNameFree(core: Core, name: string, exceptId?: string): void {
   const clash = keyRowByName(core, name)
-  if (clash && clash.id !== exceptId) {
-    throw new KeywardError(
-      'CONFLICT',
-      `A key named "${clash.name}" already exists (names are unique, ignoring case). Choose another name.`,
-      {
-        name: `"${clash.name}" is taken.`
-      }
-    )
-  }
+  if (clash && clash.id !== exceptId) throw nameTaken(clash.name)
+}
+
+/** The refusal of a name a live key (named `taken`, as stored) already has ignoring case, on either engine. */
+export function nameTaken(taken: string): KeywardError {
+  return new KeywardError(
+    'CONFLICT',
+    `A key named "${taken}" already exists (names are unique, ignoring case). Choose another name.`,
+    {
+      name: `"${taken}" is taken.`
+    }
+  )
 }
 
 /** Rows → documents, fetching every row's resources in one query. */

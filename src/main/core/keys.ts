@@ -29,15 +29,7 @@ export function createKey(core: Core, v: ParsedInput<'keys.create'>, actor: stri
     const now = core.clock()
     const expiresAt = futureDate(v.expiresAt, now)
     ensureNameFree(core, v.name)
-    if (v.kind === 'admin' && v.resources.length > 0) {
-      throw new KeywardError(
-        'RULE_VIOLATION',
-        'Administrator keys take no resources: they manage the registry, not models. Remove the resources or make a standard key.',
-        {
-          resources: 'Administrator keys take no resources.'
-        }
-      )
-    }
+    refuseAdminResources(v)
     const resources = resolveResourceSet(core, v.resources)
     const secret = generateSecret(v.kind, core.randomBytes)
     const hint = secretHint(secret)
@@ -72,16 +64,33 @@ export function createKey(core: Core, v: ParsedInput<'keys.create'>, actor: stri
       .run(pk, hashSecret(secret), hint, now)
     insertAssignments(core, pk, resources)
     const key = keyByPk(core, pk)
-    core.audit.append(now, {
-      actor,
-      action: 'key.create',
-      targetId: id,
-      targetName: key.name,
-      details: { kind: key.kind, hint, ...pickDetails(key), resources: key.resources.map(resourceLabel) }
-    })
+    core.audit.append(now, { ...createAuditRecord(key), actor })
     if (key.notifyEmail) enqueueKeyCreatedAlert(core, key, actor, now)
     return { key, secret }
   })
+}
+
+/** A new administrator key with resources is refused, on either engine. */
+export function refuseAdminResources(v: ParsedInput<'keys.create'>): void {
+  if (v.kind === 'admin' && v.resources.length > 0) {
+    throw new KeywardError(
+      'RULE_VIOLATION',
+      'Administrator keys take no resources: they manage the registry, not models. Remove the resources or make a standard key.',
+      {
+        resources: 'Administrator keys take no resources.'
+      }
+    )
+  }
+}
+
+/** The audit entry of a created key (its hint, never its secret), on either engine. */
+export function createAuditRecord(key: ApiKey): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'key.create',
+    targetId: key.id,
+    targetName: key.name,
+    details: { kind: key.kind, hint: key.hint, ...pickDetails(key), resources: key.resources.map(resourceLabel) }
+  }
 }
 
 export function getKey(core: Core, v: ParsedInput<'keys.get'>): { key: ApiKey } {
@@ -207,19 +216,28 @@ export function rotateKey(core: Core, v: ParsedInput<'keys.rotate'>, actor: stri
       .sql('INSERT INTO key_secrets (key_pk, secret_hash, hint, created_at) VALUES (?, ?, ?, ?)')
       .run(pk, hashSecret(secret), hint, now)
     core.store.sql('UPDATE api_keys SET hint = ?, updated_at = ? WHERE pk = ?').run(hint, now, pk)
-    core.audit.append(now, {
-      actor,
-      action: 'key.rotate',
-      targetId: before.id,
-      targetName: before.name,
-      details: {
-        changes: { hint: { from: before.hint, to: hint } },
-        graceSeconds: v.graceSeconds,
-        previousRetiresAt: iso(retiresAt)
-      }
-    })
+    core.audit.append(now, { ...rotateAuditRecord(before, hint, v.graceSeconds, retiresAt), actor })
     return { key: keyByPk(core, pk), secret }
   })
+}
+
+/** The audit entry of a rotation (the hints, never a secret), on either engine. */
+export function rotateAuditRecord(
+  before: ApiKey,
+  hint: string,
+  graceSeconds: number,
+  retiresAt: number
+): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'key.rotate',
+    targetId: before.id,
+    targetName: before.name,
+    details: {
+      changes: { hint: { from: before.hint, to: hint } },
+      graceSeconds,
+      previousRetiresAt: iso(retiresAt)
+    }
+  }
 }
 
 /** Removes the key and its assignments; its secret hashes stay as tombstones so verify says REVOKED. */
@@ -278,7 +296,8 @@ export function deleteAuditRecord(key: ApiKey, reason?: string): Omit<AuditRecor
   }
 }
 
-function futureDate(value: string | null | undefined, now: number): number | null {
+/** An expiry as epoch ms, refused unless in the future; a bare date is the end of that day (UTC). On either engine. */
+export function futureDate(value: string | null | undefined, now: number): number | null {
   if (value == null) return null
   // A bare date means the end of that day in UTC: "expires 2027-01-31" still works on the 31st.
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T23:59:59.999Z`) : Date.parse(value)

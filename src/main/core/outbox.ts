@@ -53,13 +53,21 @@ export function toOutboxItem(row: OutboxRow, now: number): OutboxItem {
 
 /** Queues the "a key was created for you" alert, inside the creating transaction. */
 export function enqueueKeyCreatedAlert(core: Core, key: ApiKey, actor: string, now: number): void {
-  const message = composeKeyCreatedAlert(key, actor, now)
   core.store
     .sql(
       `INSERT INTO outbox (kind, recipient, subject, body_text, body_html, next_attempt_at, message_id, created_at)
        VALUES ('key.created', ?, ?, ?, ?, ?, ?, ?)`
     )
-    .run(key.notifyEmail, message.subject, message.text, message.html, now, `<${key.id}.${now}@keyward.local>`, now)
+    .run(...keyCreatedAlertValues(key, actor, now))
+}
+
+/**
+ * The outbox row of a "key created" alert, on either engine: recipient, subject, text, html,
+ * next_attempt_at, message_id, created_at (kind 'key.created').
+ */
+export function keyCreatedAlertValues(key: ApiKey, actor: string, now: number): unknown[] {
+  const message = composeKeyCreatedAlert(key, actor, now)
+  return [key.notifyEmail, message.subject, message.text, message.html, now, `<${key.id}.${now}@keyward.local>`, now]
 }
 
 /**

@@ -30,6 +30,14 @@ export const POSTGRES_COMMANDS = [
   'keys enable',
   'keys delete',
   'keys verify',
+  // Key writes (pg/keys-write.ts).
+  'keys create',
+  'keys rotate',
+  'keys assign',
+  'keys unassign',
+  'keys set-resources',
+  'keys edit',
+  // End of key writes.
   'audit verify',
   'serve (the verification API)',
   'migrate'

@@ -301,7 +301,8 @@ function toResource(row: ResourceRow): Resource {
   }
 }
 
-function resourceNotFound(ref: string): KeywardError {
+/** The error for a resource named by id or MODEL:TYPE that does not exist, on either engine. */
+export function resourceNotFound(ref: string): KeywardError {
   return new KeywardError(
     'NOT_FOUND',
     `No resource "${ref}". Name it by its id or as MODEL:TYPE (e.g. gpt-4o:TPM); list them with "resources list".`,

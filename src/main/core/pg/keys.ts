@@ -28,7 +28,7 @@ const LOCK = ' FOR UPDATE OF k'
 const RESOURCES_OF_KEY = `SELECT r.id, r.model, r.type, r.status FROM key_resources kr JOIN resources r ON r.id = kr.resource_id
   WHERE kr.key_pk = $1 ORDER BY r.model COLLATE "C", r.type COLLATE "C"`
 
-interface Found {
+export interface Found {
   pk: number
   key: ApiKey
 }
@@ -88,7 +88,7 @@ export async function deletePgKey(
  * By id first, then by name, as findKey on SQLite. With `lock`, the row stays locked until the
  * transaction ends; a row another transaction deletes meanwhile is not found once it commits.
  */
-async function findPgKey(client: Queryable, ref: string, now: number, lock: boolean): Promise<Found> {
+export async function findPgKey(client: Queryable, ref: string, now: number, lock: boolean): Promise<Found> {
   const trimmed = ref.trim()
   const suffix = lock ? LOCK : ''
   const row =
@@ -98,7 +98,7 @@ async function findPgKey(client: Queryable, ref: string, now: number, lock: bool
   return { pk: row.pk, key: await withResources(client, row, now) }
 }
 
-async function pgKeyByPk(client: Queryable, pk: number, now: number): Promise<ApiKey> {
+export async function pgKeyByPk(client: Queryable, pk: number, now: number): Promise<ApiKey> {
   const row = (await client.query<KeyRow>(KEY_BY_PK, [pk])).rows[0]
   if (!row) throw new Error(`Key row ${pk} vanished inside its own transaction.`)
   return withResources(client, row, now)
@@ -110,7 +110,7 @@ async function withResources(client: Queryable, row: KeyRow, now: number): Promi
 }
 
 /** BEGIN … COMMIT on a connection of its own; any error rolls back and is thrown as it was. */
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
