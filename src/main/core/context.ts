@@ -17,7 +17,7 @@ export interface Core {
 }
 
 /** A new public id: `prefix` and 16 base62 characters from the random source. */
-export function newId(core: Core, prefix: string): string {
+export function newId(core: Pick<Core, 'randomBytes'>, prefix: string): string {
   const bytes = core.randomBytes(12)
   let out = prefix
   for (const b of bytes) out += BASE62[b % 62]

@@ -31,6 +31,13 @@ export const POSTGRES_COMMANDS = [
   'keys delete',
   'keys verify',
   'audit verify',
+  // Resources, the TPM pool and the read-only lists.
+  'resources list',
+  'resources add',
+  'resources edit',
+  'resources remove',
+  'quota show',
+  'quota set',
   'serve (the verification API)',
   'migrate'
 ] as const

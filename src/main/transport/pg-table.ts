@@ -1,8 +1,18 @@
+import { randomBytes } from 'node:crypto'
 import { OPERATION_NAMES, type OperationName } from '../../shared/contract'
 import type { Clock } from '../core/clock'
 import { notOnPostgres } from '../core/paths'
 import { verifyPgAuditChain } from '../core/pg/audit'
 import { deletePgKey, pgKeyByRef, setPgKeyDisabled } from '../core/pg/keys'
+// Resources, the TPM pool and the read-only lists.
+import {
+  addPgResource,
+  editPgResource,
+  getPgPool,
+  listPgResources,
+  removePgResource,
+  setPgPool
+} from '../core/pg/resources'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
@@ -11,7 +21,20 @@ import type { OperationTable } from './dispatch'
  * revoke or restore it, and checking the audit chain. The rest refuse, naming what runs there,
  * until the core's other operations get their PostgreSQL side.
  */
-export const PG_OPERATIONS = ['keys.get', 'keys.disable', 'keys.enable', 'keys.delete', 'audit.verify'] as const
+export const PG_OPERATIONS = [
+  'keys.get',
+  'keys.disable',
+  'keys.enable',
+  'keys.delete',
+  'audit.verify',
+  // Resources, the TPM pool and the read-only lists (pg/resources.ts, pg/lists.ts).
+  'resources.list',
+  'resources.add',
+  'resources.edit',
+  'resources.remove',
+  'pool.get',
+  'pool.set'
+] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
   return (PG_OPERATIONS as readonly string[]).includes(name)
@@ -29,7 +52,14 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'keys.disable': (v, ctx) => setPgKeyDisabled(pg.pool, v.key, true, ctx.actor, clock()),
     'keys.enable': (v, ctx) => setPgKeyDisabled(pg.pool, v.key, false, ctx.actor, clock()),
     'keys.delete': (v, ctx) => deletePgKey(pg.pool, v.key, ctx.actor, clock()),
-    'audit.verify': () => verifyPgAuditChain(pg.pool)
+    'audit.verify': () => verifyPgAuditChain(pg.pool),
+    // Resources, the TPM pool and the read-only lists (pg/resources.ts, pg/lists.ts).
+    'resources.list': () => listPgResources(pg.pool),
+    'resources.add': (v, ctx) => addPgResource(pg.pool, v, ctx.actor, clock(), randomBytes),
+    'resources.edit': (v, ctx) => editPgResource(pg.pool, v, ctx.actor, clock()),
+    'resources.remove': (v, ctx) => removePgResource(pg.pool, v, ctx.actor, clock()),
+    'pool.get': () => getPgPool(pg.pool),
+    'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock())
   }
   return { ...table, ...answers } as OperationTable
 }
