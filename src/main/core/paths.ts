@@ -38,6 +38,7 @@ export const POSTGRES_COMMANDS = [
   'resources remove',
   'quota show',
   'quota set',
+  'audit list',
   'serve (the verification API)',
   'migrate'
 ] as const

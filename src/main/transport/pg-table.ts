@@ -13,6 +13,7 @@ import {
   removePgResource,
   setPgPool
 } from '../core/pg/resources'
+import { listPgAudit, pgSuggestions } from '../core/pg/lists'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
@@ -33,7 +34,9 @@ export const PG_OPERATIONS = [
   'resources.edit',
   'resources.remove',
   'pool.get',
-  'pool.set'
+  'pool.set',
+  'audit.list',
+  'suggestions.get'
 ] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
@@ -59,7 +62,9 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'resources.edit': (v, ctx) => editPgResource(pg.pool, v, ctx.actor, clock()),
     'resources.remove': (v, ctx) => removePgResource(pg.pool, v, ctx.actor, clock()),
     'pool.get': () => getPgPool(pg.pool),
-    'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock())
+    'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock()),
+    'audit.list': (v) => listPgAudit(pg.pool, v),
+    'suggestions.get': () => pgSuggestions(pg.pool)
   }
   return { ...table, ...answers } as OperationTable
 }

@@ -3,6 +3,7 @@ import { Client } from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { migrateRegistry } from '../../../src/main/core/migrate'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
+import { listPgAudit, pgSuggestions } from '../../../src/main/core/pg/lists'
 import {
   addPgResource,
   editPgResource,
@@ -220,6 +221,70 @@ describe.skipIf(reason)(
       expect([...seen].sort()).toEqual(['CONFLICT', 'NOT_FOUND', 'RULE_VIOLATION', 'VALIDATION'])
       expect(await listPgResources(pg.pool)).toEqual(r.listResources())
       await expectSameState(t, pg)
+    })
+
+    it('lists audit pages and suggestions as SQLite does: filters, paging, deleted keys, case and byte order', async () => {
+      const { t, pg } = await twin()
+      const r = t.registry
+      // Another history to page through: departments, projects and environments equal ignoring case.
+      const people: [string, string, string, string][] = [
+        ['Gamma3', 'finance', 'Zeta', 'Prod'],
+        ['Delta4', 'Finance ', 'alpha', 'prod'],
+        ['Eps5', 'Ops', 'Atlas', 'Dev'],
+        ['Zed6', 'ops', 'atlas', 'PROD'],
+        ['Old7', 'Étude', 'Zeta', 'dev']
+      ]
+      for (const [name, department, project, environment] of people) {
+        t.clock.advance(1000)
+        r.createKey({ name, department, project, environment, resources: ['o3:PYG'] }, ACTOR)
+      }
+      r.editKey({ key: 'Old7', changes: { name: 'Older7' } }, ACTOR)
+      const goneId = r.resolveKey('Older7').id
+      r.deleteKey({ key: 'Older7' }, ACTOR)
+      r.disableKey({ key: 'Beta2' }, 'someone else')
+      // The same state on PostgreSQL: copied after the history, into a fresh database.
+      const url = await linguisticDatabase()
+      const env = server.env()
+      await pg.close()
+      open.pop()
+      await migrateRegistry(t.path, url, { env })
+      const copy = await openPgRegistry(url, { env })
+      open.push({ t, pg: copy })
+
+      expect(await pgSuggestions(copy.pool)).toEqual(r.suggestions())
+      expect(r.suggestions().environments).toEqual(['Dev', 'PROD', 'Prod', 'prod'])
+      const queries: Input<'audit.list'>[] = [
+        {},
+        { limit: 1 },
+        { limit: 4, offset: 3 },
+        { limit: 1000, offset: 10_000 },
+        { action: 'key.create' },
+        { action: 'key.create', limit: 2, offset: 1 },
+        { action: 'resource.add' },
+        { action: 'no.such' },
+        { key: 'Alpha1' },
+        { key: ' beta2 ' },
+        { key: 'BETA2', action: 'key.disable' },
+        { key: 'older7' },
+        { key: 'Older7', limit: 1 },
+        { key: goneId },
+        { key: 'Nobody' },
+        { key: 'Old7' }
+      ]
+      let refused = 0
+      for (const query of queries) {
+        const want = await outcome(() => r.listAudit(query))
+        if ('refused' in (want as object)) refused++
+        expect(await outcome(() => listPgAudit(copy.pool, parse('audit.list', query))), JSON.stringify(query)).toEqual(
+          want
+        )
+      }
+      expect(refused).toBe(2)
+      expect(r.listAudit({ key: 'older7' }).items.map((e) => e.action)).toEqual([
+        'key.delete',
+        'key.edit',
+        'key.create'
+      ])
     })
 
     /** The calls at once, lined up behind a lock on the audit chain's head: each has done its check before any commits. */
