@@ -24,7 +24,7 @@ function maskIds(text: string, known: Set<string>): string {
 const AUDIT = 'SELECT actor, action, target_name, details FROM audit_log ORDER BY seq'
 
 describe.skipIf(reason)(
-  `resources and quota commands on --db postgres:// print what they print on a file${reason ? ` (skipped: ${reason})` : ''}`,
+  `resources, quota, audit list and keys list on --db postgres:// print what they print on a file${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 180_000 },
   () => {
     let pg: StartedPostgres
@@ -41,7 +41,12 @@ describe.skipIf(reason)(
       await t.ok(['resources', 'add', '--model', 'Zeta', '--type', 'PYG', '--upstream', 'https://z.example.com/v1'])
       await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'PYG'])
       await t.ok(['quota', 'set', '--tpm', '10000'])
-      await t.ok(['keys', 'create', '--name', 'alpha', '--resource', 'gpt-4o:TPM'])
+      for (const [name, department] of [
+        ['alpha', 'Finance'],
+        ['Bravo', 'finance'],
+        ['charlie', 'Ops']
+      ])
+        await t.ok(['keys', 'create', '--name', name, '--resource', 'gpt-4o:TPM', '--department', department])
       for (const r of (await t.ok<{ items: { id: string }[] }>(['resources', 'list'])).items) known.add(r.id)
       url = await pg.createDatabase()
       const copied = await run(['--json', 'migrate', '--from', t.db, '--to', url], { env })
@@ -77,7 +82,11 @@ describe.skipIf(reason)(
         ['audit', 'list', '--limit', '7'],
         ['audit', 'list', '--action', 'resource.edit', '--offset', '1'],
         ['audit', 'list', '--key', 'ALPHA'],
-        ['audit', 'list', '--key', 'nobody']
+        ['audit', 'list', '--key', 'nobody'],
+        ['keys', 'list'],
+        ['keys', 'list', '--department', 'FINANCE', '--sort', 'createdAt', '--desc'],
+        ['keys', 'list', '--status', 'active', '--search', 'ALP', '--limit', '1'],
+        ['keys', 'list', '--resource', 'gpt-4o:TPM', '--offset', '1']
       ]
       const outcomes: { onFile: CliRun; onPg: CliRun }[] = []
       for (const json of [true, false]) {
@@ -97,7 +106,7 @@ describe.skipIf(reason)(
       }
       // The refusals happened (not two empty answers): exit 2 for bad input, 1 for a refused change.
       expect(new Set(outcomes.map((o) => o.onFile.code))).toEqual(new Set([0, 1, 2]))
-      const list = JSON.parse(outcomes[commands.length - 6]!.onPg.stdout) as { items: { model: string }[] }
+      const list = JSON.parse(outcomes[commands.length - 10]!.onPg.stdout) as { items: { model: string }[] }
       expect(list.items.map((r) => r.model)).toEqual(['Zeta', 'gpt-4o', 'gpt-4o', 'o1'])
 
       const db = new Database(t.db, { readonly: true })

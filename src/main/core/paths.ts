@@ -39,6 +39,7 @@ export const POSTGRES_COMMANDS = [
   'quota show',
   'quota set',
   'audit list',
+  'keys list',
   'serve (the verification API)',
   'migrate'
 ] as const

@@ -13,7 +13,7 @@ import {
   removePgResource,
   setPgPool
 } from '../core/pg/resources'
-import { listPgAudit, pgSuggestions } from '../core/pg/lists'
+import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
@@ -36,7 +36,8 @@ export const PG_OPERATIONS = [
   'pool.get',
   'pool.set',
   'audit.list',
-  'suggestions.get'
+  'suggestions.get',
+  'keys.list'
 ] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
@@ -64,7 +65,8 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'pool.get': () => getPgPool(pg.pool),
     'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock()),
     'audit.list': (v) => listPgAudit(pg.pool, v),
-    'suggestions.get': () => pgSuggestions(pg.pool)
+    'suggestions.get': () => pgSuggestions(pg.pool),
+    'keys.list': (v) => listPgKeys(pg.pool, v, clock())
   }
   return { ...table, ...answers } as OperationTable
 }

@@ -3,7 +3,7 @@ import { Client } from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { migrateRegistry } from '../../../src/main/core/migrate'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
-import { listPgAudit, pgSuggestions } from '../../../src/main/core/pg/lists'
+import { listPgAudit, listPgKeys, pgSuggestions } from '../../../src/main/core/pg/lists'
 import {
   addPgResource,
   editPgResource,
@@ -285,6 +285,89 @@ describe.skipIf(reason)(
         'key.edit',
         'key.create'
       ])
+    })
+
+    it('lists keys as SQLite does: every filter, every sort both ways, paging, totals; search on ASCII text', async () => {
+      const { t } = await twin()
+      const r = t.registry
+      const HOUR = 3_600_000
+      const specs: [string, Partial<Input<'keys.create'>>][] = [
+        ['zulu', { department: 'Finance', project: 'Atlas', environment: 'Prod', requestor: 'Ana Lima' }],
+        ['Yankee', { department: 'finance', environment: 'prod', notes: 'For the 50% test_run' }],
+        ['xray', { department: 'Ops', project: 'Borealis', appId: 'chat-app', expiresAt: '2026-06-03' }],
+        ['Whiskey', { project: 'atlas', environment: 'dev', expiresAt: '2026-06-20', requestor: 'ANA' }],
+        ['victor', { department: 'Ops', environment: 'PROD', notes: 'rollout' }],
+        ['Uniform', { expiresAt: new Date(t.clock.now + HOUR).toISOString(), appId: 'Batch' }],
+        ['tango', { department: 'Étude', resources: ['claude:TPM'] }]
+      ]
+      for (const [name, fields] of specs) {
+        t.clock.advance(1000)
+        r.createKey({ name, resources: ['o3:PYG'], ...fields }, ACTOR)
+      }
+      r.disableKey({ key: 'victor' }, ACTOR)
+      r.disableKey({ key: 'Beta2' }, ACTOR)
+      // Last used: some keys, some equal, some never.
+      const used = r.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE name = ?')
+      for (const [name, at] of [
+        ['zulu', 5000],
+        ['xray', 5000],
+        ['Whiskey', 9000],
+        ['Alpha1', 1000]
+      ] as const)
+        used.run(t.clock.now - at, name)
+      t.clock.advance(2 * HOUR) // Uniform has expired
+      const url = await linguisticDatabase()
+      const env = server.env()
+      await migrateRegistry(t.path, url, { env })
+      const copy = await openPgRegistry(url, { env })
+      open.push({ t, pg: copy })
+
+      const filters: Input<'keys.list'>[] = [
+        {},
+        { departments: ['FINANCE'] },
+        { departments: ['ops', 'finance'] },
+        { departments: ['Nowhere'] },
+        { projects: ['ATLAS'] },
+        { environment: 'prod' },
+        { environment: 'Dev', departments: ['Ops'] },
+        { status: 'active' },
+        { status: 'disabled' },
+        { status: 'expired' },
+        { resource: 'o3:pyg' },
+        { resource: 'claude:TPM', status: 'active' },
+        { resource: 'nope:TPM' },
+        { expiringWithinDays: 3 },
+        { expiringWithinDays: 30, status: 'active' },
+        { search: 'ana' },
+        { search: 'AN' },
+        { search: '50%' },
+        { search: '%' },
+        { search: '_' },
+        { search: 'test_run' },
+        { search: 'chat' },
+        { search: 'BATCH' },
+        { search: 'zz' }
+      ]
+      let compared = 0
+      for (const filter of filters)
+        for (const sort of ['name', 'createdAt', 'lastUsedAt', 'expiresAt'] as const)
+          for (const desc of [false, true])
+            for (const [limit, offset] of [
+              [50, 0],
+              [2, 1],
+              [3, 9]
+            ] as const) {
+              const query = { ...filter, sort, desc, limit, offset }
+              const want = r.listKeys(query)
+              const got = await listPgKeys(copy.pool, parse('keys.list', query), t.clock.now)
+              expect(got, JSON.stringify(query)).toEqual(want)
+              compared += want.items.length
+            }
+      expect(compared).toBeGreaterThan(500)
+      expect(r.listKeys({ search: 'ana' }).total).toBe(2)
+      expect(r.listKeys({ status: 'expired' }).items.map((k) => k.name)).toEqual(['Uniform'])
+      const byName = await listPgKeys(copy.pool, parse('keys.list', {}), t.clock.now)
+      expect(byName.items.map((k) => k.name).slice(0, 3)).toEqual(['Alpha1', 'Beta2', 'tango'])
     })
 
     /** The calls at once, lined up behind a lock on the audit chain's head: each has done its check before any commits. */
