@@ -105,7 +105,7 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
       [[], cleanEnv({ KEYWARD_DB: 'postgresql://ana:s3cret@db/keyward' }), 'KEYWARD_DB'],
       [['--db', 'sqlite://registry.sqlite3'], cleanEnv(), '--db']
     ] as const) {
-      const r = await run([...args, '--json', 'keys', 'list'], { env, cwd })
+      const r = await run([...args, '--json', 'audit', 'export'], { env, cwd })
       expect(r.code).toBe(2)
       expect(r.stdout).toBe('')
       const { error } = JSON.parse(r.stderr)

@@ -40,7 +40,7 @@ function dump(path: string): Record<string, unknown[]> {
 
 describe('keyward migrate without PostgreSQL', () => {
   it('a command that does not run on PostgreSQL yet refuses a postgres:// --db before connecting, naming what does and pointing to keyward migrate', async () => {
-    const r = await run(['--db', 'postgres://ana:s3cret@localhost:5432/keyward', '--json', 'keys', 'list'])
+    const r = await run(['--db', 'postgres://ana:s3cret@localhost:5432/keyward', '--json', 'audit', 'export'])
     expect(r.code).toBe(2)
     const { error } = JSON.parse(r.stderr)
     expect(Object.keys(error.fields)).toEqual(['--db'])

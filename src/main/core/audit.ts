@@ -143,18 +143,7 @@ export class AuditLog {
     const rows = this.store
       .sql(`SELECT * FROM audit_log ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       .all(...params, filter.limit, filter.offset) as AuditRow[]
-    return {
-      total,
-      items: rows.map((r) => ({
-        seq: r.seq,
-        at: iso(r.at),
-        actor: r.actor,
-        action: r.action,
-        targetId: r.target_id,
-        targetName: r.target_name,
-        details: JSON.parse(r.details) as Record<string, unknown>
-      }))
-    }
+    return { total, items: rows.map(toAuditEntry) }
   }
 
   /** Walks the chain from the start; the first row whose seq, link or hash is off breaks it. */
@@ -204,11 +193,28 @@ export function listAudit(core: Core, v: ParsedInput<'audit.list'>): Page<AuditE
           'SELECT key_id FROM key_tombstones WHERE key_id = ? OR name = ? COLLATE NOCASE ORDER BY deleted_at DESC LIMIT 1'
         )
         .get(v.key, v.key) as string | undefined
-      if (!targetId)
-        throw new KeywardError('NOT_FOUND', `No key "${v.key}" exists or ever existed. Check the name or id.`, {
-          key: 'No such key.'
-        })
+      if (!targetId) throw keyNeverExisted(v.key)
     }
   }
   return core.audit.list({ targetId, action: v.action, limit: v.limit, offset: v.offset })
+}
+
+/** A row of the log → the entry audit.list answers, on either engine. */
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    at: iso(r.at),
+    actor: r.actor,
+    action: r.action,
+    targetId: r.target_id,
+    targetName: r.target_name,
+    details: JSON.parse(r.details) as Record<string, unknown>
+  }
+}
+
+/** audit.list's answer to a key that neither exists nor left a tombstone, on either engine. */
+export function keyNeverExisted(ref: string): KeywardError {
+  return new KeywardError('NOT_FOUND', `No key "${ref}" exists or ever existed. Check the name or id.`, {
+    key: 'No such key.'
+  })
 }

@@ -25,21 +25,27 @@ export type RegistryTarget =
 
 /** The commands that run on a PostgreSQL registry in this version; the others need a file. */
 export const POSTGRES_COMMANDS = [
+  'keys list',
   'keys show',
+  'keys create',
+  'keys edit',
+  'keys assign',
+  'keys unassign',
+  'keys set-resources',
+  'keys rotate',
   'keys disable',
   'keys enable',
   'keys delete',
   'keys verify',
-  // Key writes (pg/keys-write.ts).
-  'keys create',
-  'keys rotate',
-  'keys assign',
-  'keys unassign',
-  'keys set-resources',
-  'keys edit',
-  // End of key writes.
+  'resources list',
+  'resources add',
+  'resources edit',
+  'resources remove',
+  'quota show',
+  'quota set',
+  'audit list',
   'audit verify',
-  'serve (the verification API)',
+  'serve',
   'migrate'
 ] as const
 

@@ -1,6 +1,7 @@
 import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
 import type { TpmPool } from '../../shared/types'
+import type { AuditRecord } from './audit'
 import type { Core } from './context'
 
 /** The TPM pool: an optional cap on the tokens per minute all TPM resources together provision. */
@@ -15,14 +16,7 @@ export function setPool(core: Core, v: ParsedInput<'pool.set'>, actor: string): 
   return core.store.write(() => {
     const before = poolSize(core)
     const assigned = assignedTpm(core)
-    if (v.tpmPool != null && assigned > v.tpmPool) {
-      throw new KeywardError(
-        'RULE_VIOLATION',
-        `TPM resources already provision ${assigned} tokens per minute, more than a pool of ${v.tpmPool}. ` +
-          `Set a pool of at least ${assigned}, or lower the resources' TPM limits first.`,
-        { tpmPool: `Must be at least ${assigned}, the TPM already assigned.` }
-      )
-    }
+    if (v.tpmPool != null && assigned > v.tpmPool) throw poolBelowAssigned(v.tpmPool, assigned)
     if (before === v.tpmPool) return getPool(core)
     if (v.tpmPool == null) core.store.sql("DELETE FROM registry_settings WHERE name = 'tpm_pool'").run()
     else
@@ -31,13 +25,7 @@ export function setPool(core: Core, v: ParsedInput<'pool.set'>, actor: string): 
           "INSERT INTO registry_settings (name, value) VALUES ('tpm_pool', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
         )
         .run(String(v.tpmPool))
-    core.audit.append(core.clock(), {
-      actor,
-      action: 'pool.set',
-      targetId: null,
-      targetName: 'TPM pool',
-      details: { changes: { tpmPool: { from: before, to: v.tpmPool } } }
-    })
+    core.audit.append(core.clock(), { ...poolAuditRecord(before, v.tpmPool), actor })
     return getPool(core)
   })
 }
@@ -50,13 +38,38 @@ export function assignedTpm(core: Core): number {
 export function checkPool(core: Core, assignedAfter: number, field: string): void {
   const pool = poolSize(core)
   if (pool == null || assignedAfter <= pool) return
-  const remaining = pool - assignedTpm(core)
-  throw new KeywardError(
+  throw poolExceeded(pool, assignedAfter, assignedTpm(core), field)
+}
+
+// ── Shared with the PostgreSQL engine (pg/resources.ts): the same errors and audit entry ──
+
+/** A change that would take the TPM assigned (now `assigned`) to `assignedAfter`, past the pool. */
+export function poolExceeded(pool: number, assignedAfter: number, assigned: number, field: string): KeywardError {
+  const remaining = pool - assigned
+  return new KeywardError(
     'RULE_VIOLATION',
     `That would assign ${assignedAfter} tokens per minute, over the TPM pool of ${pool}. ${remaining} TPM remain${remaining === 1 ? 's' : ''} in the pool; ` +
       'lower the limit or raise the pool.',
     { [field]: `Only ${remaining} TPM remain in the pool.` }
   )
+}
+
+export function poolBelowAssigned(tpmPool: number, assigned: number): KeywardError {
+  return new KeywardError(
+    'RULE_VIOLATION',
+    `TPM resources already provision ${assigned} tokens per minute, more than a pool of ${tpmPool}. ` +
+      `Set a pool of at least ${assigned}, or lower the resources' TPM limits first.`,
+    { tpmPool: `Must be at least ${assigned}, the TPM already assigned.` }
+  )
+}
+
+export function poolAuditRecord(from: number | null, to: number | null): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'pool.set',
+    targetId: null,
+    targetName: 'TPM pool',
+    details: { changes: { tpmPool: { from, to } } }
+  }
 }
 
 function poolSize(core: Core): number | null {

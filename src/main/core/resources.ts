@@ -2,12 +2,13 @@ import type { ParsedInput } from '../../shared/contract'
 import { KeywardError } from '../../shared/errors'
 import type { ResourceStatus, ResourceType } from '../../shared/schemas'
 import type { KeyResource, Resource, ResourceUpstream } from '../../shared/types'
+import type { AuditRecord } from './audit'
 import { newId, type Core } from './context'
 import { assignedTpm, checkPool } from './pool'
 
 /** Resources (a model under TPM or PYG) and how keys name them: by id or as MODEL:TYPE. */
 
-interface ResourceRow {
+export interface ResourceRow {
   id: string
   model: string
   type: ResourceType
@@ -40,15 +41,7 @@ export function listResources(core: Core): { items: Resource[] } {
 
 export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: string): { resource: Resource } {
   return core.store.write(() => {
-    if (core.store.sql(BY_MODEL_TYPE.ref).get(v.model, v.type)) {
-      throw new KeywardError(
-        'CONFLICT',
-        `Resource ${v.model}:${v.type} already exists. Edit it instead of adding it again.`,
-        {
-          model: `${v.model} already has a ${v.type} resource.`
-        }
-      )
-    }
+    if (core.store.sql(BY_MODEL_TYPE.ref).get(v.model, v.type)) throw resourceExists(v)
     if (v.type === 'TPM') checkPool(core, assignedTpm(core) + v.tpmLimit!, 'tpmLimit')
     const now = core.clock()
     const id = newId(core, 'r_')
@@ -69,26 +62,7 @@ export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: 
         now
       )
     const resource = resourceById(core, id)
-    core.audit.append(now, {
-      actor,
-      action: 'resource.add',
-      targetId: id,
-      targetName: `${v.model}:${v.type}`,
-      details: {
-        model: v.model,
-        type: v.type,
-        status: v.status,
-        tpmLimit: resource.tpmLimit,
-        ...(resource.upstream
-          ? {
-              upstream: { url: resource.upstream.url, model: resource.upstream.model },
-              ...(resource.upstream.keyEnv
-                ? { credential: UPSTREAM_CREDENTIAL_CHANGED, upstreamKeyEnv: resource.upstream.keyEnv }
-                : {})
-            }
-          : {})
-      }
-    })
+    core.audit.append(now, { ...addAuditRecord(resource), actor })
     return { resource }
   })
 }
@@ -96,26 +70,9 @@ export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: 
 export function editResource(core: Core, v: ParsedInput<'resources.edit'>, actor: string): { resource: Resource } {
   return core.store.write(() => {
     const before = resolveResource(core, v.resource)
-    const changes: Record<string, { from: unknown; to: unknown }> = {}
-    if (v.tpmLimit !== undefined) {
-      if (before.type !== 'TPM') {
-        throw KeywardError.validation({ tpmLimit: 'A PYG (pay-as-you-go) resource takes no TPM limit.' })
-      }
-      if (v.tpmLimit !== before.tpmLimit) {
-        checkPool(core, assignedTpm(core) - before.tpmLimit! + v.tpmLimit, 'tpmLimit')
-        changes.tpmLimit = { from: before.tpmLimit, to: v.tpmLimit }
-      }
-    }
-    if (v.status !== undefined && v.status !== before.status) changes.status = { from: before.status, to: v.status }
-    const upstream = nextUpstream(before, v)
-    const was = before.upstream
-    if ((upstream?.url ?? null) !== (was?.url ?? null))
-      changes.upstreamUrl = { from: was?.url ?? null, to: upstream?.url ?? null }
-    if ((upstream?.model ?? null) !== (was?.model ?? null))
-      changes.upstreamModel = { from: was?.model ?? null, to: upstream?.model ?? null }
-    // The variable's NAME may be recorded; its value never reaches the registry at all.
-    const credentialChanged = (upstream?.keyEnv ?? null) !== (was?.keyEnv ?? null)
-    if (credentialChanged) changes.upstreamKeyEnv = { from: was?.keyEnv ?? null, to: upstream?.keyEnv ?? null }
+    const limit = editedTpmLimit(before, v)
+    if (limit !== undefined) checkPool(core, assignedTpm(core) - before.tpmLimit! + limit, 'tpmLimit')
+    const { changes, upstream } = editPlan(before, v)
     if (Object.keys(changes).length === 0) return { resource: before }
     const now = core.clock()
     core.store
@@ -131,13 +88,7 @@ export function editResource(core: Core, v: ParsedInput<'resources.edit'>, actor
         now,
         before.id
       )
-    core.audit.append(now, {
-      actor,
-      action: 'resource.edit',
-      targetId: before.id,
-      targetName: `${before.model}:${before.type}`,
-      details: credentialChanged ? { changes, credential: UPSTREAM_CREDENTIAL_CHANGED } : { changes }
-    })
+    core.audit.append(now, { ...editAuditRecord(before, changes), actor })
     return { resource: resourceById(core, before.id) }
   })
 }
@@ -145,21 +96,9 @@ export function editResource(core: Core, v: ParsedInput<'resources.edit'>, actor
 export function removeResource(core: Core, v: ParsedInput<'resources.remove'>, actor: string): { removed: Resource } {
   return core.store.write(() => {
     const resource = resolveResource(core, v.resource)
-    if (resource.keyCount > 0) {
-      throw new KeywardError(
-        'CONFLICT',
-        `Resource ${resource.model}:${resource.type} is assigned to ${resource.keyCount} key${resource.keyCount === 1 ? '' : 's'}. ` +
-          'Unassign it from them first, or mark it inactive instead.'
-      )
-    }
+    if (resource.keyCount > 0) throw resourceInUse(resource)
     core.store.sql('DELETE FROM resources WHERE id = ?').run(resource.id)
-    core.audit.append(core.clock(), {
-      actor,
-      action: 'resource.remove',
-      targetId: resource.id,
-      targetName: `${resource.model}:${resource.type}`,
-      details: { model: resource.model, type: resource.type, tpmLimit: resource.tpmLimit, status: resource.status }
-    })
+    core.audit.append(core.clock(), { ...removeAuditRecord(resource), actor })
     return { removed: resource }
   })
 }
@@ -269,6 +208,98 @@ function resourceById(core: Core, id: string): Resource {
   return toResource(core.store.sql(BY_ID.counted).get(id) as ResourceRow)
 }
 
+// ── Shared with the PostgreSQL engine (pg/resources.ts): the same rules, errors and audit entries ──
+
+export type ResourceChanges = Record<string, { from: unknown; to: unknown }>
+
+/** The TPM limit an edit sets, or undefined when it leaves it as it is; a PYG resource takes none. */
+export function editedTpmLimit(before: Resource, v: ParsedInput<'resources.edit'>): number | undefined {
+  if (v.tpmLimit === undefined) return undefined
+  if (before.type !== 'TPM') {
+    throw KeywardError.validation({ tpmLimit: 'A PYG (pay-as-you-go) resource takes no TPM limit.' })
+  }
+  return v.tpmLimit === before.tpmLimit ? undefined : v.tpmLimit
+}
+
+/** What an edit changes (before → after, for the audit entry) and the upstream it leaves. Checks the pool not. */
+export function editPlan(
+  before: Resource,
+  v: ParsedInput<'resources.edit'>
+): { changes: ResourceChanges; upstream: ResourceUpstream | null } {
+  const changes: ResourceChanges = {}
+  const limit = editedTpmLimit(before, v)
+  if (limit !== undefined) changes.tpmLimit = { from: before.tpmLimit, to: limit }
+  if (v.status !== undefined && v.status !== before.status) changes.status = { from: before.status, to: v.status }
+  const upstream = nextUpstream(before, v)
+  const was = before.upstream
+  if ((upstream?.url ?? null) !== (was?.url ?? null))
+    changes.upstreamUrl = { from: was?.url ?? null, to: upstream?.url ?? null }
+  if ((upstream?.model ?? null) !== (was?.model ?? null))
+    changes.upstreamModel = { from: was?.model ?? null, to: upstream?.model ?? null }
+  // The variable's NAME may be recorded; its value never reaches the registry at all.
+  if ((upstream?.keyEnv ?? null) !== (was?.keyEnv ?? null))
+    changes.upstreamKeyEnv = { from: was?.keyEnv ?? null, to: upstream?.keyEnv ?? null }
+  return { changes, upstream }
+}
+
+export function resourceExists(v: { model: string; type: ResourceType }): KeywardError {
+  return new KeywardError(
+    'CONFLICT',
+    `Resource ${v.model}:${v.type} already exists. Edit it instead of adding it again.`,
+    {
+      model: `${v.model} already has a ${v.type} resource.`
+    }
+  )
+}
+
+export function resourceInUse(resource: Resource): KeywardError {
+  return new KeywardError(
+    'CONFLICT',
+    `Resource ${resource.model}:${resource.type} is assigned to ${resource.keyCount} key${resource.keyCount === 1 ? '' : 's'}. ` +
+      'Unassign it from them first, or mark it inactive instead.'
+  )
+}
+
+export function addAuditRecord(resource: Resource): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'resource.add',
+    targetId: resource.id,
+    targetName: resourceLabel(resource),
+    details: {
+      model: resource.model,
+      type: resource.type,
+      status: resource.status,
+      tpmLimit: resource.tpmLimit,
+      ...(resource.upstream
+        ? {
+            upstream: { url: resource.upstream.url, model: resource.upstream.model },
+            ...(resource.upstream.keyEnv
+              ? { credential: UPSTREAM_CREDENTIAL_CHANGED, upstreamKeyEnv: resource.upstream.keyEnv }
+              : {})
+          }
+        : {})
+    }
+  }
+}
+
+export function editAuditRecord(before: Resource, changes: ResourceChanges): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'resource.edit',
+    targetId: before.id,
+    targetName: resourceLabel(before),
+    details: changes.upstreamKeyEnv ? { changes, credential: UPSTREAM_CREDENTIAL_CHANGED } : { changes }
+  }
+}
+
+export function removeAuditRecord(resource: Resource): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'resource.remove',
+    targetId: resource.id,
+    targetName: resourceLabel(resource),
+    details: { model: resource.model, type: resource.type, tpmLimit: resource.tpmLimit, status: resource.status }
+  }
+}
+
 /** The upstream after an edit: undefined fields keep theirs; a removed URL takes its model and key variable along. */
 function nextUpstream(before: Resource, v: ParsedInput<'resources.edit'>): ResourceUpstream | null {
   const url = v.upstreamUrl === undefined ? (before.upstream?.url ?? null) : v.upstreamUrl
@@ -287,7 +318,7 @@ function nextUpstream(before: Resource, v: ParsedInput<'resources.edit'>): Resou
   return { url, model, keyEnv }
 }
 
-function toResource(row: ResourceRow): Resource {
+export function toResource(row: ResourceRow): Resource {
   return {
     id: row.id,
     model: row.model,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { OPERATION_NAMES, type OperationName } from '../../shared/contract'
 import type { Clock } from '../core/clock'
 import { notOnPostgres } from '../core/paths'
@@ -11,13 +12,23 @@ import {
   setPgResources,
   unassignPgResources
 } from '../core/pg/keys-write'
+import {
+  addPgResource,
+  editPgResource,
+  getPgPool,
+  listPgResources,
+  removePgResource,
+  setPgPool
+} from '../core/pg/resources'
+import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
 /**
- * The operations a PostgreSQL registry answers in this version: reading a key, the changes that
- * revoke or restore it, and checking the audit chain. The rest refuse, naming what runs there,
- * until the core's other operations get their PostgreSQL side.
+ * The operations a PostgreSQL registry answers in this version: keys (read, list, create, edit,
+ * assign, rotate, disable, enable, delete), resources, the TPM pool, the audit log and the forms'
+ * suggestions. The rest (usage, bulk actions, import and export, email, the leak scan, demo data)
+ * refuse, naming what runs there, until they get their PostgreSQL side.
  */
 export const PG_OPERATIONS = [
   'keys.get',
@@ -32,7 +43,17 @@ export const PG_OPERATIONS = [
   'keys.setResources',
   'keys.edit',
   // End of key writes.
-  'audit.verify'
+  'audit.verify',
+  // Resources, the TPM pool and the read-only lists (pg/resources.ts, pg/lists.ts).
+  'resources.list',
+  'resources.add',
+  'resources.edit',
+  'resources.remove',
+  'pool.get',
+  'pool.set',
+  'audit.list',
+  'suggestions.get',
+  'keys.list'
 ] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
@@ -59,7 +80,17 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'keys.setResources': (v, ctx) => setPgResources(pg.pool, v, ctx.actor, clock()),
     'keys.edit': (v, ctx) => editPgKey(pg.pool, v, ctx.actor, clock()),
     // End of key writes.
-    'audit.verify': () => verifyPgAuditChain(pg.pool)
+    'audit.verify': () => verifyPgAuditChain(pg.pool),
+    // Resources, the TPM pool and the read-only lists (pg/resources.ts, pg/lists.ts).
+    'resources.list': () => listPgResources(pg.pool),
+    'resources.add': (v, ctx) => addPgResource(pg.pool, v, ctx.actor, clock(), randomBytes),
+    'resources.edit': (v, ctx) => editPgResource(pg.pool, v, ctx.actor, clock()),
+    'resources.remove': (v, ctx) => removePgResource(pg.pool, v, ctx.actor, clock()),
+    'pool.get': () => getPgPool(pg.pool),
+    'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock()),
+    'audit.list': (v) => listPgAudit(pg.pool, v),
+    'suggestions.get': () => pgSuggestions(pg.pool),
+    'keys.list': (v) => listPgKeys(pg.pool, v, clock())
   }
   return { ...table, ...answers } as OperationTable
 }

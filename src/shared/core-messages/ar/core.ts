@@ -163,11 +163,6 @@ export default {
   'No outbox message {0}.': 'لا توجد رسالة {0} في صندوق الصادر.',
   'Message {0} is being sent right now, so it cannot be {1}. Wait a moment and look at the outbox again.':
     'الرسالة {0} قيد الإرسال الآن، لذا لا يمكن {1}. انتظر لحظة ثم انظر إلى صندوق الصادر مجددًا.',
-  // paths.ts
-  'a PostgreSQL URL. For now a PostgreSQL registry is reached only through "keyward migrate --from URL --to FILE" (or --from FILE --to URL), which copies a whole registry between a file and PostgreSQL; the other commands, "keyward serve" and the app do not open PostgreSQL yet (that comes later)':
-    'عنوان URL لـ PostgreSQL. حاليًا لا يُوصَل إلى سجل PostgreSQL إلا عبر "keyward migrate --from URL --to FILE" (أو --from FILE --to URL)، الذي ينسخ سجلًا كاملًا بين ملف وPostgreSQL؛ أما الأوامر الأخرى و"keyward serve" والتطبيق فلا تفتح PostgreSQL بعد (سيأتي ذلك لاحقًا)',
-  'This is {0}. Give the path of a registry file, for example ./registry.sqlite3. Nothing was created.':
-    'هذا {0}. أعطِ مسار ملف سجل، مثل ./registry.sqlite3. لم يُنشأ شيء.',
   // pool.ts
   "TPM resources already provision {0} tokens per minute, more than a pool of {1}. Set a pool of at least {2}, or lower the resources' TPM limits first.":
     'موارد TPM توفّر بالفعل {0} من الرموز في الدقيقة، وهذا أكثر من مجمّع قدره {1}. اضبط مجمّعًا لا يقل عن {2}، أو اخفض حدود TPM للموارد أولًا.',
@@ -234,11 +229,18 @@ export default {
   ' (at character {0})': ' (عند المحرف {0})',
   retried: 'إعادة محاولة إرسالها',
   discarded: 'تجاهلها',
-  'a {0}:// URL, not a file path': 'عنوان URL بالمخطط {0}://، وليس مسار ملف',
   'A key': 'أي مفتاح',
   'the registry could not be written.': 'تعذّرت الكتابة في السجل.',
   // Why a key of a bulk assign was refused (bulk.ts refusal()), listed after its name.
   'an administrator key': 'مفتاح مسؤول',
   'holds {0}': 'يحمل {0}',
-  'one type per model': 'نوع واحد لكل نموذج'
+  'one type per model': 'نوع واحد لكل نموذج',
+  // A registry named by a URL (paths.ts): what runs on PostgreSQL, and other schemes.
+  '{0} needs a registry file for now. On a PostgreSQL registry Keyward runs: {1}. For the rest, copy the registry to a file with "keyward migrate --from URL --to FILE". Nothing was changed.':
+    '{0} يحتاج إلى ملف سجل في الوقت الحالي. على سجل PostgreSQL يشغّل Keyward: {1}. لغير ذلك، انسخ السجل إلى ملف باستخدام "keyward migrate --from URL --to FILE". لم يتغيّر شيء.',
+  'This is a {0}:// URL, not a file path. Give the path of a registry file, for example ./registry.sqlite3, or a postgres:// URL. Nothing was created.':
+    'هذا عنوان URL بالمخطط {0}:// وليس مسار ملف. أعطِ مسار ملف سجل، مثل ./registry.sqlite3، أو عنوان postgres://. لم يُنشأ شيء.',
+  'This command': 'هذا الأمر',
+  'The web console': 'وحدة التحكم على الويب',
+  'The gateway': 'البوابة'
 } satisfies CoreCatalog
