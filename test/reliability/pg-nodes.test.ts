@@ -6,10 +6,10 @@ import { cliIn, serveChild, sleep, timedRequest, type ServeChild } from './suppo
 
 /**
  * Three `keyward serve` nodes on one PostgreSQL registry (issue 13, "many nodes, one truth"), each
- * its own process, under a load loop against all three: a key deleted or disabled through the CLI
- * gets zero successes on any node from the first request that starts after the command returns;
- * changes from many processes at once leave one intact audit chain; a node killed with SIGKILL does
- * not stop the others.
+ * its own process, under a load loop against all three: a key deleted through a node's admin API or
+ * disabled through the CLI gets zero successes on any node from the first request that starts after
+ * the change returns; creates through all three nodes and changes from many processes at once lose nothing and leave
+ * one intact audit chain; a node killed with SIGKILL does not stop the others.
  */
 const reason = postgresAvailable()
 const MODEL = 'gpt-4o'
@@ -40,6 +40,7 @@ describe.skipIf(reason)(`three serve nodes on one PostgreSQL registry${reason ? 
     source.registry.addResource({ model: MODEL, type: 'PYG' }, 'test')
     for (const name of ['Victim', 'Paused', 'Control', ...Array.from({ length: 12 }, (_, i) => `Team${i}`)])
       secrets.set(name, source.registry.createKey({ name, resources: [`${MODEL}:PYG`] }, 'test').secret)
+    secrets.set('Ops', source.registry.createKey({ name: 'Ops', kind: 'admin' }, 'test').secret)
     source.registry.close()
     const moved = await cliIn(pg.env(), source.path, 'migrate', '--from', source.path, '--to', url)
     expect(moved.code, moved.stderr).toBe(0)
@@ -87,12 +88,16 @@ describe.skipIf(reason)(`three serve nodes on one PostgreSQL registry${reason ? 
     }
   }
 
-  it('a key deleted or disabled through the CLI gets zero successes on any node once the command returns', async () => {
+  it('a key deleted through one node, and one disabled through the CLI, get zero successes on any node once the change returns', async () => {
     const traffic = load(['Victim', 'Paused', 'Control'], [0, 1, 2])
     await sleep(600)
-    const deleted = await cliIn(pg.env(), url, '--json', 'keys', 'delete', 'Victim', '--yes')
+    // Deleted through one node's admin API, disabled through the CLI: both kinds of writer.
+    const deleted = await fetch(`${nodes[1]!.url}/v1/admin/keys/Victim`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${secrets.get('Ops')!}` }
+    })
     const deletedAt = performance.now()
-    expect(deleted.code, deleted.stderr).toBe(0)
+    expect(deleted.status).toBe(200)
     const disabled = await cliIn(pg.env(), url, '--json', 'keys', 'disable', 'Paused')
     const disabledAt = performance.now()
     expect(disabled.code, disabled.stderr).toBe(0)
@@ -115,23 +120,39 @@ describe.skipIf(reason)(`three serve nodes on one PostgreSQL registry${reason ? 
     }
   })
 
-  it('changes from many processes at once lose nothing and leave one intact audit chain', async () => {
+  it('creates through all three nodes and changes from many CLI processes at once lose nothing and leave one intact chain', async () => {
     const before = JSON.parse((await cliIn(pg.env(), url, '--json', 'audit', 'verify')).stdout) as { entries: number }
-    const runs = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => cliIn(pg.env(), url, '--json', 'keys', 'disable', `Team${i}`))
+    const admin = { authorization: `Bearer ${secrets.get('Ops')!}`, 'content-type': 'application/json' }
+    // 30 keys created through the three nodes' admin API at once (10 each), with 12 CLI disables beside them.
+    const creates = Array.from({ length: 30 }, (_, i) =>
+      fetch(`${nodes[i % 3]!.url}/v1/admin/keys`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: `Made${i}`, resources: [`${MODEL}:PYG`] })
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { key: { name: string }; secret: string } }))
     )
-    for (const r of runs) expect(r.code, r.stderr).toBe(0)
+    const disables = Array.from({ length: 12 }, (_, i) => cliIn(pg.env(), url, '--json', 'keys', 'disable', `Team${i}`))
+    const made = await Promise.all(creates)
+    for (const r of await Promise.all(disables)) expect(r.code, r.stderr).toBe(0)
+    expect(made.map((m) => m.status)).toEqual(Array(30).fill(201))
+    // Each new key verifies on every node at once.
+    for (const [i, m] of made.entries()) {
+      const answer = await timedRequest(agent, `${nodes[(i + 1) % 3]!.url}/v1/keys/verify?model=${MODEL}`, {
+        headers: { authorization: `Bearer ${m.body.secret}` }
+      })
+      expect((JSON.parse(answer.body) as { code: string }).code).toBe('VALID')
+    }
     const verified = await cliIn(pg.env(), url, '--json', 'audit', 'verify')
     expect(verified.code, verified.stderr).toBe(0)
     const after = JSON.parse(verified.stdout) as { ok: boolean; entries: number }
     expect(after.ok).toBe(true)
-    expect(after.entries).toBe(before.entries + 12)
-    for (let i = 0; i < 12; i++) {
-      const shown = JSON.parse((await cliIn(pg.env(), url, '--json', 'keys', 'show', `Team${i}`)).stdout) as {
-        key: { status: string }
-      }
-      expect(shown.key.status).toBe('disabled')
+    expect(after.entries).toBe(before.entries + 30 + 12)
+    const listed = JSON.parse(
+      (await cliIn(pg.env(), url, '--json', 'keys', 'list', '--status', 'disabled', '--limit', '100')).stdout
+    ) as {
+      items: { name: string }[]
     }
+    for (let i = 0; i < 12; i++) expect(listed.items.map((k) => k.name)).toContain(`Team${i}`)
   })
 
   it('one node killed with SIGKILL mid-load: the other two keep answering', async () => {
