@@ -37,8 +37,12 @@ export interface StartedPostgres {
   env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv
   /** The URL with the password in it, for in-process clients. */
   urlWithPassword(url?: string): string
-  /** A new, empty database in this cluster; its URL (without the password). */
-  createDatabase(): Promise<string>
+  /**
+   * A new, empty database in this cluster; its URL (without the password). `linguistic`: its default
+   * collation is ICU en-US instead of bytes, so a query that relies on the collation for SQLite's
+   * byte order (NOCASE names, sorted lists) shows it.
+   */
+  createDatabase(options?: { linguistic?: boolean }): Promise<string>
   /** Stops the cluster (immediate mode) and removes its folder. Safe to call twice. */
   stop(): void
 }
@@ -208,12 +212,16 @@ export async function startPostgres(): Promise<StartedPostgres> {
     const host = '127.0.0.1'
     const urlFor = (db: string) => `postgres://${user}@${host}:${port}/${db}`
     const withPassword = (url: string) => url.replace(`${user}@`, `${user}:${encodeURIComponent(password)}@`)
-    const createDatabase = async (): Promise<string> => {
+    const createDatabase = async (options: { linguistic?: boolean } = {}): Promise<string> => {
       const name = `registry_${randomBytes(6).toString('hex')}`
       const client = new Client({ host, port, user, password, database: 'postgres' })
       await client.connect()
       try {
-        await client.query(`CREATE DATABASE ${name}`)
+        await client.query(
+          options.linguistic
+            ? `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`
+            : `CREATE DATABASE ${name}`
+        )
       } finally {
         await client.end()
       }

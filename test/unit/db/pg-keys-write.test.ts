@@ -1,5 +1,4 @@
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto'
-import { Client } from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Input, OperationName, ParsedInput } from '../../../src/shared/contract'
 import { migrateRegistry } from '../../../src/main/core/migrate'
@@ -63,27 +62,6 @@ describe.skipIf(reason)(
     })
     afterAll(() => server?.stop())
 
-    /** A fresh database whose default collation is linguistic (ICU en-US): orders must still be SQLite's bytes. */
-    async function linguisticDatabase(): Promise<string> {
-      const name = `write_${nodeRandomBytes(6).toString('hex')}`
-      const admin = new Client({
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        password: server.password,
-        database: 'postgres'
-      })
-      await admin.connect()
-      try {
-        await admin.query(
-          `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`
-        )
-      } finally {
-        await admin.end()
-      }
-      return server.url.replace(/\/[^/]+$/, `/${name}`)
-    }
-
     interface Twin {
       t: TempRegistry
       pg: PgRegistry
@@ -126,7 +104,7 @@ describe.skipIf(reason)(
       r.createKey({ name: 'Boss', kind: 'admin' }, ACTOR)
       for (let i = 1; i <= 8; i++) r.createKey({ name: `K${i}`, resources: ['o3:PYG'] }, ACTOR)
       t.clock.advance(HOUR)
-      const url = await linguisticDatabase()
+      const url = await server.createDatabase({ linguistic: true })
       const env = server.env()
       await migrateRegistry(t.path, url, { env })
       // Eight connections for racing calls, one to hold a lock while they line up.

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto'
-import { Client } from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { migrateRegistry } from '../../../src/main/core/migrate'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
@@ -51,30 +49,6 @@ describe.skipIf(reason)(
     afterAll(() => server?.stop())
 
     /**
-     * A fresh database whose default collation is linguistic (ICU en-US), not bytewise: resource
-     * order must still be SQLite's (bytes: "Zeta-1" before "alpha-2").
-     */
-    async function linguisticDatabase(): Promise<string> {
-      const name = `keys_${randomBytes(6).toString('hex')}`
-      const admin = new Client({
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        password: server.password,
-        database: 'postgres'
-      })
-      await admin.connect()
-      try {
-        await admin.query(
-          `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`
-        )
-      } finally {
-        await admin.end()
-      }
-      return server.url.replace(/\/[^/]+$/, `/${name}`)
-    }
-
-    /**
      * A registry built by the core (resources, keys with every field, a rotated key with two
      * secrets, an expired key, eight plain keys), copied to PostgreSQL by `keyward migrate`.
      */
@@ -109,7 +83,7 @@ describe.skipIf(reason)(
       for (let i = 1; i <= 8; i++)
         ids[`K${i}`] = r.createKey({ name: `K${i}`, resources: ['gpt-4o:PYG'] }, ACTOR).key.id
       t.clock.advance(2 * HOUR) // Old is now expired
-      const url = await linguisticDatabase()
+      const url = await server.createDatabase({ linguistic: true })
       const env = server.env()
       await migrateRegistry(t.path, url, { env })
       // Eight connections for the racing calls, one to hold their keys' rows while they line up.

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { Client } from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { migrateRegistry } from '../../../src/main/core/migrate'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
@@ -64,27 +63,6 @@ describe.skipIf(reason)(
     })
     afterAll(() => server?.stop())
 
-    /** A fresh database whose default collation is linguistic (ICU en-US): SQLite's byte order must hold anyway. */
-    async function linguisticDatabase(): Promise<string> {
-      const name = `res_${randomBytes(6).toString('hex')}`
-      const admin = new Client({
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        password: server.password,
-        database: 'postgres'
-      })
-      await admin.connect()
-      try {
-        await admin.query(
-          `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`
-        )
-      } finally {
-        await admin.end()
-      }
-      return server.url.replace(/\/[^/]+$/, `/${name}`)
-    }
-
     /**
      * A registry built by the core (PYG and TPM resources, one with an upstream, keys holding some,
      * a TPM pool), copied to PostgreSQL by `keyward migrate`. `random` is what the SQLite core
@@ -111,7 +89,7 @@ describe.skipIf(reason)(
       r.createKey({ name: 'Alpha1', resources: ['gpt-4o:PYG', 'claude:TPM'] }, ACTOR)
       r.createKey({ name: 'Beta2', resources: ['gpt-4o:PYG'] }, ACTOR)
       if (options.pool !== null) r.setPool({ tpmPool: options.pool ?? 5000 }, ACTOR)
-      const url = await linguisticDatabase()
+      const url = await server.createDatabase({ linguistic: true })
       const env = server.env()
       await migrateRegistry(t.path, url, { env })
       const pg = await openPgRegistry(url, { env, max: 10 })
@@ -243,7 +221,7 @@ describe.skipIf(reason)(
       r.deleteKey({ key: 'Older7' }, ACTOR)
       r.disableKey({ key: 'Beta2' }, 'someone else')
       // The same state on PostgreSQL: copied after the history, into a fresh database.
-      const url = await linguisticDatabase()
+      const url = await server.createDatabase({ linguistic: true })
       const env = server.env()
       await pg.close()
       open.pop()
@@ -316,7 +294,7 @@ describe.skipIf(reason)(
       ] as const)
         used.run(t.clock.now - at, name)
       t.clock.advance(2 * HOUR) // Uniform has expired
-      const url = await linguisticDatabase()
+      const url = await server.createDatabase({ linguistic: true })
       const env = server.env()
       await migrateRegistry(t.path, url, { env })
       const copy = await openPgRegistry(url, { env })

@@ -32,27 +32,6 @@ describe.skipIf(reason)(
     const secrets: Record<string, string> = {}
     const foreignSecret = 'sk-legacy-0123456789abcdef'
 
-    /** A database whose default collation is ICU English, where only an explicit byte order sorts 'Zeta' before 'alpha'. */
-    async function englishDatabase(): Promise<string> {
-      const name = `verify_${randomBytes(6).toString('hex')}`
-      const client = new Client({
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        password: server.password,
-        database: 'postgres'
-      })
-      await client.connect()
-      try {
-        await client.query(
-          `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`
-        )
-      } finally {
-        await client.end()
-      }
-      return server.url.replace(/\/[^/]+$/, `/${name}`)
-    }
-
     beforeAll(async () => {
       server = await startPostgres()
       t = tempRegistry({ start: START })
@@ -95,7 +74,7 @@ describe.skipIf(reason)(
       )
       expect(imported.errors).toEqual([])
 
-      const url = await englishDatabase()
+      const url = await server.createDatabase({ linguistic: true })
       const env = { PGPASSWORD: server.password, HOME: t.dir }
       await migrateRegistry(t.path, url, { env })
       registry = await openPgRegistry(url, { env, max: 10 })
