@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg'
 import type { AuditVerifyResult } from '../../../shared/types'
 import { chainRows, entryHash, GENESIS, type AuditRecord, type AuditRow } from '../audit'
+import { inSnapshot, inTransaction } from './transaction'
 
 /** A connection that is inside the caller's transaction (or a pool, for reads only). */
 type Queryable = Pick<PoolClient, 'query'>
@@ -39,19 +40,8 @@ export async function appendPgAudit(client: Queryable, at: number, records: read
 }
 
 /** appendPgAudit in a transaction of its own, on a connection from the pool. */
-export async function appendPgAuditEntries(pool: Pool, at: number, records: readonly AuditRecord[]): Promise<number> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    const seq = await appendPgAudit(client, at, records)
-    await client.query('COMMIT')
-    return seq
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw error
-  } finally {
-    client.release()
-  }
+export function appendPgAuditEntries(pool: Pool, at: number, records: readonly AuditRecord[]): Promise<number> {
+  return inTransaction(pool, (client) => appendPgAudit(client, at, records))
 }
 
 const PAGE = 2000
@@ -105,17 +95,6 @@ export async function verifyPgAudit(client: Queryable): Promise<AuditVerifyResul
 }
 
 /** verifyPgAudit on one snapshot (REPEATABLE READ, read-only), on a connection from the pool. */
-export async function verifyPgAuditChain(pool: Pool): Promise<AuditVerifyResult> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    const result = await verifyPgAudit(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw error
-  } finally {
-    client.release()
-  }
+export function verifyPgAuditChain(pool: Pool): Promise<AuditVerifyResult> {
+  return inSnapshot(pool, verifyPgAudit)
 }

@@ -12,7 +12,8 @@ import { checkOneTypePerModel, resourceNotFound } from '../resources'
 import { generateSecret, hashSecret, secretHint, type RandomBytes } from '../secrets'
 import { RegistryBusy } from '../sqlite-errors'
 import { appendPgAudit } from './audit'
-import { findPgKey, inTransaction, pgKeyByPk } from './keys'
+import { findPgKey, pgKeyByPk } from './keys'
+import { inTransaction } from './transaction'
 
 /**
  * The key changes that write more than a status, on PostgreSQL: create, rotate, the key's

@@ -3,6 +3,7 @@ import type { ApiKey, KeyResource } from '../../../shared/types'
 import { KEY_SELECT, keyFromRow, keyNotFound, type KeyRow } from '../key-rows'
 import { deleteAuditRecord, statusAuditRecord } from '../keys'
 import { appendPgAudit } from './audit'
+import { inTransaction } from './transaction'
 
 /**
  * The key changes revocation needs, on PostgreSQL: disable, enable, delete. Each is one
@@ -107,24 +108,4 @@ export async function pgKeyByPk(client: Queryable, pk: number, now: number): Pro
 async function withResources(client: Queryable, row: KeyRow, now: number): Promise<ApiKey> {
   const resources = (await client.query<KeyResource>(RESOURCES_OF_KEY, [row.pk])).rows
   return keyFromRow(row, resources, now)
-}
-
-/** BEGIN … COMMIT on a connection of its own; any error rolls back and is thrown as it was. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    const result = await work(client)
-    await client.query('COMMIT')
-    client.release()
-    return result
-  } catch (error) {
-    // A connection that cannot even roll back is broken: destroy it rather than pool it.
-    const broken = await client.query('ROLLBACK').then(
-      () => undefined,
-      (e: unknown) => (e instanceof Error ? e : new Error(String(e)))
-    )
-    client.release(broken)
-    throw error
-  }
 }

@@ -3,6 +3,7 @@ import type { ParsedInput } from '../../../shared/contract'
 import type { ApiKey, AuditEntry, KeyResource, Page, Suggestions } from '../../../shared/types'
 import { keyNeverExisted, toAuditEntry, type AuditRow } from '../audit'
 import { KEY_SELECT, keyFromRow, type KeyRow } from '../key-rows'
+import { inSnapshot } from './transaction'
 
 /**
  * The read-only lists on PostgreSQL, answering what the SQLite core does: the key list
@@ -176,19 +177,4 @@ async function auditTarget(client: Queryable, ref: string): Promise<string> {
   const gone = (await client.query<{ key_id: string }>(TOMBSTONE_KEY_ID, [ref])).rows[0]
   if (!gone) throw keyNeverExisted(ref)
   return gone.key_id
-}
-
-async function inSnapshot<T>(pool: Pool, read: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    const result = await read(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw error
-  } finally {
-    client.release()
-  }
 }

@@ -17,7 +17,7 @@ import {
 } from '../resources'
 import type { RandomBytes } from '../secrets'
 import { appendPgAudit } from './audit'
-import { inTransaction } from './keys'
+import { inTransaction } from './transaction'
 
 /**
  * Resources and the TPM pool on PostgreSQL, answering and recording what core/resources.ts and
