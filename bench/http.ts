@@ -95,6 +95,32 @@ export function demoRegistry(keys: number, log: (line: string) => void): string 
   return cached
 }
 
+/**
+ * A copy of the demo registry in `dir` plus `ownKeys` keys on bench-model:PYG whose secrets the
+ * load generator sends.
+ */
+export function demoRegistryWithKeys(
+  dir: string,
+  keys: number,
+  ownKeys: number,
+  log: (line: string) => void
+): { db: string; secrets: string[] } {
+  const db = join(dir, 'registry.sqlite3')
+  copyFileSync(demoRegistry(keys, log), db)
+  const handle = openRegistryDatabase(db)
+  const registry = new Registry(handle)
+  const secrets: string[] = []
+  handle
+    .transaction(() => {
+      registry.addResource({ model: 'bench-model', type: 'PYG' }, 'bench')
+      for (let i = 0; i < ownKeys; i++)
+        secrets.push(registry.createKey({ name: `BenchKey${i}`, resources: ['bench-model:PYG'] }, 'bench').secret)
+    })
+    .immediate()
+  registry.close()
+  return { db, secrets }
+}
+
 export function waitForUrl(child: ChildProcess, label: string): Promise<string> {
   return new Promise((resolveUrl, reject) => {
     let out = ''
@@ -147,19 +173,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   const dir = mkdtempSync(join(tmpdir(), 'keyward-bench-http-'))
   const children: ChildProcess[] = []
   try {
-    const db = join(dir, 'registry.sqlite3')
-    copyFileSync(demoRegistry(keys, log), db)
-    const handle = openRegistryDatabase(db)
-    const registry = new Registry(handle)
-    const secrets: string[] = []
-    handle
-      .transaction(() => {
-        registry.addResource({ model: 'bench-model', type: 'PYG' }, 'bench')
-        for (let i = 0; i < ownKeys; i++)
-          secrets.push(registry.createKey({ name: `BenchKey${i}`, resources: ['bench-model:PYG'] }, 'bench').secret)
-      })
-      .immediate()
-    registry.close()
+    const { db, secrets } = demoRegistryWithKeys(dir, keys, ownKeys, log)
 
     const script = (model: boolean) => {
       const path = join(dir, model ? 'verify-model.lua' : 'verify.lua')

@@ -9,15 +9,13 @@
  *   npm run bench:pg -- --keys 100000 --seconds 5
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { migrateRegistry } from '../src/main/core/migrate'
-import { Registry } from '../src/main/core/registry'
-import { openRegistryDatabase } from '../src/main/db/open'
 import { postgresAvailable, startPostgres } from '../test/support/postgres'
 import { argValue } from './args'
-import { demoRegistry, stop, waitForUrl } from './http'
+import { demoRegistryWithKeys, stop, waitForUrl } from './http'
 
 const REPO = resolve(__dirname, '..')
 const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p))
@@ -92,19 +90,7 @@ export async function runPgBench(options: PgBenchOptions = {}): Promise<void> {
   const children: ChildProcess[] = []
   const cluster = await startPostgres()
   try {
-    const db = join(dir, 'registry.sqlite3')
-    copyFileSync(demoRegistry(keys, log), db)
-    const handle = openRegistryDatabase(db)
-    const registry = new Registry(handle)
-    const secrets: string[] = []
-    handle
-      .transaction(() => {
-        registry.addResource({ model: 'bench-model', type: 'PYG' }, 'bench')
-        for (let i = 0; i < ownKeys; i++)
-          secrets.push(registry.createKey({ name: `BenchKey${i}`, resources: ['bench-model:PYG'] }, 'bench').secret)
-      })
-      .immediate()
-    registry.close()
+    const { db, secrets } = demoRegistryWithKeys(dir, keys, ownKeys, log)
     const url = await cluster.createDatabase()
     const env = cluster.env({ HOME: dir })
     await migrateRegistry(db, url, { env })
