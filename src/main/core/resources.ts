@@ -39,6 +39,25 @@ export function listResources(core: Core): { items: Resource[] } {
   return { items: rows.map(toResource) }
 }
 
+/**
+ * A new resource's row, in the column order of INSERT INTO resources (id, model, type, status,
+ * tpm_limit, upstream_url, upstream_model, upstream_key_env, created_at, updated_at), for both engines.
+ */
+export function newResourceRow(id: string, v: ParsedInput<'resources.add'>, now: number): unknown[] {
+  return [
+    id,
+    v.model,
+    v.type,
+    v.status,
+    v.type === 'TPM' ? v.tpmLimit : null,
+    v.upstreamUrl ?? null,
+    v.upstreamUrl ? (v.upstreamModel ?? null) : null,
+    v.upstreamUrl ? (v.upstreamKeyEnv ?? null) : null,
+    now,
+    now
+  ]
+}
+
 export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: string): { resource: Resource } {
   return core.store.write(() => {
     if (core.store.sql(BY_MODEL_TYPE.ref).get(v.model, v.type)) throw resourceExists(v)
@@ -49,18 +68,7 @@ export function addResource(core: Core, v: ParsedInput<'resources.add'>, actor: 
       .sql(
         'INSERT INTO resources (id, model, type, status, tpm_limit, upstream_url, upstream_model, upstream_key_env, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
       )
-      .run(
-        id,
-        v.model,
-        v.type,
-        v.status,
-        v.type === 'TPM' ? v.tpmLimit : null,
-        v.upstreamUrl ?? null,
-        v.upstreamUrl ? (v.upstreamModel ?? null) : null,
-        v.upstreamUrl ? (v.upstreamKeyEnv ?? null) : null,
-        now,
-        now
-      )
+      .run(...newResourceRow(id, v, now))
     const resource = resourceById(core, id)
     core.audit.append(now, { ...addAuditRecord(resource), actor })
     return { resource }

@@ -8,6 +8,7 @@ import {
   editAuditRecord,
   editedTpmLimit,
   editPlan,
+  newResourceRow,
   removeAuditRecord,
   resourceExists,
   resourceInUse,
@@ -69,18 +70,7 @@ export async function addPgResource(
       await client.query(
         `INSERT INTO resources (id, model, type, status, tpm_limit, upstream_url, upstream_model, upstream_key_env, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          id,
-          v.model,
-          v.type,
-          v.status,
-          v.type === 'TPM' ? v.tpmLimit : null,
-          v.upstreamUrl ?? null,
-          v.upstreamUrl ? (v.upstreamModel ?? null) : null,
-          v.upstreamUrl ? (v.upstreamKeyEnv ?? null) : null,
-          now,
-          now
-        ]
+        newResourceRow(id, v, now)
       )
     } catch (error) {
       // Another node added the same MODEL:TYPE since the check: the same CONFLICT (this transaction rolls back).
