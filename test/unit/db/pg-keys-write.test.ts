@@ -1,7 +1,6 @@
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Input, OperationName, ParsedInput } from '../../../src/shared/contract'
-import { migrateRegistry } from '../../../src/main/core/migrate'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
 import {
   assignPgResources,
@@ -14,10 +13,11 @@ import {
 import type { RandomBytes } from '../../../src/main/core/secrets'
 import { hashSecret } from '../../../src/main/core/secrets'
 import { validateInput } from '../../../src/main/core/validate'
-import { openPgRegistry, type PgRegistry } from '../../../src/main/db/pg/open'
+import type { PgRegistry } from '../../../src/main/db/pg/open'
 import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../../support/postgres'
+import { postgresAvailable } from '../../support/postgres'
+import { postgresTwins } from '../../support/pg-twins'
 
 const ACTOR = 'tester'
 const HOUR = 3_600_000
@@ -48,19 +48,7 @@ describe.skipIf(reason)(
   `key writes on PostgreSQL answer and record what SQLite does${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 120_000 },
   () => {
-    let server: StartedPostgres
-    const open: { t: TempRegistry; pg: PgRegistry }[] = []
-
-    beforeAll(async () => {
-      server = await startPostgres()
-    }, POSTGRES_START_TIMEOUT)
-    afterEach(async () => {
-      for (const { t, pg } of open.splice(0)) {
-        await pg.close()
-        t.close()
-      }
-    })
-    afterAll(() => server?.stop())
+    const twins = postgresTwins()
 
     interface Twin {
       t: TempRegistry
@@ -104,12 +92,8 @@ describe.skipIf(reason)(
       r.createKey({ name: 'Boss', kind: 'admin' }, ACTOR)
       for (let i = 1; i <= 8; i++) r.createKey({ name: `K${i}`, resources: ['o3:PYG'] }, ACTOR)
       t.clock.advance(HOUR)
-      const url = await server.createDatabase({ linguistic: true })
-      const env = server.env()
-      await migrateRegistry(t.path, url, { env })
       // Eight connections for racing calls, one to hold a lock while they line up.
-      const pg = await openPgRegistry(url, { env, max: 9 })
-      open.push({ t, pg })
+      const pg = await twins.copy(t, 9)
       let pgRandom: RandomBytes = nodeRandomBytes
       return {
         t,

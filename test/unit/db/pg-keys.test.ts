@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { migrateRegistry } from '../../../src/main/core/migrate'
+import { describe, expect, it } from 'vitest'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
 import { deletePgKey, pgKeyByRef, setPgKeyDisabled } from '../../../src/main/core/pg/keys'
-import { openPgRegistry, type PgRegistry } from '../../../src/main/db/pg/open'
+import type { PgRegistry } from '../../../src/main/db/pg/open'
 import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../../support/postgres'
+import { postgresAvailable } from '../../support/postgres'
+import { postgresTwins } from '../../support/pg-twins'
 
 const ACTOR = 'tester'
 const HOUR = 3_600_000
@@ -34,19 +34,7 @@ describe.skipIf(reason)(
   `key changes on PostgreSQL answer and record what SQLite does${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 120_000 },
   () => {
-    let server: StartedPostgres
-    const open: { t: TempRegistry; pg: PgRegistry }[] = []
-
-    beforeAll(async () => {
-      server = await startPostgres()
-    }, POSTGRES_START_TIMEOUT)
-    afterEach(async () => {
-      for (const { t, pg } of open.splice(0)) {
-        await pg.close()
-        t.close()
-      }
-    })
-    afterAll(() => server?.stop())
+    const twins = postgresTwins()
 
     /**
      * A registry built by the core (resources, keys with every field, a rotated key with two
@@ -83,12 +71,8 @@ describe.skipIf(reason)(
       for (let i = 1; i <= 8; i++)
         ids[`K${i}`] = r.createKey({ name: `K${i}`, resources: ['gpt-4o:PYG'] }, ACTOR).key.id
       t.clock.advance(2 * HOUR) // Old is now expired
-      const url = await server.createDatabase({ linguistic: true })
-      const env = server.env()
-      await migrateRegistry(t.path, url, { env })
       // Eight connections for the racing calls, one to hold their keys' rows while they line up.
-      const pg = await openPgRegistry(url, { env, max: 9 })
-      open.push({ t, pg })
+      const pg = await twins.copy(t, 9)
       return { t, pg, ids }
     }
 

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { migrateRegistry } from '../../../src/main/core/migrate'
+import { describe, expect, it } from 'vitest'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
 import { listPgAudit, listPgKeys, pgSuggestions } from '../../../src/main/core/pg/lists'
 import {
@@ -12,11 +11,12 @@ import {
   setPgPool
 } from '../../../src/main/core/pg/resources'
 import type { RandomBytes } from '../../../src/main/core/secrets'
-import { openPgRegistry, type PgRegistry } from '../../../src/main/db/pg/open'
+import type { PgRegistry } from '../../../src/main/db/pg/open'
 import { contract, type Input, type OperationName, type ParsedInput } from '../../../src/shared/contract'
 import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../../support/postgres'
+import { postgresAvailable } from '../../support/postgres'
+import { postgresTwins } from '../../support/pg-twins'
 
 const ACTOR = 'tester'
 const reason = postgresAvailable()
@@ -49,19 +49,7 @@ describe.skipIf(reason)(
   `resources and the TPM pool on PostgreSQL answer and record what SQLite does${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 120_000 },
   () => {
-    let server: StartedPostgres
-    const open: { t: TempRegistry; pg: PgRegistry }[] = []
-
-    beforeAll(async () => {
-      server = await startPostgres()
-    }, POSTGRES_START_TIMEOUT)
-    afterEach(async () => {
-      for (const { t, pg } of open.splice(0)) {
-        await pg.close()
-        t.close()
-      }
-    })
-    afterAll(() => server?.stop())
+    const twins = postgresTwins()
 
     /**
      * A registry built by the core (PYG and TPM resources, one with an upstream, keys holding some,
@@ -89,11 +77,7 @@ describe.skipIf(reason)(
       r.createKey({ name: 'Alpha1', resources: ['gpt-4o:PYG', 'claude:TPM'] }, ACTOR)
       r.createKey({ name: 'Beta2', resources: ['gpt-4o:PYG'] }, ACTOR)
       if (options.pool !== null) r.setPool({ tpmPool: options.pool ?? 5000 }, ACTOR)
-      const url = await server.createDatabase({ linguistic: true })
-      const env = server.env()
-      await migrateRegistry(t.path, url, { env })
-      const pg = await openPgRegistry(url, { env, max: 10 })
-      open.push({ t, pg })
+      const pg = await twins.copy(t, 10)
       return { t, pg, random }
     }
 
@@ -221,13 +205,8 @@ describe.skipIf(reason)(
       r.deleteKey({ key: 'Older7' }, ACTOR)
       r.disableKey({ key: 'Beta2' }, 'someone else')
       // The same state on PostgreSQL: copied after the history, into a fresh database.
-      const url = await server.createDatabase({ linguistic: true })
-      const env = server.env()
-      await pg.close()
-      open.pop()
-      await migrateRegistry(t.path, url, { env })
-      const copy = await openPgRegistry(url, { env })
-      open.push({ t, pg: copy })
+      await twins.drop(pg)
+      const copy = await twins.copy(t)
 
       expect(await pgSuggestions(copy.pool)).toEqual(r.suggestions())
       expect(r.suggestions().environments).toEqual(['Dev', 'PROD', 'Prod', 'prod'])
@@ -294,11 +273,7 @@ describe.skipIf(reason)(
       ] as const)
         used.run(t.clock.now - at, name)
       t.clock.advance(2 * HOUR) // Uniform has expired
-      const url = await server.createDatabase({ linguistic: true })
-      const env = server.env()
-      await migrateRegistry(t.path, url, { env })
-      const copy = await openPgRegistry(url, { env })
-      open.push({ t, pg: copy })
+      const copy = await twins.copy(t)
 
       const filters: Input<'keys.list'>[] = [
         {},
