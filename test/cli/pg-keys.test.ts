@@ -23,7 +23,7 @@ function masked(doc: unknown): unknown {
       expect(value).toMatch(/^kwa?_[0-9A-Za-z]{4}…[0-9A-Za-z]{4}$/)
       out[field] = '<hint>'
     } else if (field === 'id' && typeof value === 'string' && value.startsWith('k_')) out[field] = '<key id>'
-    else if (['createdAt', 'updatedAt'].includes(field)) {
+    else if (['createdAt', 'updatedAt'].includes(field) || (field === 'lastUsedAt' && value !== null)) {
       expect(value).toMatch(ISO_UTC)
       out[field] = '<time>'
     } else out[field] = masked(value)
@@ -122,6 +122,9 @@ describe.skipIf(reason)(
         const verified = await onPg(['keys', 'verify', '--model', 'gpt-4o'], s)
         expect(JSON.parse(verified.stdout), 'both secrets verify during the grace').toMatchObject({ code: 'VALID' })
       }
+      // The file's key is used too (its own secret), so both note a lastUsedAt.
+      const fileSecret = JSON.parse(rotated.file.stdout).secret as string
+      expect((await onFile(['keys', 'verify', '--model', 'gpt-4o'], fileSecret)).code).toBe(0)
 
       await same(['keys', 'assign', 'Web', '--resource', 'o3:PYG'])
       await same(['keys', 'unassign', 'Web', '--resource', 'gpt-4o:TPM'])
@@ -164,6 +167,19 @@ describe.skipIf(reason)(
       } finally {
         await client.end()
       }
+    })
+
+    it('keys verify on PostgreSQL answers as on a file and notes the key as used', async () => {
+      const made = JSON.parse((await onPg(['keys', 'create', '--name', 'Checked', '--resource', 'o3:PYG'])).stdout)
+      expect(JSON.parse((await onPg(['keys', 'show', 'Checked'])).stdout).key.lastUsedAt).toBeNull()
+      const valid = await onPg(['keys', 'verify', '--model', 'o3'], made.secret)
+      expect(valid.code, valid.stderr).toBe(0)
+      expect(JSON.parse(valid.stdout)).toMatchObject({ valid: true, code: 'VALID', key: { name: 'Checked' } })
+      expect(JSON.parse((await onPg(['keys', 'show', 'Checked'])).stdout).key.lastUsedAt).not.toBeNull()
+      const refused = await onPg(['keys', 'verify', '--model', 'gpt-4o'], made.secret)
+      expect(refused.code).toBe(1)
+      expect(JSON.parse(refused.stdout)).toMatchObject({ valid: false, code: 'MODEL_NOT_ASSIGNED' })
+      await onPg(['keys', 'delete', 'Checked', '--yes'])
     })
 
     it('without --json prints the secret once on stdout, as on a file', async () => {

@@ -134,7 +134,7 @@ export const registerServe: Registrar = (program, ctx) => {
             [
               `Keyward is serving ${serving}`,
               `  verify:  ${doc.url}/v1/keys/verify`,
-              postgres ? '' : `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
+              `  admin:   ${doc.url}/v1/admin/ (Authorization: Bearer kwa_…)`,
               doc.gateway ? `  gateway: ${doc.url}/v1 (OpenAI-compatible; Authorization: Bearer kw_…)` : '',
               doc.ui ? `  console: ${doc.url}/` : '',
               'Press Ctrl+C to stop.'
