@@ -86,7 +86,8 @@ test('add a resource with an upstream and a provider key; the key stays in the k
   const audit = page.getByTestId('audit-table')
   await expect(audit).toContainText('Provider key changed')
   await expect(audit).toContainText('Provider key kept in the desktop keychain')
-  await expect(audit).toContainText('Upstream URL: https://api.openai.com/v1 → —')
+  // Recorded values are isolated (U+2068 … U+2069) so each keeps its direction in Arabic.
+  await expect(audit).toContainText('Upstream URL: \u2068https://api.openai.com/v1\u2069 → —')
   await expect(audit).not.toContainText(PROVIDER_KEY)
 })
 
