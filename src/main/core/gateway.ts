@@ -32,6 +32,10 @@ export type GatewayCode = VerifyCode | 'MODEL_UNKNOWN'
 export type GatewayDecision =
   { ok: true; pk: number; target: GatewayTarget; secretHash: string } | { ok: false; code: GatewayCode }
 
+/** The models a key may call now, for GET /v1/models, or why it may not. */
+export type GatewayModelsAnswer =
+  { ok: true; models: { id: string; created: number }[] } | { ok: false; code: VerifyCode }
+
 /** One request in flight, as the liveness check sees it. */
 export interface InFlightCheck {
   /** SHA-256 of the secret the request came with, hex (a rotated-out secret ends with its grace). */
@@ -40,7 +44,7 @@ export interface InFlightCheck {
   appName: string | undefined
 }
 
-interface RouteRow {
+export interface RouteRow {
   id: string
   type: ResourceType
   status: string
@@ -64,10 +68,25 @@ export function gatewayRoute(
        FROM key_resources kr JOIN resources r ON r.id = kr.resource_id WHERE kr.key_pk = ? AND kr.model = ?`
     )
     .get(pk, model) as RouteRow | undefined
-  if (!row) {
-    const known = core.store.pluck('SELECT 1 FROM resources WHERE model = ? LIMIT 1').get(model)
-    return { ok: false, code: known ? 'MODEL_NOT_ASSIGNED' : 'MODEL_UNKNOWN' }
-  }
+  return routeFromRow(
+    row,
+    model,
+    () => !!core.store.pluck('SELECT 1 FROM resources WHERE model = ? LIMIT 1').get(model)
+  )
+}
+
+/**
+ * The route a key's assignment row gives (both engines): no row is MODEL_NOT_ASSIGNED when some
+ * resource serves the model (`known`), else MODEL_UNKNOWN; an inactive resource RESOURCE_INACTIVE.
+ */
+export function routeFromRow(
+  row: RouteRow | undefined | null,
+  model: string,
+  known: () => boolean
+):
+  | { ok: true; target: GatewayTarget }
+  | { ok: false; code: 'MODEL_NOT_ASSIGNED' | 'RESOURCE_INACTIVE' | 'MODEL_UNKNOWN' } {
+  if (!row) return { ok: false, code: known() ? 'MODEL_NOT_ASSIGNED' : 'MODEL_UNKNOWN' }
   if (row.status !== 'active') return { ok: false, code: 'RESOURCE_INACTIVE' }
   return {
     ok: true,
@@ -111,7 +130,7 @@ export function gatewayModels(
   verifier: VerifyPath,
   secret: string | undefined,
   appName: string | undefined
-): { ok: true; models: { id: string; created: number }[] } | { ok: false; code: VerifyCode } {
+): GatewayModelsAnswer {
   if (secret === undefined) return { ok: false, code: 'MALFORMED' }
   const hit = verifier.hit(secret, undefined, appName)
   if (hit.code !== 'VALID' || hit.pk === undefined) return { ok: false, code: hit.code }
@@ -124,7 +143,7 @@ export function gatewayModels(
   return { ok: true, models: rows.map(([id, created]) => ({ id, created: Math.floor(created / 1000) })) }
 }
 
-interface LivenessRow {
+export interface LivenessRow {
   i: number
   retires_at: number | null
   key_pk: number | null
@@ -151,7 +170,15 @@ export function gatewayLiveness(core: Core, checks: readonly InFlightCheck[]): (
        LEFT JOIN resources r ON r.id = kr.resource_id`
     )
     .all(JSON.stringify(checks.map((c) => [c.secretHash, c.model]))) as LivenessRow[]
-  const now = core.clock()
+  return livenessCodes(checks, rows, core.clock())
+}
+
+/** Each check's code from the rows of its read (both engines): a check with no row is REVOKED. */
+export function livenessCodes(
+  checks: readonly InFlightCheck[],
+  rows: readonly LivenessRow[],
+  now: number
+): (VerifyCode | null)[] {
   const codes: (VerifyCode | null)[] = checks.map(() => 'REVOKED')
   for (const row of rows) {
     const check = checks[row.i]!

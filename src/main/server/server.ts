@@ -126,7 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const gateway = options.gateway
     ? new Gateway({
         registry,
-        writes,
+        writeUsage: (rows) => writes.submit(() => registry.recordUsageRows(rows)).done,
         clock,
         log,
         maxBodyBytes: options.maxBodyBytes,
@@ -174,7 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const front = await listenFront({ ...options, host, log }, route, async () => {
     await sender?.stop()
-    gateway?.close()
+    void gateway?.close()
     registry.close()
   })
 
@@ -202,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await sender?.stop().catch(() => undefined)
         // Closing may wait for the lock: queued usage reports and lastUsedAt get their last chance.
         registry.setBusyTimeout(5_000)
-        gateway?.close()
+        void gateway?.close()
         writes.drainNow()
         registry.close()
       })

@@ -1,25 +1,41 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Clock } from '../../core/clock'
-import type { GatewayTarget } from '../../core/gateway'
-import type { Registry } from '../../core/registry'
+import type { GatewayDecision, GatewayModelsAnswer, GatewayTarget } from '../../core/gateway'
 import { headerValue, isPlainObject } from '../http'
-import type { WriteQueue } from '../write-queue'
 import { openAiError, refusal, sendOpenAiError } from './errors'
 import { Exchange, UpstreamAgents, type ExchangeOutcome } from './exchange'
-import { InFlightWatcher, IN_FLIGHT_CHECK_MS } from './in-flight'
+import { InFlightWatcher, IN_FLIGHT_CHECK_MS, type LivenessRead } from './in-flight'
 import { rateLimitHeaders, type GatewayLimits, type Reservation } from './limits'
 import { DEFAULT_MAX_BODY_BYTES, GATEWAY_ENDPOINTS, gatewayKey, MODELS_PATH, readGatewayBody } from './request'
 import type { GatewayEndpoint } from './tokens'
-import { GatewayUsage } from './usage-buffer'
+import { GatewayUsage, type UsageWrite } from './usage-buffer'
 
 export { DEFAULT_MAX_BODY_BYTES } from './request'
 
 /** How long the gateway waits for an upstream that sends nothing (before its answer, or mid-stream). */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 300_000
 
+/**
+ * What the gateway reads: a registry file's Registry (answers at once, from the verifier's memory),
+ * or a PostgreSQL node's PgGateway (one statement per question, no cache).
+ */
+export interface GatewaySource {
+  gatewayDecide(
+    secret: string | undefined,
+    model: string,
+    appName: string | undefined
+  ): GatewayDecision | Promise<GatewayDecision>
+  gatewayModels(
+    secret: string | undefined,
+    appName: string | undefined
+  ): GatewayModelsAnswer | Promise<GatewayModelsAnswer>
+  gatewayLiveness: LivenessRead
+}
+
 export interface GatewayOptions {
-  registry: Registry
-  writes: WriteQueue
+  registry: GatewaySource
+  /** Writes the usage the gateway buffered (never on a request's path). */
+  writeUsage: UsageWrite
   clock: Clock
   log: (line: string) => void
   maxBodyBytes?: number
@@ -49,8 +65,12 @@ export class Gateway {
   constructor(private readonly o: GatewayOptions) {
     this.maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
     this.timeoutMs = o.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS
-    this.inFlight = new InFlightWatcher(o.registry, o.log, o.inFlightCheckMs ?? IN_FLIGHT_CHECK_MS)
-    this.usage = new GatewayUsage(o.registry, o.writes, o.log)
+    this.inFlight = new InFlightWatcher(
+      (checks) => o.registry.gatewayLiveness(checks),
+      o.log,
+      o.inFlightCheckMs ?? IN_FLIGHT_CHECK_MS
+    )
+    this.usage = new GatewayUsage(o.writeUsage, o.log)
   }
 
   /** Whether `path` is one of the gateway's. */
@@ -73,20 +93,27 @@ export class Gateway {
     return this.forward(req, res, route.endpoint, route.upstreamPath)
   }
 
-  /** Stops watching, queues the buffered usage (the server drains its write queue after) and closes the window. */
-  close(): void {
+  /**
+   * Stops watching, hands over the buffered usage (a file's server drains its write queue after;
+   * the promise settles when a PostgreSQL write is done) and closes the window.
+   */
+  close(): Promise<void> {
     this.inFlight.close()
-    this.usage.close()
+    const usage = this.usage.close()
     this.o.limits?.window.close()
     this.agents.destroy()
+    return usage
   }
 
-  private models(req: IncomingMessage, res: ServerResponse): void {
+  private async models(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET') {
       sendOpenAiError(res, 405, openAiError(405, 'method_not_allowed', 'Use GET for /v1/models.'), { allow: 'GET' })
       return
     }
-    const answer = this.o.registry.gatewayModels(gatewayKey(req), headerValue(req, 'x-app-name'))
+    const answer = await this.ask(res, () =>
+      this.o.registry.gatewayModels(gatewayKey(req), headerValue(req, 'x-app-name'))
+    )
+    if (!answer) return
     if (!answer.ok) {
       const { status, error } = refusal(answer.code)
       return sendOpenAiError(res, status, error)
@@ -117,7 +144,8 @@ export class Gateway {
       return sendOpenAiError(res, read.status, read.error, read.status === 413 ? { connection: 'close' } : {})
     }
     const { body, model } = read
-    const decision = this.o.registry.gatewayDecide(secret, model, appName)
+    const decision = await this.ask(res, () => this.o.registry.gatewayDecide(secret, model, appName))
+    if (!decision) return
     if (!decision.ok) {
       const { status, error } = refusal(decision.code, model)
       return sendOpenAiError(res, status, error)
@@ -141,7 +169,9 @@ export class Gateway {
     let headers: Record<string, string> = {}
     const limits = this.o.limits
     if (target.tpmLimit !== null && limits) {
-      const result = limits.window.reserve(target.resourceId, target.tpmLimit, limits.estimate(endpoint, body).reserve)
+      const reserve = limits.window.reserve(target.resourceId, target.tpmLimit, limits.estimate(endpoint, body).reserve)
+      const result = isPromise(reserve) ? await this.ask(res, () => reserve) : reserve
+      if (!result) return
       headers = rateLimitHeaders(result)
       if (!result.ok) {
         return sendOpenAiError(
@@ -192,6 +222,30 @@ export class Gateway {
     exchange.start()
   }
 
+  /**
+   * A question to the registry. A file answers at once; a PostgreSQL node asks its database, and
+   * when that fails the client gets 503 with Retry-After (it may try another node), never a
+   * decision about its key. undefined: the answer was sent.
+   */
+  private async ask<T>(res: ServerResponse, question: () => T | Promise<T>): Promise<T | undefined> {
+    try {
+      return await question()
+    } catch (error) {
+      this.o.log(`keyward serve: the gateway could not read its registry (${(error as Error)?.message}).`)
+      sendOpenAiError(
+        res,
+        503,
+        openAiError(
+          503,
+          'registry_unavailable',
+          'The gateway cannot reach its key registry right now. Try again in a moment, or another node.'
+        ),
+        { 'retry-after': '1' }
+      )
+      return undefined
+    }
+  }
+
   /** The upstream URL and provider credential of a resource, or why the request cannot go there. */
   private upstreamOf(
     target: GatewayTarget,
@@ -226,6 +280,10 @@ export class Gateway {
     }
     return { ok: true, url: upstreamUrlOf(target.upstreamUrl, upstreamPath), credential }
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function'
 }
 
 /** Parsed upstream URLs by base URL and path: the same few, parsed once instead of on every request. */

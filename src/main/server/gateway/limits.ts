@@ -9,7 +9,8 @@ export type { Reservation, ReserveResult } from './tpm'
  * resource, settles to the upstream's `usage` after, and releases when the upstream never answered.
  */
 export interface TokenWindow {
-  reserve(resourceId: string, limit: number, tokens: number): ReserveResult
+  /** In memory on a file (TpmWindow), one atomic statement on PostgreSQL (PgTpmWindow). */
+  reserve(resourceId: string, limit: number, tokens: number): ReserveResult | Promise<ReserveResult>
   settle(reservation: Reservation, actualTokens: number): void
   release(reservation: Reservation): void
   close(): void

@@ -69,7 +69,7 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 100
 export const PRUNE_AFTER_SECONDS = 120
 
 /** One resource's second: the table's total at the last read, plus this process's deltas since. */
-interface Bucket {
+export interface Bucket {
   /** The table's tokens for this second when last read. */
   stored: number
   /** This process's deltas handed to a write that has not run yet (the table lacks them). */
@@ -113,28 +113,7 @@ export class TpmWindow {
     // Flushes drop old seconds; without them (no timer, a file that stays unreadable) this does.
     if (buckets.size > 2 * WINDOW_BUCKETS)
       for (const s of buckets.keys()) if (s <= second - WINDOW_BUCKETS) buckets.delete(s)
-    const used = windowSum(buckets, second)
-    if (used + amount <= limit) {
-      const bucket = bucketAt(buckets, second)
-      bucket.pending += amount
-      return {
-        ok: true,
-        reservation: { resourceId, tokens: amount, second },
-        limit,
-        remaining: Math.max(0, limit - used - amount),
-        resetSeconds: resetSeconds(buckets, second, now)
-      }
-    }
-    const reset = resetSeconds(buckets, second, now)
-    const tooLarge = amount > limit
-    return {
-      ok: false,
-      limit,
-      remaining: Math.max(0, limit - used),
-      retryAfterSeconds: tooLarge ? Math.max(1, reset) : retryAfter(buckets, second, now, limit - amount),
-      resetSeconds: reset,
-      tooLarge
-    }
+    return admit(buckets, resourceId, limit, amount, now)
   }
 
   /**
@@ -302,6 +281,51 @@ export class TpmWindow {
   }
 }
 
+/**
+ * The window's rule, on both engines: `amount` tokens are admitted at `now` when the buckets'
+ * window sum plus them fits `limit`; admitted, they are added to the current second's bucket (as
+ * pending). Refused, the answer says when they would fit. PostgreSQL decides the same sum in its
+ * statement (PgTpmWindow) and this answers from the rows that statement read.
+ */
+export function admit(
+  buckets: Map<number, Bucket>,
+  resourceId: string,
+  limit: number,
+  amount: number,
+  now: number
+): ReserveResult {
+  const second = Math.floor(now / 1000)
+  const used = windowSum(buckets, second)
+  if (used + amount <= limit) {
+    const bucket = bucketAt(buckets, second)
+    bucket.pending += amount
+    return {
+      ok: true,
+      reservation: { resourceId, tokens: amount, second },
+      limit,
+      remaining: Math.max(0, limit - used - amount),
+      resetSeconds: resetSeconds(buckets, second, now)
+    }
+  }
+  const reset = resetSeconds(buckets, second, now)
+  const tooLarge = amount > limit
+  return {
+    ok: false,
+    limit,
+    remaining: Math.max(0, limit - used),
+    retryAfterSeconds: tooLarge ? Math.max(1, reset) : retryAfter(buckets, second, now, limit - amount),
+    resetSeconds: reset,
+    tooLarge
+  }
+}
+
+/** Buckets holding stored tokens per second (PostgreSQL's rows), for admit(). */
+export function storedBuckets(rows: Iterable<readonly [second: number, tokens: number]>): Map<number, Bucket> {
+  const buckets = new Map<number, Bucket>()
+  for (const [second, tokens] of rows) bucketAt(buckets, second).stored += tokens
+  return buckets
+}
+
 function bucketAt(buckets: Map<number, Bucket>, second: number): Bucket {
   let bucket = buckets.get(second)
   if (!bucket) {
@@ -348,6 +372,6 @@ function resetSeconds(buckets: Map<number, Bucket>, second: number, now: number)
   return Math.max(1, Math.ceil(((newest + WINDOW_BUCKETS) * 1000 - now) / 1000))
 }
 
-function wholeTokens(tokens: number): number {
+export function wholeTokens(tokens: number): number {
   return Number.isFinite(tokens) && tokens > 0 ? Math.ceil(tokens) : 0
 }

@@ -1,14 +1,15 @@
-import type { Registry } from '../../core/registry'
 import type { UsageEntry } from '../../core/usage'
 import { MINUTE_MS } from '../../core/usage'
-import type { WriteQueue } from '../write-queue'
+
+/** Writes buffered usage rows in one transaction (through the write queue on a file, a pool connection on PostgreSQL). */
+export type UsageWrite = (rows: readonly UsageEntry[]) => Promise<unknown>
 
 /** How often the gateway writes the usage it buffered. */
 export const USAGE_FLUSH_MS = 500
 
 /**
- * The gateway's usage per key, model and minute, summed in memory and written through the
- * server's write queue every USAGE_FLUSH_MS (and when the server stops) in one transaction:
+ * The gateway's usage per key, model and minute, summed in memory and written every
+ * USAGE_FLUSH_MS (and when the server stops) in one transaction:
  * never a disk write on the request path, and one write for many requests.
  */
 export class GatewayUsage {
@@ -16,12 +17,11 @@ export class GatewayUsage {
   private readonly timer: NodeJS.Timeout
 
   constructor(
-    private readonly registry: Registry,
-    private readonly writes: WriteQueue,
+    private readonly write: UsageWrite,
     private readonly log: (line: string) => void,
     flushMs = USAGE_FLUSH_MS
   ) {
-    this.timer = setInterval(() => this.flush(), flushMs)
+    this.timer = setInterval(() => void this.flush(), flushMs)
     this.timer.unref()
   }
 
@@ -38,21 +38,21 @@ export class GatewayUsage {
     }
   }
 
-  /** Queues the buffered rows for writing (the queue retries them while another process holds the lock). */
-  flush(): void {
-    if (this.rows.size === 0) return
+  /** Hands the buffered rows to the write (a file's queue retries them while another process holds the lock). */
+  flush(): Promise<void> {
+    if (this.rows.size === 0) return Promise.resolve()
     const rows = [...this.rows.values()]
     this.rows = new Map()
-    this.writes
-      .submit(() => this.registry.recordUsageRows(rows))
-      .done.catch((error: unknown) =>
+    return this.write(rows).then(
+      () => undefined,
+      (error: unknown) =>
         this.log(`keyward serve: gateway usage of ${rows.length} rows not written: ${(error as Error)?.message}`)
-      )
+    )
   }
 
-  /** Stops the timer and queues what is left (the server drains the queue before it closes). */
-  close(): void {
+  /** Stops the timer and hands over what is left (a file's server drains its queue before it closes). */
+  close(): Promise<void> {
     clearInterval(this.timer)
-    this.flush()
+    return this.flush()
   }
 }
