@@ -46,7 +46,10 @@ export const POSTGRES_COMMANDS = [
   'audit list',
   'audit verify',
   'serve',
-  'migrate'
+  'migrate',
+  // import, usage, demo
+  'usage'
+  // End of import, usage, demo.
 ] as const
 
 /**
