@@ -48,6 +48,7 @@ export const POSTGRES_COMMANDS = [
   'serve',
   'migrate',
   // import, usage, demo
+  'keys import',
   'usage'
   // End of import, usage, demo.
 ] as const

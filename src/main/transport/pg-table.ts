@@ -21,6 +21,7 @@ import {
   setPgPool
 } from '../core/pg/resources'
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
+import { importPgKeys } from '../core/pg/import'
 import { pgUsageReport } from '../core/pg/usage'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
@@ -56,7 +57,8 @@ export const PG_OPERATIONS = [
   'suggestions.get',
   'keys.list',
   // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
-  'usage.report'
+  'usage.report',
+  'keys.import'
   // End of import, usage, demo.
 ] as const
 
@@ -96,7 +98,8 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'suggestions.get': () => pgSuggestions(pg.pool),
     'keys.list': (v) => listPgKeys(pg.pool, v, clock()),
     // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
-    'usage.report': (v) => pgUsageReport(pg.pool, v, clock())
+    'usage.report': (v) => pgUsageReport(pg.pool, v, clock()),
+    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock())
     // End of import, usage, demo.
   }
   return { ...table, ...answers } as OperationTable
