@@ -22,7 +22,8 @@ import type { KeyKind as Kind } from '../../shared/types'
 import { iso } from './clock'
 import { newId, type Core } from './context'
 import { KEY_CSV_COLUMNS, KEY_EXPORT_FORMAT } from './export'
-import { generateSecret, hashSecret, secretHint } from './secrets'
+import type { AuditRecord } from './audit'
+import { generateSecret, hashSecret, secretHint, type RandomBytes } from './secrets'
 
 /**
  * Keys into the registry from CSV or JSON text (keys.import):
@@ -62,14 +63,14 @@ const FOREIGN_HINT_DEFAULT = 'imported (sha256)'
 
 type Source = ImportedKey['source']
 
-interface SecretHash {
+export interface SecretHash {
   hash: Buffer
   hint: string
   retiresAt: number | null
 }
 
 /** One row, checked: everything the write needs, nothing read again. */
-interface PlannedKey {
+export interface PlannedKey {
   row: number
   name: string
   kind: Kind
@@ -156,25 +157,29 @@ export function importInTurns(
 
 /** Reads and checks every row (writing nothing); a refused or dry-run import is finished at once. */
 export function startImport(core: Core, v: ParsedInput<'keys.import'>, actor: string): ImportRun {
-  const errors: KeyImportProblem[] = []
-  const rows = v.format === 'csv' ? csvRows(v.text, errors) : jsonRows(v.text, errors)
   const now = core.clock()
   // Reads of one snapshot: names, hashes, resources as they are now.
-  let planned: PlannedKey[] = []
+  let plan: ImportPlan | undefined
   core.store.batch(() => {
-    planned = checkRows(core, rows, now, errors)
+    plan = planImport(v, now, core.store.sql('SELECT id, model, type FROM resources').all() as ImportResource[])
+    addClashes(plan, {
+      names: core.store
+        .pluck(`SELECT k.name FROM json_each(?) j JOIN api_keys k ON k.name = j.value COLLATE NOCASE`)
+        .all(JSON.stringify(plan.planned.map((p) => p.name))) as string[],
+      ...hashesFound(plan, (table, list) =>
+        plan!.hashes.size === 0
+          ? []
+          : (core.store
+              .pluck(
+                `SELECT lower(hex(secret_hash)) FROM ${table} WHERE secret_hash IN (SELECT unhex(value) FROM json_each(?))`
+              )
+              .all(JSON.stringify(list)) as string[])
+      )
+    })
   })
-  const refused = errors.length > 0 && !v.skipInvalid
-  const bad = new Set(errors.map((e) => e.row))
-  // A file-level problem (row 0) refuses the whole file even with skipInvalid.
-  const usable = refused || bad.has(0) ? [] : planned.filter((p) => !bad.has(p.row))
-  const result = (keys: ImportedKey[]): KeyImportResult => ({
-    created: keys.filter((k) => k.source === 'new').length,
-    imported: keys.filter((k) => k.source !== 'new').length,
-    errors,
-    dryRun: v.dryRun,
-    keys
-  })
+  const { errors } = plan!
+  const usable = usableRows(v, plan!)
+  const result = (keys: ImportedKey[]): KeyImportResult => importResult(v, errors, keys)
   const finished = (keys: ImportedKey[]): ImportRun => ({
     total: keys.length,
     done: keys.length,
@@ -183,9 +188,8 @@ export function startImport(core: Core, v: ParsedInput<'keys.import'>, actor: st
     result: () => result(keys),
     fail: (error) => error
   })
-  if (refused || bad.has(0)) return finished([])
-  if (v.dryRun)
-    return finished(usable.map((p) => ({ row: p.row, id: '', name: p.name, hint: p.hint, source: p.source })))
+  if (usable === undefined) return finished([])
+  if (v.dryRun) return finished(dryRunKeys(usable))
   const writer = keyWriter(core, usable, actor)
   return {
     total: usable.length,
@@ -200,6 +204,143 @@ export function startImport(core: Core, v: ParsedInput<'keys.import'>, actor: st
     fail: (error) => {
       writer.undo()
       return error
+    }
+  }
+}
+
+// ── Shared by both engines (pg/import.ts) ──
+
+/** A resource as the rows may name it (by id, or MODEL:TYPE). */
+export interface ImportResource {
+  id: string
+  model: string
+  type: string
+}
+
+/** The file read and every row checked on its own (no registry reads but the resources given). */
+export interface ImportPlan {
+  errors: KeyImportProblem[]
+  planned: PlannedKey[]
+  /** Every secret hash in the file (hex) → the row that holds it. */
+  hashes: Map<string, number>
+}
+
+/** What the registry already holds of the file's names and secret hashes (hex, lowercase). */
+export interface ImportClashes {
+  names: string[]
+  liveHashes: string[]
+  tombstoneHashes: string[]
+}
+
+export function planImport(
+  v: ParsedInput<'keys.import'>,
+  now: number,
+  resources: readonly ImportResource[]
+): ImportPlan {
+  const errors: KeyImportProblem[] = []
+  const rows = v.format === 'csv' ? csvRows(v.text, errors) : jsonRows(v.text, errors)
+  const { planned, hashes } = checkRows(rows, now, resourceIndex(resources), errors)
+  return { errors, planned, hashes }
+}
+
+/** Asks `find(table, hexes)` for the hashes of the file found in key_secrets and key_tombstones. */
+export function hashesFound(
+  plan: ImportPlan,
+  find: (table: 'key_secrets' | 'key_tombstones', hexes: string[]) => string[]
+): Pick<ImportClashes, 'liveHashes' | 'tombstoneHashes'> {
+  const list = [...plan.hashes.keys()]
+  return { liveHashes: find('key_secrets', list), tombstoneHashes: find('key_tombstones', list) }
+}
+
+/** The problems of names and secrets the registry already has; then every problem in row order. */
+export function addClashes(plan: ImportPlan, clashes: ImportClashes): void {
+  const { errors, planned, hashes } = plan
+  const rowOfName = new Map(planned.map((p) => [p.name.toLowerCase(), p]))
+  for (const name of clashes.names) {
+    const p = rowOfName.get(name.toLowerCase())
+    if (p)
+      problem(
+        errors,
+        p.row,
+        'name',
+        `A key named "${name}" already exists in this registry: rename the row or the key.`
+      )
+  }
+  if (hashes.size > 0) {
+    // A live key's secret, or a deleted key's (its tombstone keeps it REVOKED).
+    for (const [found, message] of [
+      [clashes.liveHashes, 'This secret already belongs to a key in this registry.'],
+      [
+        clashes.tombstoneHashes,
+        'This secret belonged to a key deleted from this registry (it verifies as REVOKED): it cannot be imported again.'
+      ]
+    ] as const) {
+      for (const hex of found) problem(errors, hashes.get(hex)!, hashField(planned, hashes.get(hex)!), message)
+    }
+  }
+  errors.sort((a, b) => a.row - b.row)
+}
+
+/** The rows to write; undefined when the import is refused (any problem, or a file-level one even with skipInvalid). */
+export function usableRows(v: ParsedInput<'keys.import'>, plan: ImportPlan): PlannedKey[] | undefined {
+  const refused = plan.errors.length > 0 && !v.skipInvalid
+  const bad = new Set(plan.errors.map((e) => e.row))
+  if (refused || bad.has(0)) return undefined
+  return plan.planned.filter((p) => !bad.has(p.row))
+}
+
+export function importResult(
+  v: ParsedInput<'keys.import'>,
+  errors: KeyImportProblem[],
+  keys: ImportedKey[]
+): KeyImportResult {
+  return {
+    created: keys.filter((k) => k.source === 'new').length,
+    imported: keys.filter((k) => k.source !== 'new').length,
+    errors,
+    dryRun: v.dryRun,
+    keys
+  }
+}
+
+export function dryRunKeys(usable: readonly PlannedKey[]): ImportedKey[] {
+  return usable.map((p) => ({ row: p.row, id: '', name: p.name, hint: p.hint, source: p.source }))
+}
+
+/** A row's id, then (a new key) its secret, drawn in that order from `randomBytes` on both engines. */
+export function importedKeyMaterial(
+  p: PlannedKey,
+  randomBytes: RandomBytes
+): { id: string; secret?: string; hint: string; hashes: SecretHash[] } {
+  const id = newId({ randomBytes }, 'k_')
+  if (p.source !== 'new') return { id, hint: p.hint, hashes: p.hashes }
+  const secret = generateSecret(p.kind, randomBytes)
+  const hint = secretHint(secret)
+  return { id, secret, hint, hashes: [{ hash: hashSecret(secret), hint, retiresAt: null }] }
+}
+
+/** The key.create entry of an imported key (never a secret). */
+export function importAuditRecord(p: PlannedKey, id: string, hint: string, actor: string): AuditRecord {
+  return {
+    actor,
+    action: 'key.create',
+    targetId: id,
+    targetName: p.name,
+    details: {
+      imported: p.source,
+      kind: p.kind,
+      hint,
+      name: p.name,
+      department: p.department,
+      project: p.project,
+      environment: p.environment,
+      requestor: p.requestor,
+      appId: p.appId,
+      justification: p.justification,
+      notes: p.notes,
+      notifyEmail: p.notifyEmail,
+      expiresAt: iso(p.expiresAt),
+      resources: p.resources.map((r) => `${r.model}:${r.type}`)
     }
   }
 }
@@ -341,8 +482,12 @@ function dateOf(value: unknown): number | null | undefined {
   return Number.isNaN(ms) ? undefined : ms
 }
 
-function checkRows(core: Core, rows: { row: number; raw: RawRow }[], now: number, errors: KeyImportProblem[]) {
-  const resources = resourceIndex(core)
+function checkRows(
+  rows: { row: number; raw: RawRow }[],
+  now: number,
+  resources: ResourceIndex,
+  errors: KeyImportProblem[]
+): { planned: PlannedKey[]; hashes: Map<string, number> } {
   const planned: PlannedKey[] = []
   const names = new Map<string, number>()
   const hashes = new Map<string, number>()
@@ -368,41 +513,7 @@ function checkRows(core: Core, rows: { row: number; raw: RawRow }[], now: number
     }
     planned.push(p)
   }
-  // Against the registry: one query for every name, one for every hash.
-  const rowOfName = new Map(planned.map((p) => [p.name.toLowerCase(), p]))
-  const taken = core.store
-    .pluck(`SELECT k.name FROM json_each(?) j JOIN api_keys k ON k.name = j.value COLLATE NOCASE`)
-    .all(JSON.stringify(planned.map((p) => p.name))) as string[]
-  for (const name of taken) {
-    const p = rowOfName.get(name.toLowerCase())
-    if (p)
-      problem(
-        errors,
-        p.row,
-        'name',
-        `A key named "${name}" already exists in this registry: rename the row or the key.`
-      )
-  }
-  if (hashes.size > 0) {
-    const list = JSON.stringify([...hashes.keys()])
-    // A live key's secret, or a deleted key's (its tombstone keeps it REVOKED): one query each.
-    for (const [table, message] of [
-      ['key_secrets', 'This secret already belongs to a key in this registry.'],
-      [
-        'key_tombstones',
-        'This secret belonged to a key deleted from this registry (it verifies as REVOKED): it cannot be imported again.'
-      ]
-    ] as const) {
-      const found = core.store
-        .pluck(
-          `SELECT lower(hex(secret_hash)) FROM ${table} WHERE secret_hash IN (SELECT unhex(value) FROM json_each(?))`
-        )
-        .all(list) as string[]
-      for (const hex of found) problem(errors, hashes.get(hex)!, hashField(planned, hashes.get(hex)!), message)
-    }
-  }
-  errors.sort((a, b) => a.row - b.row)
-  return planned
+  return { planned, hashes }
 }
 
 function hashField(planned: PlannedKey[], row: number): string {
@@ -411,12 +522,7 @@ function hashField(planned: PlannedKey[], row: number): string {
 
 type ResourceIndex = Map<string, { id: string; model: string; type: string }>
 
-function resourceIndex(core: Core): ResourceIndex {
-  const rows = core.store.sql('SELECT id, model, type FROM resources').all() as {
-    id: string
-    model: string
-    type: string
-  }[]
+function resourceIndex(rows: readonly ImportResource[]): ResourceIndex {
   const index: ResourceIndex = new Map()
   for (const r of rows) {
     index.set(r.id, r)
@@ -725,15 +831,7 @@ function keyWriter(
       let j = i
       do {
         const p = planned[j]!
-        const id = newId(core, 'k_')
-        let secret: string | undefined
-        let hint = p.hint
-        let hashes = p.hashes
-        if (p.source === 'new') {
-          secret = generateSecret(p.kind, core.randomBytes)
-          hint = secretHint(secret)
-          hashes = [{ hash: hashSecret(secret), hint, retiresAt: null }]
-        }
+        const { id, secret, hint, hashes } = importedKeyMaterial(p, core.randomBytes)
         const pk = Number(
           insertKey.run(
             id,
@@ -759,28 +857,7 @@ function keyWriter(
         const format = p.source === 'sha256' ? 'sha256' : 'keyward'
         for (const h of hashes) insertSecret.run(pk, h.hash, h.hint, now, h.retiresAt, format)
         for (const r of p.resources) insertAssignment.run(pk, r.id, r.model)
-        core.audit.append(now, {
-          actor,
-          action: 'key.create',
-          targetId: id,
-          targetName: p.name,
-          details: {
-            imported: p.source,
-            kind: p.kind,
-            hint,
-            name: p.name,
-            department: p.department,
-            project: p.project,
-            environment: p.environment,
-            requestor: p.requestor,
-            appId: p.appId,
-            justification: p.justification,
-            notes: p.notes,
-            notifyEmail: p.notifyEmail,
-            expiresAt: iso(p.expiresAt),
-            resources: p.resources.map((r) => `${r.model}:${r.type}`)
-          }
-        })
+        core.audit.append(now, importAuditRecord(p, id, hint, actor))
         chunk.push(pk)
         made.push({ row: p.row, id, name: p.name, hint, source: p.source, ...(secret ? { secret } : {}) })
         j++

@@ -46,7 +46,11 @@ export const POSTGRES_COMMANDS = [
   'audit list',
   'audit verify',
   'serve',
-  'migrate'
+  'migrate',
+  // import, usage, demo
+  'keys import',
+  'usage'
+  // End of import, usage, demo.
 ] as const
 
 /**

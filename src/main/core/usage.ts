@@ -193,20 +193,49 @@ function boundary(value: string, asEnd: boolean): number {
   return Date.parse(value)
 }
 
+/** The report's minutes, [from, to), and bucket size: checked and computed alike on both engines. */
+export function usageReportWindow(v: ParsedInput<'usage.report'>): { from: number; to: number; size: number } {
+  const startMs = boundary(v.start, false)
+  const endMs = boundary(v.end, true)
+  if (endMs <= startMs) {
+    throw KeywardError.validation({ end: `End (${v.end}) must be after start (${v.start}).` })
+  }
+  return { from: Math.ceil(startMs / MINUTE_MS), to: Math.ceil(endMs / MINUTE_MS), size: BUCKET_MINUTES[v.interval] }
+}
+
+/** One grouped row as either engine's query gives it (bucket in minutes). */
+export type UsageQueryRow = Omit<UsageRow, 'bucket' | 'totalTokens'> & { bucket: number }
+
+/** The report's answer from the query's rows (at most USAGE_REPORT_MAX_ROWS + 1 of them). */
+export function usageReportAnswer(rows: readonly UsageQueryRow[]): Output<'usage.report'> {
+  if (rows.length > USAGE_REPORT_MAX_ROWS) {
+    throw KeywardError.validation({
+      interval: `The report would have more than ${USAGE_REPORT_MAX_ROWS} rows. Narrow the dates, name a key or models, or use a longer interval.`
+    })
+  }
+  return {
+    items: rows.map((r) => ({
+      bucket: iso(r.bucket * MINUTE_MS),
+      keyId: r.keyId,
+      keyName: r.keyName,
+      model: r.model,
+      requests: r.requests,
+      promptTokens: r.promptTokens,
+      completionTokens: r.completionTokens,
+      totalTokens: r.promptTokens + r.completionTokens
+    }))
+  }
+}
+
 /**
  * The platform's usage report: tokens and requests per interval, key and model, filtered by model
  * ids, one key (id or name), department and project, between start (inclusive) and end (exclusive
  * for a date-time, inclusive for a bare date).
  */
 export function usageReport(core: Core, v: ParsedInput<'usage.report'>): Output<'usage.report'> {
-  const startMs = boundary(v.start, false)
-  const endMs = boundary(v.end, true)
-  if (endMs <= startMs) {
-    throw KeywardError.validation({ end: `End (${v.end}) must be after start (${v.start}).` })
-  }
-  const size = BUCKET_MINUTES[v.interval]
+  const { from, to, size } = usageReportWindow(v)
   const where = ['u.minute >= @from', 'u.minute < @to']
-  const params: Record<string, unknown> = { from: Math.ceil(startMs / MINUTE_MS), to: Math.ceil(endMs / MINUTE_MS) }
+  const params: Record<string, unknown> = { from, to }
   if (v.key !== undefined) {
     const key = resolveKey(core, v.key)
     where.push('k.id = @keyId')
@@ -235,22 +264,6 @@ export function usageReport(core: Core, v: ParsedInput<'usage.report'>): Output<
        ORDER BY bucket, k.name COLLATE NOCASE, u.model
        LIMIT ${USAGE_REPORT_MAX_ROWS + 1}`
     )
-    .all(params) as (Omit<UsageRow, 'bucket' | 'totalTokens'> & { bucket: number })[]
-  if (rows.length > USAGE_REPORT_MAX_ROWS) {
-    throw KeywardError.validation({
-      interval: `The report would have more than ${USAGE_REPORT_MAX_ROWS} rows. Narrow the dates, name a key or models, or use a longer interval.`
-    })
-  }
-  return {
-    items: rows.map((r) => ({
-      bucket: iso(r.bucket * MINUTE_MS),
-      keyId: r.keyId,
-      keyName: r.keyName,
-      model: r.model,
-      requests: r.requests,
-      promptTokens: r.promptTokens,
-      completionTokens: r.completionTokens,
-      totalTokens: r.promptTokens + r.completionTokens
-    }))
-  }
+    .all(params) as UsageQueryRow[]
+  return usageReportAnswer(rows)
 }

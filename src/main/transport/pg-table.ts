@@ -21,6 +21,8 @@ import {
   setPgPool
 } from '../core/pg/resources'
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
+import { importPgKeys } from '../core/pg/import'
+import { pgUsageReport } from '../core/pg/usage'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
@@ -53,7 +55,11 @@ export const PG_OPERATIONS = [
   'pool.set',
   'audit.list',
   'suggestions.get',
-  'keys.list'
+  'keys.list',
+  // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
+  'usage.report',
+  'keys.import'
+  // End of import, usage, demo.
 ] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
@@ -90,7 +96,11 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock()),
     'audit.list': (v) => listPgAudit(pg.pool, v),
     'suggestions.get': () => pgSuggestions(pg.pool),
-    'keys.list': (v) => listPgKeys(pg.pool, v, clock())
+    'keys.list': (v) => listPgKeys(pg.pool, v, clock()),
+    // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
+    'usage.report': (v) => pgUsageReport(pg.pool, v, clock()),
+    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock())
+    // End of import, usage, demo.
   }
   return { ...table, ...answers } as OperationTable
 }

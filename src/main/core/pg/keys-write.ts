@@ -262,7 +262,7 @@ async function ensurePgNameFree(client: Queryable, name: string, exceptId?: stri
 }
 
 /** The department's or project's id, created on first use (names match ignoring ASCII case, as on SQLite). */
-async function pgEntityId(
+export async function pgEntityId(
   client: Queryable,
   table: 'departments' | 'projects',
   name: string | null | undefined
