@@ -6,7 +6,6 @@ import { KeywardError } from '../../shared/errors'
 import { collect, integerOption } from '../parse'
 import { formatTable, formatTime, plural } from '../output'
 import { loadCore } from '../context'
-import { notOnPostgres } from '../../main/core/paths'
 import type { Registrar } from './index'
 import { exportFormatOption } from './keys-export'
 
@@ -99,11 +98,18 @@ export const registerServe: Registrar = (program, ctx) => {
         let server: Pick<RunningServer, 'url' | 'host' | 'port' | 'close'>
         let serving: string
         if (target.engine === 'postgres') {
-          // One node of a team registry: verification only, in this version.
-          if (opts.ui) throw notOnPostgres('--ui', 'The web console')
-          if (gateway) throw notOnPostgres('--gateway', 'The gateway')
+          // One node of a team registry: any number may serve one database.
           const { startPgServer } = require('../../main/server/pg-server') as PgServerModule
-          server = await startPgServer({ url: target.url, field: target.field, host, port: opts.port, allowHosts })
+          server = await startPgServer({
+            url: target.url,
+            field: target.field,
+            host,
+            port: opts.port,
+            allowHosts,
+            ui: opts.ui === true,
+            gateway,
+            maxBodyBytes: opts.maxBody
+          })
           serving = 'a PostgreSQL registry'
         } else {
           const options: ServerOptions = {

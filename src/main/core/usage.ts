@@ -137,22 +137,35 @@ function addUsage(core: Core, u: UsageEntry): UsageRecorded {
          prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`
     )
     .run(u.pk, u.model, u.minute, u.requests ?? 1, u.promptTokens, u.completionTokens)
-  let tpm: TpmWindow | null = null
+  let used = 0
   if (assignment.tpm_limit != null) {
-    const used = store
+    used = store
       .pluck(
         `INSERT INTO resource_usage (resource_id, minute, tokens) VALUES (?, ?, ?)
          ON CONFLICT (resource_id, minute) DO UPDATE SET tokens = tokens + excluded.tokens RETURNING tokens`
       )
       .get(assignment.id, u.minute, u.promptTokens + u.completionTokens) as number
-    tpm = {
-      resourceId: assignment.id,
-      limit: assignment.tpm_limit,
-      used,
-      remaining: Math.max(0, assignment.tpm_limit - used),
-      resetsAt: iso((u.minute + 1) * MINUTE_MS)
-    }
   }
+  return usageRecorded(keyId, u, assignment, used)
+}
+
+/** A recorded report's answer (both engines): the key, the minute, and for a TPM resource its window after the report. */
+export function usageRecorded(
+  keyId: string,
+  u: UsageEntry,
+  assignment: { id: string; tpm_limit: number | null },
+  used: number
+): UsageRecorded {
+  const tpm: TpmWindow | null =
+    assignment.tpm_limit == null
+      ? null
+      : {
+          resourceId: assignment.id,
+          limit: assignment.tpm_limit,
+          used,
+          remaining: Math.max(0, assignment.tpm_limit - used),
+          resetsAt: iso((u.minute + 1) * MINUTE_MS)
+        }
   return {
     keyId,
     model: u.model,

@@ -1,15 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { systemClock, type Clock } from '../core/clock'
+import { PgGateway } from '../core/pg/gateway'
 import { PgLastUsed } from '../core/pg/last-used'
+import { recordPgUsage } from '../core/pg/usage-record'
+import { recordPgUsageRows } from '../core/pg/usage'
 import { PgVerifyPath } from '../core/pg/verify'
 import { openPgRegistry } from '../db/pg/open'
 import { pgOperationTable } from '../transport/pg-table'
 import { AdminApi } from './admin'
 import type { SocketLimits } from './connections'
+import { Gateway } from './gateway'
+import { PgTpmWindow } from './gateway/pg-tpm'
+import { estimateTokens } from './gateway/tokens'
 import { BodyError, sendError, sendJson } from './http'
 import { listenFront, parsePath } from './listen'
+import { defaultRendererDir, StaticUi } from './static'
 import { AuthThrottle, type ThrottleOptions } from './throttle'
-import { Verifier, type VerifySource } from './verify'
+import { handleUsage, Verifier, type VerifySource } from './verify'
+import { UsageRecordInput } from '../core/usage'
+import { parseInput } from '../core/validate'
 
 export interface PgServerOptions {
   /** postgres://USER@HOST:PORT/DB; the password from the URL, PGPASSWORD or ~/.pgpass. */
@@ -25,6 +34,16 @@ export interface PgServerOptions {
   poolSize?: number
   /** Milliseconds between writes of buffered lastUsedAt values (default 5000). */
   lastUsedFlushMs?: number
+  /** Also serve the web console (the built renderer; a folder to serve another build). */
+  ui?: boolean | string
+  /** Also serve the OpenAI-compatible gateway (/v1/chat/completions, …), its TPM window shared by every node. */
+  gateway?: boolean
+  maxBodyBytes?: number
+  /** Resource id → provider credential, checked before the resource's environment variable. */
+  upstreamKeys?: Record<string, string>
+  upstreamTimeoutMs?: number
+  /** Milliseconds between re-checks of the gateway's requests in flight (default 200). */
+  inFlightCheckMs?: number
   /** Failed admin sign-ins allowed per client address (and in total) per window. */
   throttle?: Omit<ThrottleOptions, 'clock'>
   clock?: Clock
@@ -39,17 +58,15 @@ export interface RunningPgServer {
   close(): Promise<void>
 }
 
-/** What a request for an endpoint a PostgreSQL node does not serve yet is told. */
-const ONLY_VERIFY =
-  'On a PostgreSQL registry this version of keyward serve answers /v1/keys/verify, /v1/health and the admin API ' +
-  '(the operations that run on PostgreSQL). Usage reports, the gateway and the web console need a registry file for now.'
-
 /**
- * `keyward serve --db postgres://…`: the verification API of one node of a team registry. Any
- * number of nodes may serve one database. Verification keeps no cache: every request reads the
- * key's current rows (PgVerifyPath), so a key deleted, disabled, expired or unassigned through any
- * node or the CLI is refused by every node from the first request that starts after the change
- * commits. lastUsedAt is buffered per node (PgLastUsed).
+ * `keyward serve --db postgres://…`: one node of a team registry (verification, the admin API, and
+ * with the options the gateway and the web console). Any number of nodes may serve one database.
+ * Nothing is cached: every verification and every gateway request reads the key's current rows
+ * (PgVerifyPath, PgGateway), so a key deleted, disabled, expired or unassigned through any node or
+ * the CLI is refused by every node from the first request that starts after the change commits,
+ * and the gateway's requests in flight on any node end within one check interval plus one check.
+ * The gateway's TPM window lives in PostgreSQL (PgTpmWindow). lastUsedAt is buffered per node
+ * (PgLastUsed), the gateway's usage too (written every 500 ms).
  */
 export async function startPgServer(options: PgServerOptions): Promise<RunningPgServer> {
   const clock = options.clock ?? systemClock
@@ -65,21 +82,38 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
     throw error
   }
   const lastUsed = new PgLastUsed(pg.pool)
-  const path = new PgVerifyPath(pg.pool, clock, lastUsed)
+  const verifyPath = new PgVerifyPath(pg.pool, clock, lastUsed)
   const source: VerifySource = {
     verifyAnswer: async (secret, model, appName) => {
-      const decision = await path.answer(secret, model, appName)
+      const decision = await verifyPath.answer(secret, model, appName)
       if (decision.hit.code === 'VALID' && decision.hit.pk !== undefined) lastUsed.note(decision.hit.pk, clock())
       return decision
     }
   }
   const verifier = new Verifier(source)
   const admin = new AdminApi(
-    path,
+    verifyPath,
     pgOperationTable(changes, clock, 'operation'),
     new AuthThrottle({ ...options.throttle, clock }),
     log
   )
+
+  const ui = options.ui ? new StaticUi(typeof options.ui === 'string' ? options.ui : defaultRendererDir()) : undefined
+  const window = options.gateway ? new PgTpmWindow(pg.pool, log) : undefined
+  const gateway =
+    options.gateway && window
+      ? new Gateway({
+          registry: new PgGateway(pg.pool, clock, lastUsed, verifyPath),
+          writeUsage: (rows) => recordPgUsageRows(pg.pool, rows),
+          clock,
+          log,
+          maxBodyBytes: options.maxBodyBytes,
+          upstreamKeys: options.upstreamKeys,
+          upstreamTimeoutMs: options.upstreamTimeoutMs,
+          inFlightCheckMs: options.inFlightCheckMs,
+          limits: { window, estimate: estimateTokens }
+        })
+      : undefined
 
   const health = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -123,6 +157,7 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
     const query = raw.indexOf('?')
     const exact = query < 0 ? raw : raw.slice(0, query)
     if (exact === '/v1/keys/verify') return verify(req, res, query < 0 ? '' : raw.slice(query + 1))
+    if (gateway && Gateway.serves(exact)) return gateway.handle(req, res, exact)
     const url = parsePath(raw)
     if (!url)
       return sendError(res, 400, {
@@ -131,16 +166,38 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
       })
     if (url.pathname === '/v1/keys/verify') return verify(req, res, url.search.slice(1))
     if (url.pathname === '/v1/health') return health(req, res)
-    if (url.pathname.startsWith('/v1/admin/'))
-      return admin.handle(req, res, url.pathname.slice('/v1/admin'.length), url)
+    if (url.pathname === '/v1/usage')
+      return handleUsage(
+        req,
+        res,
+        (input, now) => recordPgUsage(pg.pool, verifyPath, parseInput(UsageRecordInput, input), now),
+        clock,
+        log
+      )
+    const path = url.pathname
+    if (path.startsWith('/v1/admin/')) return admin.handle(req, res, path.slice('/v1/admin'.length), url)
+    if (gateway && Gateway.serves(path)) return gateway.handle(req, res, path)
+    if (ui && !path.startsWith('/v1/')) return ui.handle(req, res, path)
     sendError(res, 404, {
       code: 'NOT_FOUND',
-      message: `No endpoint ${req.method} ${url.pathname.slice(0, 200)}. ${ONLY_VERIFY}`
+      message:
+        ui || path.startsWith('/v1/')
+          ? `No endpoint ${req.method} ${path.slice(0, 200)}.`
+          : 'No web console here: start the server with --ui to serve it.'
     })
   }
 
+  // The gateway's last usage and settles are written before the pools close.
+  const closeGateway = async (): Promise<void> => {
+    await gateway?.close()
+    await window?.flushed()
+  }
   const closePools = () => Promise.all([pg.close(), changes.close()]).then(() => undefined)
-  const front = await listenFront({ ...options, log }, route, () => closePools().catch(() => undefined))
+  const front = await listenFront({ ...options, log }, route, () =>
+    closeGateway()
+      .then(closePools)
+      .catch(() => undefined)
+  )
 
   let flushing: Promise<void> | undefined
   const flush = (): Promise<void> =>
@@ -158,6 +215,7 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
     close() {
       clearInterval(timer)
       return front.close(async () => {
+        await closeGateway()
         await flushing
         await flush()
         await closePools()

@@ -155,7 +155,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       })
     const path = url.pathname
     if (path === '/v1/keys/verify') return verifier.handle(req, res, url.search.slice(1))
-    if (path === '/v1/usage') return handleUsage(req, res, registry, clock, writes, log)
+    if (path === '/v1/usage')
+      return handleUsage(req, res, (input, now) => writes.submit(registry.prepareUsage(input, now)).done, clock, log)
     if (path === '/v1/health') {
       if (req.method === 'GET' || req.method === 'HEAD') return sendJson(res, 200, { status: 'ok' })
       return sendError(res, 405, { code: 'VALIDATION', message: 'Use GET for /v1/health.' }, { allow: 'GET, HEAD' })

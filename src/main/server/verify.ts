@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { KeywardError } from '../../shared/errors'
 import type { KeyResource, VerifyCode } from '../../shared/types'
-import type { Registry } from '../core/registry'
 import type { KeySummary, VerifyHit } from '../core/verify'
-import { UsageRefused } from '../core/usage'
+import { UsageRefused, type UsageRecorded } from '../core/usage'
 import { HTTP_STATUS } from '../transport/dispatch'
-import type { WriteQueue } from './write-queue'
 import {
   bearerToken,
   headerSafe,
@@ -158,9 +156,9 @@ export const USAGE_ACK_MS = 1_000
 export async function handleUsage(
   req: IncomingMessage,
   res: ServerResponse,
-  registry: Registry,
+  /** Checks the report (throwing UsageRefused or VALIDATION) and returns its write: the file's queue, or a PostgreSQL transaction. */
+  record: (input: unknown, now: number) => Promise<UsageRecorded>,
   clock: () => number,
-  writes: WriteQueue,
   log: (line: string) => void = () => undefined
 ): Promise<void> {
   if (req.method !== 'POST') {
@@ -187,7 +185,7 @@ export async function handleUsage(
   }
   const now = clock()
   try {
-    const { done } = writes.submit(registry.prepareUsage(input, now))
+    const done = record(input, now)
     let timer: NodeJS.Timeout | undefined
     const acked = await Promise.race([
       done.then((recorded) => ({ recorded })),

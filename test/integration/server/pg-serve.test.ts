@@ -46,7 +46,7 @@ describe.skipIf(reason)(`keyward serve on PostgreSQL${reason ? ` (skipped: ${rea
     cluster?.stop()
   })
 
-  const both = async (path: string, init: RequestInit = {}) =>
+  const both = async (path: string, init: RequestInit & { json?: unknown } = {}) =>
     [await request(`${file.url}${path}`, init), await request(`${node.url}${path}`, init)] as const
 
   it('verifies exactly as a server on the file does: status, JSON and the key headers', async () => {
@@ -90,15 +90,34 @@ describe.skipIf(reason)(`keyward serve on PostgreSQL${reason ? ` (skipped: ${rea
     expect(actor.rows[0]!.actor).toBe('admin-key:Ops')
   })
 
-  it('refuses by name what a PostgreSQL node does not serve yet', async () => {
-    const usage = await request(`${node.url}/v1/usage`, { method: 'POST', json: {} })
-    expect(usage.status).toBe(404)
-    expect(usage.body.error.message).toMatch(/need a registry file for now/)
-    const report = await request(`${node.url}/v1/admin/usage?start=2026-11-01&end=2026-11-02`, {
-      headers: bearer(secrets.admin!)
-    })
-    expect(report.status).toBe(400)
-    expect(report.body.error.message).toMatch(/needs a registry file for now/)
+  it('records a gateway’s usage report and answers the usage report as a server on the file does', async () => {
+    const post = (json: unknown, headers: Record<string, string> = {}) =>
+      both('/v1/usage', { method: 'POST', json, headers })
+    const reports: [unknown, Record<string, string>][] = [
+      [{}, {}],
+      [{ key: secrets.app, model: 'gpt-4o', promptTokens: 120, completionTokens: 30 }, { 'x-app-name': 'billing' }],
+      [
+        { model: 'gpt-4o', promptTokens: 5, completionTokens: 1 },
+        { ...bearer(secrets.app!), 'x-app-name': 'billing' }
+      ],
+      [{ key: secrets.app, model: 'gpt-4o', promptTokens: 5, completionTokens: 1 }, { 'x-app-name': 'other' }],
+      [{ key: secrets.app, model: 'o3', promptTokens: 5, completionTokens: 1 }, { 'x-app-name': 'billing' }],
+      [{ key: secrets.app, model: 'gpt-4o', promptTokens: -1, completionTokens: 1 }, { 'x-app-name': 'billing' }],
+      [{ key: 'kw_not-a-key', model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }, {}]
+    ]
+    const statuses: number[] = []
+    for (const [json, headers] of reports) {
+      const [there, here] = await post(json, headers)
+      expect(here.status, JSON.stringify(json)).toBe(there.status)
+      expect(here.body).toEqual(there.body)
+      statuses.push(here.status)
+    }
+    expect(statuses).toEqual([400, 200, 200, 403, 403, 400, 401])
+    const day = new Date(file.clock.now).toISOString().slice(0, 10)
+    const [there, here] = await both(`/v1/admin/usage?start=${day}&end=${day}`, { headers: bearer(secrets.admin!) })
+    expect(here.status).toBe(200)
+    expect(here.body).toEqual(there.body)
+    expect(here.body.items).toHaveLength(1)
     const health = await request(`${node.url}/v1/health`)
     expect(health.body).toEqual({ status: 'ok', registry: 'postgres' })
   })
@@ -127,7 +146,7 @@ describe.skipIf(reason)(`keyward serve on PostgreSQL${reason ? ` (skipped: ${rea
     const url = await cluster.createDatabase()
     const env = cluster.env({ HOME: file.dir })
     await migrateRegistry(file.path, url, { env }).catch(() => undefined)
-    const lonely = await startPgServer({ url, env, port: 0, log: () => {} })
+    const lonely = await startPgServer({ url, env, port: 0, gateway: true, log: () => {} })
     try {
       cluster.stop()
       const answer = await request(`${lonely.url}/v1/keys/verify?model=gpt-4o`, { headers: bearer(secrets.app!) })
@@ -135,6 +154,15 @@ describe.skipIf(reason)(`keyward serve on PostgreSQL${reason ? ` (skipped: ${rea
       expect(answer.headers.get('retry-after')).toBe('1')
       expect(answer.body.error.code).toBe('BUSY')
       expect((await request(`${lonely.url}/v1/health`)).status).toBe(503)
+      // The gateway too: 503 in OpenAI's shape (an SDK retries it), never a decision about the key.
+      const chat = await request(`${lonely.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...bearer(secrets.app!), 'x-app-name': 'billing' },
+        json: { model: 'gpt-4o', messages: [] }
+      })
+      expect(chat.status).toBe(503)
+      expect(chat.headers.get('retry-after')).toBe('1')
+      expect(chat.body.error).toMatchObject({ code: 'registry_unavailable', type: 'server_error' })
     } finally {
       await lonely.close()
     }

@@ -74,7 +74,7 @@ export async function recordPgUsageRows(pool: Pool, rows: readonly UsageEntry[])
   return inTransaction(pool, (client) => addPgUsage(client, rows))
 }
 
-async function addPgUsage(client: Queryable, rows: readonly UsageEntry[]): Promise<number> {
+export async function addPgUsage(client: Queryable, rows: readonly UsageEntry[]): Promise<number> {
   const pairs = new Map<string, { pk: number; model: string }>()
   for (const r of rows) pairs.set(JSON.stringify([r.pk, r.model]), { pk: r.pk, model: r.model })
   const live = await client.query<{ key_pk: number; model: string; resource_id: string; tpm_limit: number | null }>(
