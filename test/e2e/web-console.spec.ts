@@ -3,8 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test as base, expect, type Page } from '@playwright/test'
+import { migrateRegistry } from '../../src/main/core/migrate'
 import { Registry } from '../../src/main/core/registry'
 import { openRegistryDatabase } from '../../src/main/db/open'
+import { postgresAvailable, startPostgres, type StartedPostgres } from '../support/postgres'
 import { KeywardApp } from './support/keyward-app'
 
 /**
@@ -29,8 +31,10 @@ interface WebConsole {
   stderr: () => string
 }
 
-const test = base.extend<{ web: WebConsole; guard: void }>({
-  web: async ({}, use) => {
+const test = base.extend<{ engine: 'sqlite' | 'postgres'; web: WebConsole; guard: void }>({
+  /** Where the registry is: a file, or a PostgreSQL database (the registry copied there by `migrate`'s function). */
+  engine: ['sqlite', { option: true }],
+  web: async ({ engine }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-web-console-'))
     const dbPath = join(dir, 'registry.sqlite3')
     const registry = new Registry(openRegistryDatabase(dbPath))
@@ -40,9 +44,17 @@ const test = base.extend<{ web: WebConsole; guard: void }>({
 
     const env = { ...process.env }
     delete env.KEYWARD_DB
+    let db = dbPath
+    let cluster: StartedPostgres | undefined
+    if (engine === 'postgres') {
+      cluster = await startPostgres()
+      db = await cluster.createDatabase({ linguistic: true })
+      Object.assign(env, cluster.env({ HOME: dir }))
+      await migrateRegistry(dbPath, db, { env })
+    }
     const child: ChildProcessWithoutNullStreams = spawn(
       process.execPath,
-      [CLI, '--db', dbPath, '--json', 'serve', '--port', '0', '--ui'],
+      [CLI, '--db', db, '--json', 'serve', '--port', '0', '--ui'],
       { cwd: REPO, env }
     )
     let stdout = ''
@@ -71,6 +83,7 @@ const test = base.extend<{ web: WebConsole; guard: void }>({
         // A graceful stop (requests finished, last-used times written) exits 0.
         expect(await exited).toBe(0)
       }
+      cluster?.stop()
       rmSync(dir, { recursive: true, force: true })
     }
   },
@@ -112,6 +125,26 @@ test('sign in with an administrator key, then the whole key workflow through the
   page,
   web
 }) => {
+  await workflow(page, web)
+})
+
+const noPostgres = postgresAvailable()
+test.describe('on a team registry (PostgreSQL)', () => {
+  test.use({ engine: 'postgres' })
+  test.skip(noPostgres !== undefined, `PostgreSQL is not installed: ${noPostgres}`)
+
+  test('a node of a team registry serves the same console: the whole key workflow, audited, chain verified', async ({
+    page,
+    web
+  }) => {
+    const health = await page.request.get(`${web.url}/v1/health`)
+    expect(await health.json()).toEqual({ status: 'ok', registry: 'postgres' })
+    await workflow(page, web)
+  })
+})
+
+/** The whole workflow an administrator goes through in the console, on whichever registry `web` serves. */
+async function workflow(page: Page, web: WebConsole): Promise<void> {
   // A long walkthrough: on a CPU shared with other jobs it nears the default 60 s budget.
   test.slow()
   const app = new KeywardApp(page, { url: `${web.url}/` })
@@ -259,7 +292,7 @@ test('sign in with an administrator key, then the whole key workflow through the
     await expect(section.getByTestId('server-unavailable')).toContainText(`${web.url}/v1/keys/verify`)
   })
   expect(web.stderr()).toBe('')
-})
+}
 
 test('a wrong key and a standard key are refused with a message that says what to use', async ({ page, web }) => {
   await page.goto(`${web.url}/`)
