@@ -99,6 +99,22 @@ export function demoRegistry(keys: number, log: (line: string) => void): string 
  * A copy of the demo registry in `dir` plus `ownKeys` keys on bench-model:PYG whose secrets the
  * load generator sends.
  */
+/** A wrk script that verifies the secrets in turn (with `model`, for bench-model): the HTTP and PostgreSQL benchmarks' load. */
+export function verifyScript(dir: string, secrets: readonly string[], model: boolean): string {
+  const path = join(dir, model ? 'verify-model.lua' : 'verify.lua')
+  writeFileSync(
+    path,
+    `local keys = { ${secrets.map((s) => `"${s}"`).join(', ')} }
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/v1/keys/verify", { ["Authorization"] = "Bearer " .. keys[(i % #keys) + 1]${model ? ', ["x-model"] = "bench-model"' : ''} })
+end
+`
+  )
+  return path
+}
+
 export function demoRegistryWithKeys(
   dir: string,
   keys: number,
@@ -175,22 +191,8 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   try {
     const { db, secrets } = demoRegistryWithKeys(dir, keys, ownKeys, log)
 
-    const script = (model: boolean) => {
-      const path = join(dir, model ? 'verify-model.lua' : 'verify.lua')
-      writeFileSync(
-        path,
-        `local keys = { ${secrets.map((s) => `"${s}"`).join(', ')} }
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", "/v1/keys/verify", { ["Authorization"] = "Bearer " .. keys[(i % #keys) + 1]${model ? ', ["x-model"] = "bench-model"' : ''} })
-end
-`
-      )
-      return path
-    }
-    const plain = script(false)
-    const withModel = script(true)
+    const plain = verifyScript(dir, secrets, false)
+    const withModel = verifyScript(dir, secrets, true)
 
     const bare = spawn(process.execPath, ['-e', BARE_SERVER, db], { stdio: ['ignore', 'pipe', 'pipe'] })
     children.push(bare)

@@ -9,13 +9,13 @@
  *   npm run bench:pg -- --keys 100000 --seconds 5
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { migrateRegistry } from '../src/main/core/migrate'
 import { postgresAvailable, startPostgres } from '../test/support/postgres'
 import { argValue } from './args'
-import { demoRegistryWithKeys, stop, waitForUrl } from './http'
+import { demoRegistryWithKeys, stop, verifyScript, waitForUrl } from './http'
 
 const REPO = resolve(__dirname, '..')
 const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p))
@@ -95,17 +95,7 @@ export async function runPgBench(options: PgBenchOptions = {}): Promise<void> {
     const env = cluster.env({ HOME: dir })
     await migrateRegistry(db, url, { env })
 
-    const script = join(dir, 'verify.lua')
-    writeFileSync(
-      script,
-      `local keys = { ${secrets.map((s) => `"${s}"`).join(', ')} }
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", "/v1/keys/verify", { ["Authorization"] = "Bearer " .. keys[(i % #keys) + 1], ["x-model"] = "bench-model" })
-end
-`
-    )
+    const script = verifyScript(dir, secrets, true)
     const serve = (target: string) => {
       const child = spawn(
         process.execPath,
