@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, expect } from './support/fixtures'
+import { shot } from './support/layout'
 
 /**
  * File ▸ Import Keys… in the app: the stand-in open dialog answers this CSV and the stand-in save
@@ -99,4 +100,28 @@ test('Import with nothing to fix writes nothing until Import, and Cancel leaves 
   await dialog.getByRole('button', { name: 'Cancel' }).click()
   await expect(dialog).toHaveCount(0)
   expect(server.registry.listKeys({ limit: 1 }).total).toBe(0)
+})
+
+test('in Arabic the preview’s problems read in Arabic, the values from the file kept as written', async ({
+  app,
+  page,
+  server
+}) => {
+  server.registry.addResource({ model: 'gpt-4o', type: 'PYG' }, 'e2e')
+  writeFileSync(csv, ['name,resources', 'ReportsBot,gpt-4o:PYG', 'Bad Name!,', 'TriageBot,gpt-5:PYG'].join('\n') + '\n')
+  await server.call('settings.set', { language: 'ar' })
+  await app.open('keys')
+  await page.getByTestId('import-keys').click()
+  const dialog = page.getByRole('dialog')
+  const problems = dialog.getByTestId('import-errors').locator('tbody tr')
+  await expect(problems).toHaveCount(2)
+  // The core's messages are English; the window shows them from the Arabic catalog.
+  for (const row of [problems.nth(0), problems.nth(1)]) {
+    const text = (await row.innerText()).replace(/[\u2066-\u2069]/g, '')
+    expect(text).toMatch(/[\u0600-\u06FF]/)
+    expect(text).not.toMatch(/\b(is|are|the|must|use|not)\b/i)
+  }
+  // The model the file named is shown as written, left to right inside the Arabic sentence.
+  await expect(problems.nth(1)).toContainText('gpt-5')
+  await shot(page, 'ar', 'import-preview-problems')
 })
