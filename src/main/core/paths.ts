@@ -46,7 +46,11 @@ export const POSTGRES_COMMANDS = [
   'audit list',
   'audit verify',
   'serve',
-  'migrate'
+  'migrate',
+  // bulk, export, scan
+  'keys bulk',
+  'keys export',
+  'scan'
 ] as const
 
 /**

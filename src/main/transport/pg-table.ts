@@ -21,6 +21,11 @@ import {
   setPgPool
 } from '../core/pg/resources'
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
+import { bulkPgKeys } from '../core/pg/bulk'
+import { exportPgKeys } from '../core/pg/export'
+import { actOnPgLeaks, pgKeysBySecretHash } from '../core/pg/leaks'
+import { scanPaths } from '../scan/scan'
+import { KeywardError } from '../../shared/errors'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
@@ -53,15 +58,30 @@ export const PG_OPERATIONS = [
   'pool.set',
   'audit.list',
   'suggestions.get',
-  'keys.list'
+  'keys.list',
+  // bulk, export, scan (pg/bulk.ts, pg/export.ts, pg/leaks.ts; scan.run reads the host's own files).
+  'keys.bulk',
+  'keys.export',
+  'scan.run',
+  'scan.act'
+  // End of bulk, export, scan.
 ] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
   return (PG_OPERATIONS as readonly string[]).includes(name)
 }
 
+/** What a host adds to the PostgreSQL table. */
+export interface PgHost {
+  /**
+   * The host runs on the user's own machine and may read its files (the CLI's `scan`). A server
+   * never: the server's files are not the caller's to read.
+   */
+  localFiles?: boolean
+}
+
 /** The contract's operations over a PostgreSQL registry, for the CLI's dispatch (same validation, errors, JSON). */
-export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): OperationTable {
+export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db', host: PgHost = {}): OperationTable {
   const table: Record<string, unknown> = {}
   for (const name of OPERATION_NAMES)
     table[name] = () => {
@@ -90,7 +110,24 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'pool.set': (v, ctx) => setPgPool(pg.pool, v, ctx.actor, clock()),
     'audit.list': (v) => listPgAudit(pg.pool, v),
     'suggestions.get': () => pgSuggestions(pg.pool),
-    'keys.list': (v) => listPgKeys(pg.pool, v, clock())
+    'keys.list': (v) => listPgKeys(pg.pool, v, clock()),
+    // bulk, export, scan (pg/bulk.ts, pg/export.ts, pg/leaks.ts; scan.run reads the host's own files).
+    'keys.bulk': (v, ctx) => bulkPgKeys(pg.pool, v, ctx.actor, clock()),
+    'keys.export': (v, ctx) => exportPgKeys(pg.pool, v, ctx.actor, clock()),
+    'scan.run': (v) => {
+      if (!host.localFiles) throw notHere('scan.run')
+      return scanPaths(v.paths, { all: v.all, lookup: (hashes) => pgKeysBySecretHash(pg.pool, hashes, clock()) })
+    },
+    'scan.act': (v, ctx) => actOnPgLeaks(pg.pool, v, ctx.actor, clock())
+    // End of bulk, export, scan.
   }
   return { ...table, ...answers } as OperationTable
+}
+
+/** As a file registry's server answers an operation that reads the host's own machine. */
+function notHere(name: string): KeywardError {
+  return new KeywardError(
+    'NOT_FOUND',
+    `"${name}" belongs to the desktop app on its own machine and is not available over HTTP.`
+  )
 }
