@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { Input, OperationName, ParsedInput } from '../../../src/shared/contract'
+import type { CoreOperationName, Input, ParsedInput } from '../../../src/shared/contract'
 import { verifyPgAuditChain } from '../../../src/main/core/pg/audit'
 import { bulkPgKeys } from '../../../src/main/core/pg/bulk'
 import { exportPgKeys } from '../../../src/main/core/pg/export'
 import { editPgKey } from '../../../src/main/core/pg/keys-write'
 import { actOnPgLeaks, pgKeysBySecretHash } from '../../../src/main/core/pg/leaks'
 import { hashSecret } from '../../../src/main/core/secrets'
+import { pgOperationTable } from '../../../src/main/transport/pg-table'
 import { validateInput } from '../../../src/main/core/validate'
 import type { PgRegistry } from '../../../src/main/db/pg/open'
 import { KeywardError } from '../../../src/shared/errors'
@@ -89,7 +90,7 @@ describe.skipIf(reason)(
     }
 
     /** The same operation on both engines: SQLite through its operation table, PostgreSQL with the parsed input. */
-    async function both<K extends OperationName>(
+    async function both<K extends CoreOperationName>(
       w: Twin,
       name: K,
       input: Input<K>,
@@ -128,7 +129,8 @@ describe.skipIf(reason)(
       const w = await twin()
       const steps: [Input<'keys.bulk'>, string?][] = [
         [{ action: 'disable', filters: { departments: ['FINANCE'] }, dryRun: true }],
-        [{ action: 'disable', filters: { environment: 'PROD' } }],
+        // Its entries appended two by two: the same chain as one append.
+        [{ action: 'disable', filters: { environment: 'PROD' } }, 'batched'],
         [{ action: 'enable', keys: ['k3', w.ids.K5!, 'BETA', ' K5 '] }],
         [{ action: 'assign', filters: {}, resources: ['gpt-4o:PYG'] }, 'RULE_VIOLATION'],
         [
@@ -157,8 +159,10 @@ describe.skipIf(reason)(
       ]
       for (const [input, code] of steps) {
         w.t.clock.advance(1000)
-        const { sqlite, pg } = await both(w, 'keys.bulk', input, (v) => bulkPgKeys(w.pg.pool, v, ACTOR, w.t.clock.now))
-        if (code) expect(sqlite, JSON.stringify(input)).toMatchObject({ code })
+        const { sqlite, pg } = await both(w, 'keys.bulk', input, (v) =>
+          bulkPgKeys(w.pg.pool, v, ACTOR, w.t.clock.now, { auditBatch: code === 'batched' ? 2 : undefined })
+        )
+        if (code && code !== 'batched') expect(sqlite, JSON.stringify(input)).toMatchObject({ code })
         else expect(sqlite, JSON.stringify(input)).toHaveProperty('matched')
         expect(pg, JSON.stringify(input)).toEqual(sqlite)
         await expectSameState(w)
@@ -291,7 +295,7 @@ describe.skipIf(reason)(
         const disable = round % 2 === 0
         const action = disable ? 'disable' : 'enable'
         const now = w.t.clock.now + round * 1000
-        const results = await race(pool, [
+        const results = await race<unknown>(pool, [
           () =>
             bulkPgKeys(pool, validateInput('keys.bulk', { action, filters: { departments: ['Finance'] } }), 'a', now),
           () => bulkPgKeys(pool, validateInput('keys.bulk', { action, filters: { search: 'k' } }), 'b', now),
@@ -324,3 +328,18 @@ describe.skipIf(reason)(
     })
   }
 )
+
+describe('scan.run on a PostgreSQL table', () => {
+  it("is refused unless the host reads its own files (the CLI): a server never scans the server's files", async () => {
+    const pg = { pool: {}, url: 'postgres://nowhere/x', close: async () => {} } as unknown as PgRegistry
+    const input = validateInput('scan.run', { paths: [process.cwd()] })
+    const onServer = pgOperationTable(pg, Date.now, 'operation')['scan.run'] as (
+      v: typeof input,
+      ctx: { actor: string }
+    ) => unknown
+    await expect(outcome(() => onServer(input, { actor: ACTOR }))).resolves.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/not available over HTTP/)
+    })
+  })
+})

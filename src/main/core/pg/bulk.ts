@@ -41,7 +41,19 @@ import { inTransaction } from './transaction'
 
 type Queryable = Pick<PoolClient, 'query'>
 
-export async function bulkPgKeys(pool: Pool, v: BulkInput, actor: string, now: number): Promise<KeyBulkResult> {
+/**
+ * Entries per INSERT: a statement takes at most 65,535 parameters (9 per entry). Each batch links
+ * to the last (the head stays locked by this transaction), so the chain is the same as one append.
+ */
+export const AUDIT_BATCH = 5000
+
+export async function bulkPgKeys(
+  pool: Pool,
+  v: BulkInput,
+  actor: string,
+  now: number,
+  options: { auditBatch?: number } = {}
+): Promise<KeyBulkResult> {
   return translated(pool, undefined, () =>
     inTransaction(pool, async (client) => {
       // A dry run reads one snapshot; the action itself sees each key as it is once locked.
@@ -63,11 +75,13 @@ export async function bulkPgKeys(pool: Pool, v: BulkInput, actor: string, now: n
         // Written in row order, as on SQLite, so the entries follow the same order.
         const writeOrder = [...p.changes].sort((a, b) => a.pk - b.pk)
         const records = await writers[v.action](client, p, writeOrder, now, actor)
-        await appendPgAudit(
-          client,
-          now,
-          records.map((r) => ({ actor, ...r }))
-        )
+        const batch = options.auditBatch ?? AUDIT_BATCH
+        for (let i = 0; i < records.length; i += batch)
+          await appendPgAudit(
+            client,
+            now,
+            records.slice(i, i + batch).map((r) => ({ actor, ...r }))
+          )
       }
       return bulkSummary(
         p.matched,
