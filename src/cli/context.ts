@@ -149,7 +149,8 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
       if (target.engine === 'postgres') {
         // Refused before connecting: nothing is asked of a server for a command that cannot run there.
         if (!runsOnPostgres(name)) throw notOnPostgres(target.field)
-        table = pgOperationTable(await openPostgres(target), Date.now, target.field)
+        // The CLI runs on the user's own machine: its scan reads the files named.
+        table = pgOperationTable(await openPostgres(target), Date.now, target.field, { localFiles: true })
       } else table = operationTable(ctx.registry(), cliHostHandlers(host))
       const handler = table[name] as (input: unknown, c: { actor: string }) => unknown
       const guarded = {

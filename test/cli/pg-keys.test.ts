@@ -194,7 +194,7 @@ describe.skipIf(reason)(
     })
 
     it('a command that still needs a file names the key commands that now run on PostgreSQL', async () => {
-      const r = await onPg(['keys', 'export', '--out', 'keys.csv'])
+      const r = await onPg(['notify', 'outbox'])
       expect(r.code).toBe(2)
       const message = JSON.parse(r.stderr).error.message as string
       for (const command of [

@@ -62,11 +62,15 @@ export const registerScan: Registrar = (program, ctx) => {
       if (opts.disable && opts.delete) {
         throw KeywardError.validation({ action: 'Choose --disable or --delete, not both.' })
       }
-      const { createScanHandlers } = loadCore()
       const refusePicker = async (): Promise<string | null> => {
         throw new KeywardError('NOT_FOUND', 'The folder picker belongs to the desktop app: name the paths.')
       }
-      const scan = createScanHandlers({ registry: ctx.registry(), pickFolder: refusePicker })
+      // On a file, the scan looks the secrets up in the registry this process opens; on PostgreSQL,
+      // the PostgreSQL table's own scan.run does (the CLI's dispatch lets it read the local files).
+      const scan =
+        ctx.target.engine === 'sqlite'
+          ? loadCore().createScanHandlers({ registry: ctx.registry(), pickFolder: refusePicker })
+          : undefined
       const report = await ctx.call('scan.run', { paths, all: opts.all === true }, scan)
       const action = opts.disable ? 'disable' : opts.delete ? 'delete' : undefined
       let acted: ScanActResult | undefined

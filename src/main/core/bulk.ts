@@ -47,7 +47,7 @@ import {
  * A dry run does the plan alone and writes nothing.
  */
 
-type BulkInput = ParsedInput<'keys.bulk'>
+export type BulkInput = ParsedInput<'keys.bulk'>
 /** Absent fields are unchanged, as undefined ones are to editKey. */
 type SetFields = Partial<NonNullable<BulkInput['set']>>
 type CheckedSet = SetFields & { expiresMs?: number | null }
@@ -58,12 +58,14 @@ const NAMED_IN_REFUSAL = 10
 export const BULK_CHUNK_KEYS = 500
 
 /** A selected key and its row's pk (to re-read and write it without looking it up again). */
-interface Target {
+export interface BulkTarget {
   pk: number
   key: ApiKey
 }
+type Target = BulkTarget
 
-interface Plan {
+/** What an action will do, decided before writing (on PostgreSQL too: pg/bulk.ts). */
+export interface BulkPlan {
   matched: number
   /** The keys that would change, in name order. */
   changes: Target[]
@@ -140,7 +142,7 @@ export async function runBulkInTurns(
 /** Plans the action (throws, changing nothing, when a key breaks a rule); the writing is left to step(). */
 export function startBulk(core: Core, v: BulkInput, actor: string, options: BulkOptions = {}): BulkRun {
   const chunkKeys = Math.max(1, Math.floor(options.chunkKeys ?? BULK_CHUNK_KEYS))
-  let p!: Plan
+  let p!: BulkPlan
   // A read transaction: one consistent snapshot, no write lock.
   core.store.batch(() => {
     p = plan(core, v)
@@ -180,7 +182,7 @@ export function startBulk(core: Core, v: BulkInput, actor: string, options: Bulk
     },
     result() {
       if (v.dryRun)
-        return summary(
+        return bulkSummary(
           p.matched,
           p.changes.map((t) => t.key)
         )
@@ -205,12 +207,12 @@ export function startBulk(core: Core, v: BulkInput, actor: string, options: Bulk
   }
 }
 
-function summary(matched: number, changes: ApiKey[]): KeyBulkResult {
+export function bulkSummary(matched: number, changes: ApiKey[]): KeyBulkResult {
   return { matched, changed: changes.length, keys: changes.map((k) => ({ id: k.id, name: k.name })) }
 }
 
 /** The selected keys, what would change, and the rule check of every one (throws naming the offenders). */
-function plan(core: Core, v: BulkInput): Plan {
+function plan(core: Core, v: BulkInput): BulkPlan {
   const targets = select(core, v)
   const named =
     v.action === 'assign'
@@ -218,14 +220,14 @@ function plan(core: Core, v: BulkInput): Plan {
       : v.action === 'unassign'
         ? (v.resources ?? []).map((ref) => resolveResourceRef(core, ref))
         : []
-  const set = v.action === 'set' ? checkedSet(core, v.set ?? {}) : {}
-  const p: Plan = { matched: targets.length, changes: [], named, set }
-  p.changes = changing(v, p, targets)
+  const set = v.action === 'set' ? checkedSet(v.set ?? {}, core.clock()) : {}
+  const p: BulkPlan = { matched: targets.length, changes: [], named, set }
+  p.changes = bulkChanges(v, p, targets)
   return p
 }
 
 /** Of `targets`, those the action would change; throws naming every key that breaks a rule. */
-function changing(v: BulkInput, p: Plan, targets: Target[]): Target[] {
+export function bulkChanges(v: BulkInput, p: BulkPlan, targets: Target[]): Target[] {
   switch (v.action) {
     case 'disable':
       return targets.filter((t) => t.key.status !== 'disabled')
@@ -242,9 +244,9 @@ function changing(v: BulkInput, p: Plan, targets: Target[]): Target[] {
 }
 
 /** One chunk, inside its transaction: its keys re-read and re-checked, then written with their audit entries. */
-function writeChunk(core: Core, v: BulkInput, p: Plan, chunk: readonly Target[], actor: string): Target[] {
+function writeChunk(core: Core, v: BulkInput, p: BulkPlan, chunk: readonly Target[], actor: string): Target[] {
   // A key deleted meanwhile is gone from `fresh`; one changed meanwhile is judged as it is now.
-  const fresh = changing(
+  const fresh = bulkChanges(
     v,
     p,
     keysByPks(
@@ -259,8 +261,9 @@ function writeChunk(core: Core, v: BulkInput, p: Plan, chunk: readonly Target[],
   return fresh
 }
 
-type Entry = Omit<AuditRecord, 'actor'>
-type Writer = (core: Core, p: Plan, targets: readonly Target[], now: number, actor: string) => Entry[]
+export type BulkEntry = Omit<AuditRecord, 'actor'>
+type Entry = BulkEntry
+type Writer = (core: Core, p: BulkPlan, targets: readonly Target[], now: number, actor: string) => Entry[]
 
 /**
  * Per action: the rows written and each key's audit entry, the same action and details the
@@ -271,16 +274,9 @@ const writers: Record<BulkInput['action'], Writer> = {
   disable: (core, _p, targets, now) => statusWriter(core, targets, now, true),
   enable: (core, _p, targets, now) => statusWriter(core, targets, now, false),
   delete: (core, _p, targets, now, actor) => targets.map(({ pk, key }) => removeKeyRow(core, pk, key, now, actor)),
-  assign: (core, p, targets, now) =>
-    resourcesWriter(core, targets, now, 'key.assign', (current) => {
-      const merged = new Map(current.map((r) => [r.id, r]))
-      for (const r of p.named) merged.set(r.id, r)
-      return [...merged.values()]
-    }),
-  unassign: (core, p, targets, now) => {
-    const removed = new Set(p.named.map((r) => r.id))
-    return resourcesWriter(core, targets, now, 'key.unassign', (current) => current.filter((r) => !removed.has(r.id)))
-  },
+  assign: (core, p, targets, now) => resourcesWriter(core, targets, now, 'key.assign', bulkNextResources('assign', p)),
+  unassign: (core, p, targets, now) =>
+    resourcesWriter(core, targets, now, 'key.unassign', bulkNextResources('unassign', p)),
   set: (core, p, targets, now) => {
     const set = p.set
     const columns: string[] = []
@@ -313,13 +309,18 @@ const writers: Record<BulkInput['action'], Writer> = {
     const update = core.store.sql(`UPDATE api_keys SET ${columns.join(', ')}, updated_at = ? WHERE pk = ?`)
     return targets.map(({ pk, key }) => {
       update.run(...values, now, pk)
-      return {
-        action: 'key.edit',
-        targetId: key.id,
-        targetName: key.name,
-        details: { changes: diffDetails(key, { ...key, ...stored }) }
-      }
+      return bulkSetRecord(key, stored)
     })
+  }
+}
+
+/** A key's entry for the set action: the fields as stored, as editKey records them. */
+export function bulkSetRecord(key: ApiKey, stored: Partial<ApiKey>): Entry {
+  return {
+    action: 'key.edit',
+    targetId: key.id,
+    targetName: key.name,
+    details: { changes: diffDetails(key, { ...key, ...stored }) }
   }
 }
 
@@ -327,14 +328,61 @@ function statusWriter(core: Core, targets: readonly Target[], now: number, disab
   const update = core.store.sql('UPDATE api_keys SET disabled = ?, updated_at = ? WHERE pk = ?')
   return targets.map(({ pk, key }) => {
     update.run(disabled ? 1 : 0, now, pk)
-    const expired = key.expiresAt !== null && Date.parse(key.expiresAt) <= now
-    return {
-      action: disabled ? 'key.disable' : 'key.enable',
+    return bulkStatusRecord(key, now, disabled)
+  })
+}
+
+/** A key's entry for disable or enable, from the row read before the change. */
+export function bulkStatusRecord(key: ApiKey, now: number, disabled: boolean): Entry {
+  const expired = key.expiresAt !== null && Date.parse(key.expiresAt) <= now
+  return {
+    action: disabled ? 'key.disable' : 'key.enable',
+    targetId: key.id,
+    targetName: key.name,
+    details: { changes: { status: { from: key.status, to: disabled ? 'disabled' : expired ? 'expired' : 'active' } } }
+  }
+}
+
+/** For assign and unassign: a key's resources after the action. */
+export function bulkNextResources(
+  action: 'assign' | 'unassign',
+  p: BulkPlan
+): (current: KeyResource[]) => KeyResource[] {
+  if (action === 'assign')
+    return (current) => {
+      const merged = new Map(current.map((r) => [r.id, r]))
+      for (const r of p.named) merged.set(r.id, r)
+      return [...merged.values()]
+    }
+  const removed = new Set(p.named.map((r) => r.id))
+  return (current) => current.filter((r) => !removed.has(r.id))
+}
+
+/** What assign or unassign changes on one key: the assignments to add and remove, and its entry. */
+export function bulkResourcesChange(
+  key: ApiKey,
+  action: string,
+  nextSet: (current: KeyResource[]) => KeyResource[]
+): { added: KeyResource[]; removed: KeyResource[]; record: Entry } {
+  const next = nextSet(key.resources)
+  const beforeIds = new Set(key.resources.map((r) => r.id))
+  const nextIds = new Set(next.map((r) => r.id))
+  const added = next.filter((r) => !beforeIds.has(r.id))
+  const removed = key.resources.filter((r) => !nextIds.has(r.id))
+  return {
+    added,
+    removed,
+    record: {
+      action,
       targetId: key.id,
       targetName: key.name,
-      details: { changes: { status: { from: key.status, to: disabled ? 'disabled' : expired ? 'expired' : 'active' } } }
+      details: {
+        changes: { resources: { from: key.resources.map(resourceLabel), to: next.map(resourceLabel).sort() } },
+        added: added.map(resourceLabel),
+        removed: removed.map(resourceLabel)
+      }
     }
-  })
+  }
 }
 
 function resourcesWriter(
@@ -347,24 +395,11 @@ function resourcesWriter(
   const remove = core.store.sql('DELETE FROM key_resources WHERE key_pk = ? AND resource_id = ?')
   const touch = core.store.sql('UPDATE api_keys SET updated_at = ? WHERE pk = ?')
   return targets.map(({ pk, key }) => {
-    const next = nextSet(key.resources)
-    const beforeIds = new Set(key.resources.map((r) => r.id))
-    const nextIds = new Set(next.map((r) => r.id))
-    const added = next.filter((r) => !beforeIds.has(r.id))
-    const removed = key.resources.filter((r) => !nextIds.has(r.id))
+    const { added, removed, record } = bulkResourcesChange(key, action, nextSet)
     for (const r of removed) remove.run(pk, r.id)
     insertAssignments(core, pk, added)
     touch.run(now, pk)
-    return {
-      action,
-      targetId: key.id,
-      targetName: key.name,
-      details: {
-        changes: { resources: { from: key.resources.map(resourceLabel), to: next.map(resourceLabel).sort() } },
-        added: added.map(resourceLabel),
-        removed: removed.map(resourceLabel)
-      }
-    }
+    return record
   })
 }
 
@@ -410,7 +445,8 @@ function foldAscii(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase())
 }
 
-function compareNames(a: string, b: string): number {
+/** Names in SQLite's NOCASE order (a list of named keys is answered in it). */
+export function compareNames(a: string, b: string): number {
   const x = foldAscii(a)
   const y = foldAscii(b)
   return x < y ? -1 : x > y ? 1 : 0
@@ -465,10 +501,9 @@ function ruleProblem(key: ApiKey, next: readonly KeyResource[]): string {
 }
 
 /** The set's fields as editKey will store them; a date in the past is refused once, for every key. */
-function checkedSet(core: Core, set: SetFields): CheckedSet {
+export function checkedSet(set: SetFields, now: number): CheckedSet {
   if (set.expiresAt == null) return set
   const ms = endOfDay(set.expiresAt)
-  const now = core.clock()
   if (ms <= now) {
     throw KeywardError.validation({
       'set.expiresAt': `Expires must be in the future (it is now ${new Date(now).toISOString()}).`

@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync'
 import type { ParsedInput } from '../../shared/contract'
 import type { ApiKey, UsageRow } from '../../shared/types'
 import { iso } from './clock'
+import type { AuditRecord } from './audit'
 import type { Core } from './context'
 import { buildKeyMatchQuery, resolveKeyFilter } from './key-query'
 import { hydrate, keyRows } from './key-rows'
@@ -68,7 +69,7 @@ export interface KeyExport {
 }
 
 /** Keys hydrated this many at a time: the text grows, but never an array of every key's document. */
-const CHUNK = 500
+export const KEY_EXPORT_CHUNK = 500
 
 // The columns of key-rows.ts's KEY_SELECT, for one chunk of pks.
 const CHUNK_SQL = `
@@ -99,17 +100,10 @@ export function exportKeys(core: Core, v: ParsedInput<'keys.export'>, actor: str
       const query = buildKeyMatchQuery(filter, now)
       pks = core.store.pluck(query.sql).all(query.params) as number[]
     }
-    const writer = v.format === 'csv' ? csvWriter(v.withHashes) : jsonWriter(iso(now)!, v.withHashes)
-    for (let i = 0; i < pks.length; i += CHUNK) writer.add(chunk(core, pks.slice(i, i + CHUNK), v.withHashes, now))
-    if (v.withHashes) {
-      core.audit.append(now, {
-        actor,
-        action: 'keys.export',
-        targetId: null,
-        targetName: null,
-        details: { withHashes: true, format: v.format, count: pks.length, filters: v.filters }
-      })
-    }
+    const writer = keyExportWriter(v, now)
+    for (let i = 0; i < pks.length; i += KEY_EXPORT_CHUNK)
+      writer.add(chunk(core, pks.slice(i, i + KEY_EXPORT_CHUNK), v.withHashes, now))
+    if (v.withHashes) core.audit.append(now, { actor, ...exportAuditRecord(v, pks.length) })
     return { text: writer.end(), count: pks.length, sensitive: v.withHashes }
   }
   if (v.withHashes) return core.store.write(run)
@@ -118,6 +112,21 @@ export function exportKeys(core: Core, v: ParsedInput<'keys.export'>, actor: str
     result = run()
   })
   return result!
+}
+
+/** The entry a migration export (withHashes) writes, on either engine. */
+export function exportAuditRecord(v: ParsedInput<'keys.export'>, count: number): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'keys.export',
+    targetId: null,
+    targetName: null,
+    details: { withHashes: true, format: v.format, count, filters: v.filters }
+  }
+}
+
+/** The export's text, written chunk by chunk of keys in export order, on either engine. */
+export function keyExportWriter(v: ParsedInput<'keys.export'>, now: number): KeyExportWriter {
+  return v.format === 'csv' ? csvWriter(v.withHashes) : jsonWriter(iso(now)!, v.withHashes)
 }
 
 /** A usage report's rows (as `usage.report` answers them) as CSV with a header, cells neutralised. */
@@ -159,10 +168,11 @@ function chunk(core: Core, pks: number[], withHashes: boolean, now: number): Exp
   return keys.map((k, i) => ({ ...k, secretHashes: hashes.get(pks[i]!) ?? [] }))
 }
 
-interface Writer {
+export interface KeyExportWriter {
   add(keys: ExportedKey[]): void
   end(): string
 }
+type Writer = KeyExportWriter
 
 function csvWriter(withHashes: boolean): Writer {
   const columns = withHashes ? [...KEY_CSV_COLUMNS, 'secretHashes'] : [...KEY_CSV_COLUMNS]

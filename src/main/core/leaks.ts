@@ -15,7 +15,8 @@ export interface KeyBySecret {
   hint: string | null
 }
 
-interface SecretRow {
+/** A live secret's row and its key's, as both engines read it. */
+export interface SecretRow {
   id: string
   name: string
   hint: string
@@ -51,7 +52,7 @@ export function keysBySecretHash(core: Core, hashes: readonly Buffer[]): Map<str
 }
 
 /** A rotated-out secret past its grace window no longer verifies, whatever its key's state. */
-function secretStatus(row: SecretRow, now: number): KeyBySecret['status'] {
+export function secretStatus(row: SecretRow, now: number): KeyBySecret['status'] {
   if (row.retires_at !== null && row.retires_at <= now) return 'retired'
   if (row.disabled) return 'disabled'
   if (row.expires_at !== null && row.expires_at <= now) return 'expired'
@@ -68,18 +69,24 @@ export function leakReason(places: readonly { file: string; line: number }[]): s
   return `leaked: ${shown.join(', ')}${more > 0 ? ` (and ${more} more)` : ''}`
 }
 
-/**
- * Disables or deletes every key named by the findings, in ONE transaction: a key that is gone
- * refuses the lot and nothing changes. Each change is audited by the usual key.disable /
- * key.delete entry with `reason: "leaked: FILE:LINE"`. A key already disabled is left as it is.
- */
-export function actOnLeaks(core: Core, v: ParsedInput<'scan.act'>, actor: string): ScanActResult {
+/** The findings by key id, in the order first named: each key's places, for its reason. */
+export function leakPlaces(v: ParsedInput<'scan.act'>): Map<string, { file: string; line: number }[]> {
   const places = new Map<string, { file: string; line: number }[]>()
   for (const f of v.findings) {
     const list = places.get(f.keyId) ?? []
     list.push({ file: f.file, line: f.line })
     places.set(f.keyId, list)
   }
+  return places
+}
+
+/**
+ * Disables or deletes every key named by the findings, in ONE transaction: a key that is gone
+ * refuses the lot and nothing changes. Each change is audited by the usual key.disable /
+ * key.delete entry with `reason: "leaked: FILE:LINE"`. A key already disabled is left as it is.
+ */
+export function actOnLeaks(core: Core, v: ParsedInput<'scan.act'>, actor: string): ScanActResult {
+  const places = leakPlaces(v)
   return core.store.write(() => {
     const keys: ScanActResult['keys'] = []
     for (const [keyId, found] of places) {

@@ -49,8 +49,12 @@ export const POSTGRES_COMMANDS = [
   'migrate',
   // import, usage, demo
   'keys import',
-  'usage'
+  'usage',
   // End of import, usage, demo.
+  // bulk, export, scan
+  'keys bulk',
+  'keys export',
+  'scan'
 ] as const
 
 /**

@@ -11,8 +11,8 @@ const FILES_IN_FLIGHT = 4
 export interface ScanOptions {
   /** Include files .gitignore excludes, and .git folders. */
   all?: boolean
-  /** Secret hashes → keys (Registry.keysBySecretHash). */
-  lookup: (hashes: Buffer[]) => Map<string, KeyBySecret>
+  /** Secret hashes → keys (Registry.keysBySecretHash; pgKeysBySecretHash on PostgreSQL). */
+  lookup: (hashes: Buffer[]) => Map<string, KeyBySecret> | Promise<Map<string, KeyBySecret>>
   /** Read size; tests make it small to cut tokens at chunk boundaries. */
   chunkBytes?: number
 }
@@ -73,7 +73,7 @@ export async function scanPaths(paths: readonly string[], options: ScanOptions):
   }
   while (inFlight.length > 0) await settle()
 
-  const keys = found.length ? options.lookup(found.map((f) => f.hash)) : new Map<string, KeyBySecret>()
+  const keys = found.length ? await options.lookup(found.map((f) => f.hash)) : new Map<string, KeyBySecret>()
   const findings: LeakFinding[] = found.map((f) => {
     const key = keys.get(f.hash.toString('hex'))
     return {

@@ -23,14 +23,18 @@ import {
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
 import { importPgKeys } from '../core/pg/import'
 import { pgUsageReport } from '../core/pg/usage'
+import { bulkPgKeys } from '../core/pg/bulk'
+import { exportPgKeys } from '../core/pg/export'
+import { actOnPgLeaks, pgKeysBySecretHash } from '../core/pg/leaks'
+import { scanPaths } from '../scan/scan'
+import { KeywardError } from '../../shared/errors'
 import type { PgRegistry } from '../db/pg/open'
 import type { OperationTable } from './dispatch'
 
 /**
- * The operations a PostgreSQL registry answers in this version: keys (read, list, create, edit,
- * assign, rotate, disable, enable, delete), resources, the TPM pool, the audit log and the forms'
- * suggestions. The rest (usage, bulk actions, import and export, email, the leak scan, demo data)
- * refuse, naming what runs there, until they get their PostgreSQL side.
+ * The operations a PostgreSQL registry answers: keys (read, list, create, edit, assign, rotate,
+ * disable, enable, delete, bulk actions, import, export), resources, the TPM pool, the audit log,
+ * usage reports, the leak scan and the forms' suggestions. The rest refuse, naming what runs there.
  */
 export const PG_OPERATIONS = [
   'keys.get',
@@ -58,16 +62,31 @@ export const PG_OPERATIONS = [
   'keys.list',
   // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
   'usage.report',
-  'keys.import'
+  'keys.import',
   // End of import, usage, demo.
+  // bulk, export, scan (pg/bulk.ts, pg/export.ts, pg/leaks.ts; scan.run reads the host's own files).
+  'keys.bulk',
+  'keys.export',
+  'scan.run',
+  'scan.act'
+  // End of bulk, export, scan.
 ] as const
 
 export function runsOnPostgres(name: OperationName): boolean {
   return (PG_OPERATIONS as readonly string[]).includes(name)
 }
 
+/** What a host adds to the PostgreSQL table. */
+export interface PgHost {
+  /**
+   * The host runs on the user's own machine and may read its files (the CLI's `scan`). A server
+   * never: the server's files are not the caller's to read.
+   */
+  localFiles?: boolean
+}
+
 /** The contract's operations over a PostgreSQL registry, for the CLI's dispatch (same validation, errors, JSON). */
-export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): OperationTable {
+export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db', host: PgHost = {}): OperationTable {
   const table: Record<string, unknown> = {}
   for (const name of OPERATION_NAMES)
     table[name] = () => {
@@ -99,8 +118,25 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'keys.list': (v) => listPgKeys(pg.pool, v, clock()),
     // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
     'usage.report': (v) => pgUsageReport(pg.pool, v, clock()),
-    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock())
+    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock()),
     // End of import, usage, demo.
+    // bulk, export, scan (pg/bulk.ts, pg/export.ts, pg/leaks.ts; scan.run reads the host's own files).
+    'keys.bulk': (v, ctx) => bulkPgKeys(pg.pool, v, ctx.actor, clock()),
+    'keys.export': (v, ctx) => exportPgKeys(pg.pool, v, ctx.actor, clock()),
+    'scan.run': (v) => {
+      if (!host.localFiles) throw notHere('scan.run')
+      return scanPaths(v.paths, { all: v.all, lookup: (hashes) => pgKeysBySecretHash(pg.pool, hashes, clock()) })
+    },
+    'scan.act': (v, ctx) => actOnPgLeaks(pg.pool, v, ctx.actor, clock())
+    // End of bulk, export, scan.
   }
   return { ...table, ...answers } as OperationTable
+}
+
+/** As a file registry's server answers an operation that reads the host's own machine. */
+function notHere(name: string): KeywardError {
+  return new KeywardError(
+    'NOT_FOUND',
+    `"${name}" belongs to the desktop app on its own machine and is not available over HTTP.`
+  )
 }

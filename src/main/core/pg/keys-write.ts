@@ -287,7 +287,7 @@ const RESOURCE_BY_ID = `${RESOURCE_REF} WHERE id = $1 FOR KEY SHARE`
 const RESOURCE_BY_MODEL_TYPE = `${RESOURCE_REF} WHERE model = $1 AND type = $2 FOR KEY SHARE`
 
 /** As resolveResourceRef on SQLite: by id, else as MODEL:TYPE (the type in any case); NOT_FOUND otherwise. */
-async function resolvePgResourceRef(client: Queryable, ref: string): Promise<KeyResource> {
+export async function resolvePgResourceRef(client: Queryable, ref: string): Promise<KeyResource> {
   const trimmed = ref.trim()
   let row = (await client.query<KeyResource>(RESOURCE_BY_ID, [trimmed])).rows[0]
   if (!row) {
@@ -302,7 +302,7 @@ async function resolvePgResourceRef(client: Queryable, ref: string): Promise<Key
 }
 
 /** As resolveResourceSet on SQLite: distinct resources in the order named, one type per model. */
-async function resolvePgResourceSet(client: Queryable, refs: readonly string[]): Promise<KeyResource[]> {
+export async function resolvePgResourceSet(client: Queryable, refs: readonly string[]): Promise<KeyResource[]> {
   const byId = new Map<string, KeyResource>()
   for (const ref of refs) {
     const r = await resolvePgResourceRef(client, ref)
@@ -313,7 +313,11 @@ async function resolvePgResourceSet(client: Queryable, refs: readonly string[]):
   return set
 }
 
-async function insertPgAssignments(client: Queryable, pk: number, resources: readonly KeyResource[]): Promise<void> {
+export async function insertPgAssignments(
+  client: Queryable,
+  pk: number,
+  resources: readonly KeyResource[]
+): Promise<void> {
   for (const r of resources)
     await client.query('INSERT INTO key_resources (key_pk, resource_id, model) VALUES ($1, $2, $3)', [
       pk,
@@ -330,7 +334,7 @@ async function insertPgAssignments(client: Queryable, pk: number, resources: rea
  * name the change writes, if any: a lost race for it is answered as ensureNameFree would have,
  * naming the key that won.
  */
-async function translated<T>(pool: Pool, name: string | undefined, change: () => Promise<T>): Promise<T> {
+export async function translated<T>(pool: Pool, name: string | undefined, change: () => Promise<T>): Promise<T> {
   try {
     return await change()
   } catch (error) {

@@ -72,17 +72,31 @@ export async function deletePgKey(
 ): Promise<{ deleted: { id: string; name: string } }> {
   return inTransaction(pool, async (client) => {
     const { pk, key } = await findPgKey(client, ref, now, true)
-    await client.query(
-      `INSERT INTO key_tombstones (secret_hash, key_id, name, deleted_at, deleted_by)
-       SELECT secret_hash, $1, $2, $3, $4 FROM key_secrets WHERE key_pk = $5
-       ON CONFLICT (secret_hash) DO NOTHING`,
-      [key.id, key.name, now, actor, pk]
-    )
-    // key_secrets, key_resources and key_usage go with it (ON DELETE CASCADE).
-    await client.query('DELETE FROM api_keys WHERE pk = $1', [pk])
+    await removePgKeyRows(client, [pk], now, actor)
     await appendPgAudit(client, now, [{ ...deleteAuditRecord(key, reason), actor }])
     return { deleted: { id: key.id, name: key.name } }
   })
+}
+
+/**
+ * Deletes these (locked) keys' rows, their secrets' hashes kept as tombstones under the key's id
+ * and name; the caller appends each key's entry (deleteAuditRecord).
+ */
+export async function removePgKeyRows(
+  client: Queryable,
+  pks: readonly number[],
+  now: number,
+  actor: string
+): Promise<void> {
+  await client.query(
+    `INSERT INTO key_tombstones (secret_hash, key_id, name, deleted_at, deleted_by)
+     SELECT s.secret_hash, k.id, k.name, $1, $2 FROM key_secrets s JOIN api_keys k ON k.pk = s.key_pk
+     WHERE s.key_pk = ANY($3::bigint[])
+     ON CONFLICT (secret_hash) DO NOTHING`,
+    [now, actor, pks]
+  )
+  // key_secrets, key_resources and key_usage go with them (ON DELETE CASCADE).
+  await client.query('DELETE FROM api_keys WHERE pk = ANY($1::bigint[])', [pks])
 }
 
 /**

@@ -43,45 +43,12 @@ const RESOURCES_OF_KEYS = `SELECT kr.key_pk, r.id, r.model, r.type, r.status FRO
 export async function listPgKeys(pool: Pool, v: ParsedInput<'keys.list'>, now: number): Promise<Page<ApiKey>> {
   return inSnapshot(pool, async (client) => {
     const params: unknown[] = []
+    const clause = await pgKeyFilterClause(client, v, now, params)
+    if (clause === undefined) return { items: [], total: 0 }
     const param = (value: unknown) => {
       params.push(value)
       return `$${params.length}`
     }
-    const where: string[] = []
-    if (v.resource !== undefined) {
-      const resourceId = await resourceIdOf(client, v.resource)
-      if (resourceId === undefined) return { items: [], total: 0 }
-      where.push(
-        `EXISTS (SELECT 1 FROM key_resources kr WHERE kr.key_pk = k.pk AND kr.resource_id = ${param(resourceId)})`
-      )
-    }
-    for (const [column, table, names] of [
-      ['k.department_id', 'departments', v.departments],
-      ['k.project_id', 'projects', v.projects]
-    ] as const) {
-      if (!names?.length) continue
-      const ids = await entityIds(client, table, names)
-      if (ids.length === 0) return { items: [], total: 0 }
-      where.push(`${column} = ANY(${param(ids)}::bigint[])`)
-    }
-    if (v.environment !== undefined)
-      where.push(`keyward_nocase(k.environment) = keyward_nocase(${param(v.environment)})`)
-    if (v.status === 'disabled') where.push('k.disabled = 1')
-    else if (v.status === 'expired') where.push(`k.disabled = 0 AND ${EXPIRES} <= ${param(now)}`)
-    else if (v.status === 'active') where.push(`k.disabled = 0 AND ${EXPIRES} > ${param(now)}`)
-    if (v.search) {
-      // No stored text holds a NUL (PostgreSQL's text cannot), so nothing matches one.
-      if (v.search.includes('\0')) where.push('false')
-      else {
-        const text = param(v.search)
-        where.push(
-          `(${['k.name', 'k.requestor', 'k.app_id', 'k.notes'].map((c) => `strpos(lower(${c}), lower(${text})) > 0`).join(' OR ')})`
-        )
-      }
-    }
-    if (v.expiringWithinDays !== undefined)
-      where.push(`${EXPIRES} > ${param(now)} AND ${EXPIRES} <= ${param(now + v.expiringWithinDays * DAY_MS)}`)
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : ''
     const total = (await client.query<{ n: number }>(`SELECT count(*) AS n FROM api_keys k ${clause}`, params)).rows[0]!
       .n
     const dir = v.desc ? 'DESC' : 'ASC'
@@ -91,13 +58,105 @@ export async function listPgKeys(pool: Pool, v: ParsedInput<'keys.list'>, now: n
         params
       )
     ).rows
-    const resources = new Map<number, KeyResource[]>()
-    if (rows.length > 0) {
-      const all = await client.query<KeyResource & { key_pk: number }>(RESOURCES_OF_KEYS, [rows.map((r) => r.pk)])
-      for (const { key_pk, ...r } of all.rows) resources.set(key_pk, [...(resources.get(key_pk) ?? []), r])
-    }
-    return { items: rows.map((r) => keyFromRow(r, resources.get(r.pk) ?? [], now)), total: Number(total) }
+    return { items: await hydratePgKeys(client, rows, now), total: Number(total) }
   })
+}
+
+/** The filters of keys.list (no sort, no paging): what keys.bulk and keys.export select by too. */
+export type PgKeyFilters = Omit<ParsedInput<'keys.list'>, 'limit' | 'offset' | 'sort' | 'desc'>
+
+/**
+ * The WHERE clause (or '') of the list's filters, its values pushed onto `params`; undefined when a
+ * named resource, department or project does not exist, so no key can match (as on SQLite).
+ */
+export async function pgKeyFilterClause(
+  client: Queryable,
+  v: PgKeyFilters,
+  now: number,
+  params: unknown[]
+): Promise<string | undefined> {
+  const param = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  const where: string[] = []
+  if (v.resource !== undefined) {
+    const resourceId = await resourceIdOf(client, v.resource)
+    if (resourceId === undefined) return undefined
+    where.push(
+      `EXISTS (SELECT 1 FROM key_resources kr WHERE kr.key_pk = k.pk AND kr.resource_id = ${param(resourceId)})`
+    )
+  }
+  for (const [column, table, names] of [
+    ['k.department_id', 'departments', v.departments],
+    ['k.project_id', 'projects', v.projects]
+  ] as const) {
+    if (!names?.length) continue
+    const ids = await entityIds(client, table, names)
+    if (ids.length === 0) return undefined
+    where.push(`${column} = ANY(${param(ids)}::bigint[])`)
+  }
+  if (v.environment !== undefined) where.push(`keyward_nocase(k.environment) = keyward_nocase(${param(v.environment)})`)
+  if (v.status === 'disabled') where.push('k.disabled = 1')
+  else if (v.status === 'expired') where.push(`k.disabled = 0 AND ${EXPIRES} <= ${param(now)}`)
+  else if (v.status === 'active') where.push(`k.disabled = 0 AND ${EXPIRES} > ${param(now)}`)
+  if (v.search) {
+    // No stored text holds a NUL (PostgreSQL's text cannot), so nothing matches one.
+    if (v.search.includes('\0')) where.push('false')
+    else {
+      const text = param(v.search)
+      where.push(
+        `(${['k.name', 'k.requestor', 'k.app_id', 'k.notes'].map((c) => `strpos(lower(${c}), lower(${text})) > 0`).join(' OR ')})`
+      )
+    }
+  }
+  if (v.expiringWithinDays !== undefined)
+    where.push(`${EXPIRES} > ${param(now)} AND ${EXPIRES} <= ${param(now + v.expiringWithinDays * DAY_MS)}`)
+  return where.length ? `WHERE ${where.join(' AND ')}` : ''
+}
+
+/**
+ * The pks of every key the filters select, without paging, in the list's order (export) or by name
+ * (bulk actions: `sort` absent), as SQLite's buildKeyMatchQuery and buildKeySelectionQuery.
+ */
+export async function pgKeyPks(
+  client: Queryable,
+  v: PgKeyFilters & { sort?: ParsedInput<'keys.list'>['sort']; desc?: boolean },
+  now: number
+): Promise<number[]> {
+  const params: unknown[] = []
+  const clause = await pgKeyFilterClause(client, v, now, params)
+  if (clause === undefined) return []
+  const dir = v.desc ? 'DESC' : 'ASC'
+  const rows = await client.query<{ pk: number }>(
+    `SELECT k.pk FROM api_keys k ${clause} ORDER BY ${ORDER[v.sort ?? 'name'](dir)}, k.pk ${dir}`,
+    params
+  )
+  return rows.rows.map((r) => Number(r.pk))
+}
+
+/** The keys of these pks, in the order given (a pk of no key is left out), each with its resources. */
+export async function pgKeysByPks(
+  client: Queryable,
+  pks: readonly number[],
+  now: number
+): Promise<{ pk: number; key: ApiKey }[]> {
+  if (pks.length === 0) return []
+  const rows = (await client.query<KeyRow>(`${KEY_SELECT} WHERE k.pk = ANY($1::bigint[])`, [pks])).rows
+  const byPk = new Map(rows.map((r) => [Number(r.pk), r]))
+  const ordered = pks.flatMap((pk) => byPk.get(pk) ?? [])
+  const keys = await hydratePgKeys(client, ordered, now)
+  return ordered.map((r, i) => ({ pk: Number(r.pk), key: keys[i]! }))
+}
+
+/** Rows → documents, every row's resources in one query (ordered as bytes, as on SQLite). */
+async function hydratePgKeys(client: Queryable, rows: readonly KeyRow[], now: number): Promise<ApiKey[]> {
+  const resources = new Map<number, KeyResource[]>()
+  if (rows.length > 0) {
+    const all = await client.query<KeyResource & { key_pk: number }>(RESOURCES_OF_KEYS, [rows.map((r) => r.pk)])
+    for (const { key_pk, ...r } of all.rows) resources.set(key_pk, [...(resources.get(key_pk) ?? []), r])
+  }
+  return rows.map((r) => keyFromRow(r, resources.get(r.pk) ?? [], now))
 }
 
 /** Audit entries, newest first; `key` may name a deleted key too (by its id or last name). */
