@@ -21,6 +21,8 @@ import {
   setPgPool
 } from '../core/pg/resources'
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
+import { DEMO_LOAD_SEED } from '../core/demo'
+import { seedPgDemo } from '../core/pg/demo'
 import { importPgKeys } from '../core/pg/import'
 import { pgUsageReport } from '../core/pg/usage'
 import type { PgRegistry } from '../db/pg/open'
@@ -58,7 +60,8 @@ export const PG_OPERATIONS = [
   'keys.list',
   // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
   'usage.report',
-  'keys.import'
+  'keys.import',
+  'demo.load'
   // End of import, usage, demo.
 ] as const
 
@@ -99,7 +102,9 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'keys.list': (v) => listPgKeys(pg.pool, v, clock()),
     // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
     'usage.report': (v) => pgUsageReport(pg.pool, v, clock()),
-    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock())
+    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock()),
+    'demo.load': (v, ctx) =>
+      seedPgDemo(pg.pool, { keys: v.keys, seed: v.seed ?? DEMO_LOAD_SEED, actor: ctx.actor, now: clock() })
     // End of import, usage, demo.
   }
   return { ...table, ...answers } as OperationTable
