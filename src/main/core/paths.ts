@@ -49,7 +49,8 @@ export const POSTGRES_COMMANDS = [
   'migrate',
   // import, usage, demo
   'keys import',
-  'usage'
+  'usage',
+  'seed-demo'
   // End of import, usage, demo.
 ] as const
 
