@@ -1,4 +1,5 @@
 import { createHash, randomBytes as cryptoRandomBytes } from 'node:crypto'
+import type { Input, ParsedInput } from '../../shared/contract'
 import type { ResourceType } from '../../shared/schemas'
 import { KeywardError } from '../../shared/errors'
 import {
@@ -81,6 +82,9 @@ export { DEMO_RESOURCES }
 
 export const DEMO_MAX_KEYS = 1_000_000
 
+/** demo.load's seed when none is given. */
+export const DEMO_LOAD_SEED = 'keyward-demo'
+
 const DAY_MS = 86_400_000
 
 /** sfc32 over a SHA-256 of the seed: fast, well mixed, and the same on every platform. */
@@ -133,29 +137,19 @@ export function seedDemo(registry: Registry, options: SeedDemoOptions): SeedDemo
 
 /** seedDemo over the core the Registry holds (registry.ts calls this). */
 export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResult {
-  const count = options.keys
-  if (!Number.isInteger(count) || count < 0 || count > DEMO_MAX_KEYS) {
-    throw KeywardError.validation({ keys: `Give a whole number of keys from 0 to ${DEMO_MAX_KEYS}.` })
-  }
-  const seed = String(options.seed ?? 1)
-  const now = options.now ?? Date.now()
-  const actor = options.actor
-  const random = seededRandom(seed)
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
-  const chance = (p: number) => random() < p
-
+  const { count, seed, now, actor } = demoSeedOptions(options)
   // Where the registry stands decides the id stream, so seeding twice never reuses an id.
   const head =
     (core.store.pluck("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as string | undefined) ??
     ''
-  const idBytes = seededBytes(`${seed}:${head}`)
-  let clockNow = now - 400 * DAY_MS
+  const idBytes = demoIdBytes(seed, head)
+  let clockNow = demoStart(now)
   const clock = () => clockNow
   const demo: Core = {
     ...core,
     clock,
     // Ids (12 bytes) from the seeded stream; secrets (32 bytes) from the system CSPRNG, then dropped.
-    randomBytes: (size) => (size === 32 ? cryptoRandomBytes(size) : idBytes(size)),
+    randomBytes: demoRandomBytes(idBytes),
     lastUsed: new LastUsedBuffer(core.store, clock, Number.MAX_SAFE_INTEGER)
   }
   const verifier = new VerifyPath(demo)
@@ -196,23 +190,9 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
     for (const spec of DEMO_RESOURCES) {
       let resource = existing.get(`${spec.model}:${spec.type}`)
       if (!resource) {
-        let tpmLimit = spec.tpmLimit
-        if (spec.type === 'TPM') {
-          const remaining = getPool(demo).remaining
-          if (remaining != null) {
-            if (remaining <= 0) continue
-            tpmLimit = Math.min(tpmLimit!, remaining)
-          }
-        }
-        resource = addResource(
-          demo,
-          validateInput('resources.add', {
-            model: spec.model,
-            type: spec.type,
-            tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined
-          }),
-          actor
-        ).resource
+        const input = demoResourceInput(spec, spec.type === 'TPM' ? getPool(demo).remaining : null)
+        if (!input) continue
+        resource = addResource(demo, input, actor).resource
       }
       resources++
       const list = byModel.get(spec.model) ?? []
@@ -223,20 +203,132 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
   })
   options.onTransaction?.(performance.now() - began)
   chunks++
-  const models = [...byModel.keys()]
 
   // ── Keys, created in time order over the past 400 days ──
   const departments = new Set<string>()
   const projects = new Set<string>()
-  const start = clockNow
-  const span = now - DAY_MS - start
+  const nextKey = demoKeys(seed, count, clockNow, now, byModel)
   let created = 0
   const toDisable: string[] = []
   let i = 0
   inChunks(() => {
     if (i >= count) return false
+    const plan = nextKey(i)
+    clockNow = plan.createdAt
+    let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        created_ = createKey(demo, validateInput('keys.create', demoKeyInput(plan, attempt)), actor)
+        break
+      } catch (error) {
+        // A name already taken by an earlier seeding: try the next suffix.
+        if (!(error instanceof KeywardError && error.code === 'CONFLICT' && attempt < 20)) throw error
+      }
+    }
+    const { key } = created_
+    created++
+    if (key.department) departments.add(key.department)
+    if (key.project) projects.add(key.project)
+    // Most keys have been used since: a real verification at a later moment records lastUsedAt
+    // (buffered in memory, written once at the end). The secret is then dropped.
+    if (plan.usedAt !== null) {
+      clockNow = plan.usedAt
+      verifier.hit(created_.secret, undefined, plan.input.appId)
+    }
+    if (plan.disable) toDisable.push(key.id)
+    return ++i < count
+  })
+  // Disabled last, so the audit log's times stay in order.
+  clockNow = demoDisableTime(now)
+  let disabledSoFar = 0
+  inChunks(() => {
+    if (disabledSoFar >= toDisable.length) return false
+    setDisabled(demo, { key: toDisable[disabledSoFar]! }, actor, true)
+    return ++disabledSoFar < toDisable.length
+  })
+  return { resources, keys: created, departments: departments.size, projects: projects.size }
+}
+
+// ── Shared by both engines (pg/demo.ts) ──
+
+/** The options checked, with their defaults. */
+export function demoSeedOptions(options: SeedDemoOptions): { count: number; seed: string; now: number; actor: string } {
+  const count = options.keys
+  if (!Number.isInteger(count) || count < 0 || count > DEMO_MAX_KEYS) {
+    throw KeywardError.validation({ keys: `Give a whole number of keys from 0 to ${DEMO_MAX_KEYS}.` })
+  }
+  return { count, seed: String(options.seed ?? 1), now: options.now ?? Date.now(), actor: options.actor }
+}
+
+/** The id stream for a seed and the registry's audit head (SQLite's "seq:hash", '' when empty). */
+export function demoIdBytes(seed: string, head: string): (size: number) => Buffer {
+  return seededBytes(`${seed}:${head}`)
+}
+
+/** Ids (12 bytes) from the seeded stream; secrets (32 bytes) from the system CSPRNG, then dropped. */
+export function demoRandomBytes(idBytes: (size: number) => Buffer): (size: number) => Buffer {
+  return (size) => (size === 32 ? cryptoRandomBytes(size) : idBytes(size))
+}
+
+/** When the seeding starts its simulated timeline. */
+export function demoStart(now: number): number {
+  return now - 400 * DAY_MS
+}
+
+/** When the chosen keys are disabled: last, so the audit log's times stay in order. */
+export function demoDisableTime(now: number): number {
+  return now - DAY_MS / 2
+}
+
+/** A demo resource to add (a TPM one sized to what the pool has left, `remaining`); undefined when the pool is full. */
+export function demoResourceInput(
+  spec: (typeof DEMO_RESOURCES)[number],
+  remaining: number | null
+): ParsedInput<'resources.add'> | undefined {
+  let tpmLimit = spec.tpmLimit
+  if (spec.type === 'TPM' && remaining != null) {
+    if (remaining <= 0) return undefined
+    tpmLimit = Math.min(tpmLimit!, remaining)
+  }
+  return validateInput('resources.add', {
+    model: spec.model,
+    type: spec.type,
+    tpmLimit: spec.type === 'TPM' ? tpmLimit : undefined
+  })
+}
+
+/** One demo key, decided before it is created: every draw of the seeded PRNG for it, in its order. */
+export interface DemoKeyPlan {
+  createdAt: number
+  input: Input<'keys.create'> & { name: string; appId?: string }
+  /** When a verification notes it as used; null when never used. */
+  usedAt: number | null
+  disable: boolean
+}
+
+/** The create input, with a suffix after a name taken by an earlier seeding (attempt > 1). */
+export function demoKeyInput(plan: DemoKeyPlan, attempt: number): Input<'keys.create'> {
+  return attempt === 1 ? plan.input : { ...plan.input, name: `${plan.input.name}x${attempt}` }
+}
+
+/**
+ * The keys' plans in order (call with i = 0, 1, …): the seeded PRNG decides names, departments,
+ * projects, resources (one per model, from `byModel`), dates, use and disabling.
+ */
+export function demoKeys(
+  seed: string,
+  count: number,
+  start: number,
+  now: number,
+  byModel: ReadonlyMap<string, readonly { id: string }[]>
+): (i: number) => DemoKeyPlan {
+  const random = seededRandom(seed)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
+  const chance = (p: number) => random() < p
+  const models = [...byModel.keys()]
+  const span = now - DAY_MS - start
+  return (i) => {
     const createdAt = start + Math.floor(((i + random()) / Math.max(count, 1)) * span)
-    clockNow = createdAt
     const d = Math.floor(random() * DEPARTMENTS.length)
     const department = DEPARTMENTS[d]!
     const project = pick(PROJECTS)
@@ -270,41 +362,11 @@ export function seedDemoInto(core: Core, options: SeedDemoOptions): SeedDemoResu
       notes: chance(0.25) ? pick(NOTES) : undefined,
       expiresAt: expires == null ? undefined : new Date(expires).toISOString()
     }
-    let created_: { key: { id: string; department: string | null; project: string | null }; secret: string }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        created_ = createKey(
-          demo,
-          validateInput('keys.create', attempt === 1 ? input : { ...input, name: `${input.name}x${attempt}` }),
-          actor
-        )
-        break
-      } catch (error) {
-        // A name already taken by an earlier seeding: try the next suffix.
-        if (!(error instanceof KeywardError && error.code === 'CONFLICT' && attempt < 20)) throw error
-      }
-    }
-    const { key } = created_
-    created++
-    if (key.department) departments.add(key.department)
-    if (key.project) projects.add(key.project)
-    // Most keys have been used since: a real verification at a later moment records lastUsedAt
-    // (buffered in memory, written once at the end). The secret is then dropped.
+    let usedAt: number | null = null
     if (chance(0.75)) {
       const usedUntil = Math.min(now - DAY_MS, expires ?? now)
-      clockNow = createdAt + Math.floor(random() * (usedUntil - createdAt))
-      verifier.hit(created_.secret, undefined, appId)
+      usedAt = createdAt + Math.floor(random() * (usedUntil - createdAt))
     }
-    if (chance(0.05)) toDisable.push(key.id)
-    return ++i < count
-  })
-  // Disabled last, so the audit log's times stay in order.
-  clockNow = now - DAY_MS / 2
-  let disabledSoFar = 0
-  inChunks(() => {
-    if (disabledSoFar >= toDisable.length) return false
-    setDisabled(demo, { key: toDisable[disabledSoFar]! }, actor, true)
-    return ++disabledSoFar < toDisable.length
-  })
-  return { resources, keys: created, departments: departments.size, projects: projects.size }
+    return { createdAt, input, usedAt, disable: chance(0.05) }
+  }
 }

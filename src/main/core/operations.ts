@@ -3,7 +3,7 @@ import { assignResources, setResources, unassignResources } from './assignments'
 import { listAudit } from './audit'
 import { bulkKeys } from './bulk'
 import type { Core } from './context'
-import { seedDemoInto } from './demo'
+import { DEMO_LOAD_SEED, seedDemoInto } from './demo'
 import { exportKeys } from './export'
 import { importKeys } from './import'
 import { suggestions } from './key-rows'
@@ -59,6 +59,6 @@ export const registryHandlers: Handlers = {
   'audit.verify': (core) => core.audit.verify(),
   'usage.report': (core, input) => usageReport(core, input),
   'demo.load': (core, input, ctx) =>
-    seedDemoInto(core, { keys: input.keys, seed: input.seed ?? 'keyward-demo', actor: ctx.actor }),
+    seedDemoInto(core, { keys: input.keys, seed: input.seed ?? DEMO_LOAD_SEED, actor: ctx.actor }),
   'scan.act': (core, input, ctx) => actOnLeaks(core, input, ctx.actor)
 }

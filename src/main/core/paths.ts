@@ -50,6 +50,7 @@ export const POSTGRES_COMMANDS = [
   // import, usage, demo
   'keys import',
   'usage',
+  'seed-demo',
   // End of import, usage, demo.
   // bulk, export, scan
   'keys bulk',

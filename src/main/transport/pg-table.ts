@@ -21,6 +21,8 @@ import {
   setPgPool
 } from '../core/pg/resources'
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
+import { DEMO_LOAD_SEED } from '../core/demo'
+import { seedPgDemo } from '../core/pg/demo'
 import { importPgKeys } from '../core/pg/import'
 import { pgUsageReport } from '../core/pg/usage'
 import { bulkPgKeys } from '../core/pg/bulk'
@@ -63,6 +65,7 @@ export const PG_OPERATIONS = [
   // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
   'usage.report',
   'keys.import',
+  'demo.load',
   // End of import, usage, demo.
   // bulk, export, scan (pg/bulk.ts, pg/export.ts, pg/leaks.ts; scan.run reads the host's own files).
   'keys.bulk',
@@ -119,6 +122,8 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db', h
     // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
     'usage.report': (v) => pgUsageReport(pg.pool, v, clock()),
     'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock()),
+    'demo.load': (v, ctx) =>
+      seedPgDemo(pg.pool, { keys: v.keys, seed: v.seed ?? DEMO_LOAD_SEED, actor: ctx.actor, now: clock() }),
     // End of import, usage, demo.
     // bulk, export, scan (pg/bulk.ts, pg/export.ts, pg/leaks.ts; scan.run reads the host's own files).
     'keys.bulk': (v, ctx) => bulkPgKeys(pg.pool, v, ctx.actor, clock()),
