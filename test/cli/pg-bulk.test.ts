@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../support/postgres'
-import { cleanEnv, expectNoSecretLeaked, ISO_UTC, run, tempCli, type CliRun } from './run'
+import { describe, expect, it } from 'vitest'
+import { postgresAvailable } from '../support/postgres'
+import { cliTwins } from './pg-twins'
+import { ISO_UTC, run, type CliRun } from './run'
 
 const reason = postgresAvailable()
 
@@ -24,15 +25,9 @@ describe.skipIf(reason)(
   `keys bulk, keys export and scan on --db postgres://${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 180_000 },
   () => {
-    let pg: StartedPostgres
-    let env: NodeJS.ProcessEnv
-    let url: string
-    const t = tempCli()
     const secrets: Record<string, string> = {}
 
-    beforeAll(async () => {
-      pg = await startPostgres()
-      env = pg.env(cleanEnv())
+    const twins = cliTwins(async (t) => {
       await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'TPM', '--limit', '5000'])
       await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'PYG'])
       await t.ok(['resources', 'add', '--model', 'o3', '--type', 'PYG'])
@@ -55,18 +50,11 @@ describe.skipIf(reason)(
         ])
         secrets[name!] = created.secret
       }
-      url = await pg.createDatabase()
-      const copied = await run(['--json', 'migrate', '--from', t.db, '--to', url], { env })
-      expect(copied.code, copied.stderr).toBe(0)
-    }, POSTGRES_START_TIMEOUT)
-    afterAll(() => {
-      expectNoSecretLeaked()
-      pg?.stop()
-      t.cleanup()
     })
+    const { t } = twins
 
-    const onFile = (args: readonly string[]) => run(['--db', t.db, '--json', ...args], { env })
-    const onPg = (args: readonly string[]) => run(['--db', url, '--json', ...args], { env })
+    const onFile = (args: readonly string[]) => run(['--db', t.db, '--json', ...args], { env: twins.env })
+    const onPg = (args: readonly string[]) => run(['--db', twins.url, '--json', ...args], { env: twins.env })
 
     /** The same command on the file and on PostgreSQL: the same exit code and the same output (times masked). */
     async function same(args: readonly string[], parse = true): Promise<{ file: CliRun; pg: CliRun }> {

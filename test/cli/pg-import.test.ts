@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MINUTE_MS } from '../../src/main/core/usage'
 import { TestRegistry } from '../helpers/registry'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../support/postgres'
-import { cleanEnv, expectNoSecretLeaked, ISO_UTC, run, tempCli, type CliRun } from './run'
+import { postgresAvailable } from '../support/postgres'
+import { cliTwins } from './pg-twins'
+import { ISO_UTC, run, type CliRun } from './run'
 
 const reason = postgresAvailable()
 const SECRET = /^kwa?_[0-9A-Za-z]{49}$/
@@ -34,14 +35,7 @@ describe.skipIf(reason)(
   `keys import, usage and seed-demo on --db postgres://${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 240_000 },
   () => {
-    let pg: StartedPostgres
-    let env: NodeJS.ProcessEnv
-    let url: string
-    const t = tempCli()
-
-    beforeAll(async () => {
-      pg = await startPostgres()
-      env = pg.env(cleanEnv())
+    const twins = cliTwins(async (t) => {
       await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'TPM', '--limit', '5000'])
       await t.ok(['resources', 'add', '--model', 'o3', '--type', 'PYG'])
       await t.ok(['keys', 'create', '--name', 'alpha', '--resource', 'o3:PYG', '--resource', 'gpt-4o:TPM'])
@@ -62,21 +56,14 @@ describe.skipIf(reason)(
       } finally {
         r.close()
       }
-      url = await pg.createDatabase()
-      const copied = await run(['--json', 'migrate', '--from', t.db, '--to', url], { env })
-      expect(copied.code, copied.stderr).toBe(0)
-    }, POSTGRES_START_TIMEOUT)
-    afterAll(() => {
-      expectNoSecretLeaked()
-      pg?.stop()
-      t.cleanup()
     })
+    const { t } = twins
 
     /** The same command on the file and on PostgreSQL: the same exit code and the same output (masked) on each stream. */
     async function same(args: readonly string[], json = true): Promise<{ file: CliRun; pg: CliRun }> {
       const flags = json ? ['--json'] : []
-      const file = await run(['--db', t.db, ...flags, ...args], { env })
-      const there = await run(['--db', url, ...flags, ...args], { env })
+      const file = await run(['--db', t.db, ...flags, ...args], { env: twins.env })
+      const there = await run(['--db', twins.url, ...flags, ...args], { env: twins.env })
       expect(there.code, `${args.join(' ')}: ${there.stderr}`).toBe(file.code)
       const doc = (text: string) => (json && text ? masked(JSON.parse(text)) : text)
       expect(doc(there.stdout), args.join(' ')).toEqual(doc(file.stdout))
@@ -126,10 +113,10 @@ describe.skipIf(reason)(
     it('seed-demo seeds both the same way', async () => {
       const seeded = await same(['seed-demo', '--keys', '25', '--seed', 'cli'])
       expect(JSON.parse(seeded.pg.stdout)).toMatchObject({ keys: 25 })
-      const human = await run(['--db', url, 'seed-demo', '--keys', '2'], { env })
+      const human = await run(['--db', twins.url, 'seed-demo', '--keys', '2'], { env: twins.env })
       expect(human.code, human.stderr).toBe(0)
-      expect(human.stdout).toContain(`Seeded ${url.replace(/:[^:@/]*@/, '@')}`)
-      const audit = await run(['--db', url, '--json', 'audit', 'verify'], { env })
+      expect(human.stdout).toContain(`Seeded ${twins.url.replace(/:[^:@/]*@/, '@')}`)
+      const audit = await run(['--db', twins.url, '--json', 'audit', 'verify'], { env: twins.env })
       expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true })
     })
   }

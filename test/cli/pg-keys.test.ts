@@ -1,7 +1,8 @@
 import { Client } from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../support/postgres'
-import { cleanEnv, expectNoSecretLeaked, ISO_UTC, run, tempCli, type CliRun } from './run'
+import { describe, expect, it } from 'vitest'
+import { postgresAvailable } from '../support/postgres'
+import { cliTwins } from './pg-twins'
+import { ISO_UTC, run, type CliRun } from './run'
 
 const reason = postgresAvailable()
 const SECRET = /^kw_[0-9A-Za-z]{49}$/
@@ -35,31 +36,19 @@ describe.skipIf(reason)(
   `keys create/rotate/assign/unassign/set-resources/edit on --db postgres://${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 180_000 },
   () => {
-    let pg: StartedPostgres
-    let env: NodeJS.ProcessEnv
-    let url: string
-    const t = tempCli()
-
-    beforeAll(async () => {
-      pg = await startPostgres()
-      env = pg.env(cleanEnv())
+    const twins = cliTwins(async (t) => {
       await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'TPM', '--limit', '5000'])
       await t.ok(['resources', 'add', '--model', 'gpt-4o', '--type', 'PYG'])
       await t.ok(['resources', 'add', '--model', 'o3', '--type', 'PYG'])
       await t.ok(['quota', 'set', '--tpm', '10000'])
       await t.ok(['keys', 'create', '--name', 'alpha', '--resource', 'o3:PYG', '--department', 'Finance'])
-      url = await pg.createDatabase()
-      const copied = await run(['--json', 'migrate', '--from', t.db, '--to', url], { env })
-      expect(copied.code, copied.stderr).toBe(0)
-    }, POSTGRES_START_TIMEOUT)
-    afterAll(() => {
-      expectNoSecretLeaked()
-      pg?.stop()
-      t.cleanup()
     })
+    const { t } = twins
 
-    const onFile = (args: readonly string[], input?: string) => run(['--db', t.db, '--json', ...args], { env, input })
-    const onPg = (args: readonly string[], input?: string) => run(['--db', url, '--json', ...args], { env, input })
+    const onFile = (args: readonly string[], input?: string) =>
+      run(['--db', t.db, '--json', ...args], { env: twins.env, input })
+    const onPg = (args: readonly string[], input?: string) =>
+      run(['--db', twins.url, '--json', ...args], { env: twins.env, input })
 
     /** The same command on the file and on PostgreSQL: the same exit code, the same document (masked) on the same stream. */
     async function same(args: readonly string[]): Promise<{ file: CliRun; pg: CliRun }> {
@@ -147,7 +136,7 @@ describe.skipIf(reason)(
         'key.create',
         'key.create'
       ])
-      const client = new Client({ connectionString: pg.urlWithPassword(url) })
+      const client = new Client({ connectionString: twins.pg.urlWithPassword(twins.url) })
       await client.connect()
       try {
         const pgActions = await client.query('SELECT action FROM audit_log ORDER BY seq DESC LIMIT 8')
@@ -183,7 +172,7 @@ describe.skipIf(reason)(
     })
 
     it('without --json prints the secret once on stdout, as on a file', async () => {
-      const r = await run(['--db', url, 'keys', 'create', '--name', 'Plain'], { env })
+      const r = await run(['--db', twins.url, 'keys', 'create', '--name', 'Plain'], { env: twins.env })
       expect(r.code, r.stderr).toBe(0)
       expect(r.stderr).toBe('')
       const secrets = r.stdout.match(/kw_[0-9A-Za-z]{49}/g) ?? []

@@ -104,8 +104,8 @@ export const registerAudit: Registrar = (program, ctx) => {
     .command('export')
     .description('write the whole log as JSON Lines with each entry\'s chain hash, for "audit verify --file"')
     .option('--out <FILE>', 'write to FILE (mode 0600, replaced whole) instead of stdout')
-    .action((opts: { out?: string }) => {
-      const exported = ctx.registry().exportAudit()
+    .action(async (opts: { out?: string }) => {
+      const exported = await ctx.exportAudit()
       if (opts.out === undefined) {
         // JSON Lines are the output, with or without --json.
         process.stdout.write(exported.text)

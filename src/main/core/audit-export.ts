@@ -55,31 +55,38 @@ export interface AuditFileVerifyResult {
 
 /** Every entry, oldest first, and the head, read in one snapshot. */
 export function exportAuditLog(core: Core): AuditExport {
-  const lines: string[] = []
+  let rows: AuditRow[] = []
   let head: string | undefined
   core.store.batch(() => {
-    for (const row of core.store.sql('SELECT * FROM audit_log ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
-      const line: AuditExportLine = {
-        seq: row.seq,
-        at: iso(row.at),
-        actor: row.actor,
-        action: row.action,
-        targetId: row.target_id,
-        targetName: row.target_name,
-        details: parseDetails(row.details),
-        prevHash: row.prev_hash,
-        hash: row.hash
-      }
-      lines.push(JSON.stringify(line))
-    }
+    rows = core.store.sql('SELECT * FROM audit_log ORDER BY seq').all() as AuditRow[]
     head = core.store.pluck("SELECT value FROM registry_settings WHERE name = 'audit_head'").get() as string | undefined
   })
+  return auditExportText(rows, parseHead(head), core.clock())
+}
+
+/** The export's text from the rows, oldest first, and the head they were read with (both engines). */
+export function auditExportText(rows: Iterable<AuditRow>, head: AuditExportEnd['head'], now: number): AuditExport {
+  const lines: string[] = []
+  for (const row of rows) {
+    const line: AuditExportLine = {
+      seq: Number(row.seq),
+      at: iso(Number(row.at)),
+      actor: row.actor,
+      action: row.action,
+      targetId: row.target_id,
+      targetName: row.target_name,
+      details: parseDetails(row.details),
+      prevHash: row.prev_hash,
+      hash: row.hash
+    }
+    lines.push(JSON.stringify(line))
+  }
   const end: AuditExportEnd = {
     end: true,
     format: AUDIT_EXPORT_FORMAT,
     entries: lines.length,
-    head: parseHead(head),
-    exportedAt: iso(core.clock())
+    head,
+    exportedAt: iso(now)
   }
   lines.push(JSON.stringify(end))
   return { text: `${lines.join('\n')}\n`, entries: lines.length - 1 }

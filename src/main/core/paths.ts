@@ -45,6 +45,7 @@ export const POSTGRES_COMMANDS = [
   'quota set',
   'audit list',
   'audit verify',
+  'audit export',
   'serve',
   'migrate',
   // import, usage, demo

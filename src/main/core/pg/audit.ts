@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg'
 import type { AuditVerifyResult } from '../../../shared/types'
 import { chainRows, entryHash, GENESIS, type AuditRecord, type AuditRow } from '../audit'
+import { auditExportText, type AuditExport } from '../audit-export'
 import { inSnapshot, inTransaction } from './transaction'
 
 /** A connection that is inside the caller's transaction (or a pool, for reads only). */
@@ -97,4 +98,22 @@ export async function verifyPgAudit(client: Queryable): Promise<AuditVerifyResul
 /** verifyPgAudit on one snapshot (REPEATABLE READ, read-only), on a connection from the pool. */
 export function verifyPgAuditChain(pool: Pool): Promise<AuditVerifyResult> {
   return inSnapshot(pool, verifyPgAudit)
+}
+
+/**
+ * `keyward audit export` on PostgreSQL: every entry and the chain head from one snapshot, as the
+ * same JSON Lines a file exports (auditExportText), so `audit verify --file` checks either. A head
+ * at seq 0 is the empty chain's, exported as no head, as on a file.
+ */
+export function exportPgAuditLog(pool: Pool, now: number): Promise<AuditExport> {
+  return inSnapshot(pool, async (client) => {
+    const rows = await client.query<AuditRow>('SELECT * FROM audit_log ORDER BY seq')
+    const head = (await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE one'))
+      .rows[0]
+    return auditExportText(
+      rows.rows,
+      head && Number(head.seq) > 0 ? { seq: Number(head.seq), hash: head.hash } : null,
+      now
+    )
+  })
 }
