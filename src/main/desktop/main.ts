@@ -45,6 +45,8 @@ import { nativeLocale, NATIVE_WORDS, type NativeWords } from './native-words'
 import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore } from './password-store'
 import { preferenceStoreOptions, type PreferenceStore, type Preferences } from './preferences'
 import { createSettingsService } from './app-settings'
+import { createRegistrySwitch } from './registry-switch'
+import { safeStorageTeamKey, teamKeyStoreOptions, type TeamKeyBlobStore } from './team-key-store'
 import { bringToFront, claimSingleInstance } from './single-instance'
 import { safeStorageUpstreamKeys, upstreamKeyStoreOptions, type UpstreamKeyBlobStore } from './upstream-keys'
 import { mainWindowOptions } from './window-options'
@@ -164,9 +166,17 @@ function start(): void {
     upstreamKeys,
     () => localServer.upstreamKeysChanged()
   )
+  // This computer's registry or a team server (Settings → Registry): switched per call, no restart.
+  const registrySwitch = createRegistrySwitch({
+    settings,
+    keys: safeStorageTeamKey(safeStorage, new Store(teamKeyStoreOptions()) as unknown as TeamKeyBlobStore),
+    local: table,
+    host,
+    clipboard: secretClipboard
+  })
   const actor = osUserName('desktop')
   registerOperations(ipcMain as unknown as IpcMainLike, {
-    table,
+    table: registrySwitch.table,
     isTrustedSender: isAppPage(paths.page),
     context: () => ({ actor })
   })

@@ -68,7 +68,7 @@ describe('remoteOperationTable against keyward serve', () => {
     expect(duplicate.ok).toBe(false)
     let local: unknown = null
     try {
-      await h.registry.run('keys.create', { name: 'TWIN' }, ctx)
+      await h.registry.run('keys.create', { name: 'TWIN' } as never, ctx)
     } catch (e) {
       local = (e as KeywardError).toPayload()
     }
@@ -108,7 +108,7 @@ describe('remoteOperationTable against keyward serve', () => {
   it('a proxy answering 502/503/504 without a Keyward error, or a silent server, is UNREACHABLE', async () => {
     const statuses: number[] = []
     let silent = false
-    const proxy = createServer((req, res) => {
+    const proxy = createServer((_req, res) => {
       if (silent) return // never answers
       const status = [502, 503, 504][statuses.length % 3]!
       statuses.push(status)
