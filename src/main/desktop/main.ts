@@ -45,7 +45,7 @@ import { nativeLocale, NATIVE_WORDS, type NativeWords } from './native-words'
 import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore } from './password-store'
 import { preferenceStoreOptions, type PreferenceStore, type Preferences } from './preferences'
 import { createSettingsService } from './app-settings'
-import { createRegistrySwitch } from './registry-switch'
+import { createRegistrySwitch, localRegistryOnly } from './registry-switch'
 import { safeStorageTeamKey, teamKeyStoreOptions, type TeamKeyBlobStore } from './team-key-store'
 import { bringToFront, claimSingleInstance } from './single-instance'
 import { safeStorageUpstreamKeys, upstreamKeyStoreOptions, type UpstreamKeyBlobStore } from './upstream-keys'
@@ -204,6 +204,13 @@ function start(): void {
     words,
     actor
   })
+  /** Backups, restores and exports read this computer's file: on a team server the menu says so instead. */
+  const onThisComputer = (label: (w: NativeWords) => string, run: () => Promise<unknown>) => () => {
+    if (registrySwitch.current().kind === 'local') return void run()
+    const w = words()
+    const options = { type: 'info' as const, message: w.core(localRegistryOnly(label(w)).message), buttons: [w.box.ok] }
+    void (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))
+  }
   const applyMenu = ({ theme, language }: Pick<AppSettings, 'theme' | 'language'>) =>
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
@@ -214,9 +221,18 @@ function start(): void {
           language: localeOf(language),
           actions: {
             newKey: () => sendMenu('new-key'),
-            backUp: () => void backupDialogs.backUp(),
-            restore: () => void backupDialogs.restore(),
-            exportKeys: () => void exportDialog.exportKeys(),
+            backUp: onThisComputer(
+              (w) => w.menu.backUp,
+              () => backupDialogs.backUp()
+            ),
+            restore: onThisComputer(
+              (w) => w.menu.restore,
+              () => backupDialogs.restore()
+            ),
+            exportKeys: onThisComputer(
+              (w) => w.menu.exportKeys,
+              () => exportDialog.exportKeys()
+            ),
             importKeys: () => sendMenu('import-keys'),
             scanFolder: () => sendMenu('scan-folder'),
             setTheme: (next) => settings.set({ theme: next }),

@@ -23,6 +23,14 @@ const LOCAL_REGISTRY_ONLY = [
   'files.import'
 ] as const satisfies readonly OperationName[]
 
+/** The refusal of something that works on this computer's registry file only, named as the user knows it. */
+export function localRegistryOnly(what: string): KeywardError {
+  return new KeywardError(
+    'NOT_FOUND',
+    `"${what}" works on this computer's registry only, not on a team server: switch to This computer in Settings → Registry, or use the keyward CLI.`
+  )
+}
+
 export interface RegistrySwitchDeps {
   settings: SettingsService
   /** The team server's admin key in the OS keychain. */
@@ -107,10 +115,7 @@ export function createRegistrySwitch(deps: RegistrySwitchDeps): RegistrySwitch {
       LOCAL_REGISTRY_ONLY.map((name) => [
         name,
         () => {
-          throw new KeywardError(
-            'NOT_FOUND',
-            `"${name}" works on this computer's registry only, not on a team server: switch to This computer in Settings → Registry, or use the keyward CLI.`
-          )
+          throw localRegistryOnly(name)
         }
       ])
     )
