@@ -14,13 +14,15 @@ import type { SecretClipboard } from './clipboard-once'
 import { withSecretOnClipboard } from './host-handlers'
 import type { TeamKeyStore } from './team-key-store'
 
-/** Desktop operations that read or write this computer's registry file directly: not offered on a team server. */
+/** Operations for this computer's registry only (they read its file directly, or fill it with demo data): not on a team server. */
 const LOCAL_REGISTRY_ONLY = [
   'resources.setUpstreamKey',
   'scan.run',
   'files.export',
   'files.importPick',
-  'files.import'
+  'files.import',
+  // Demo data belongs in a registry of one's own, never in the one a team shares.
+  'demo.load'
 ] as const satisfies readonly OperationName[]
 
 /** The refusal of something that works on this computer's registry file only, named as the user knows it. */

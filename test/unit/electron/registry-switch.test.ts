@@ -158,6 +158,14 @@ describe('Settings → Registry', () => {
     expect(await call('keys.list', {})).toMatchObject({ ok: false, error: { code: 'UNREACHABLE' } })
     expect(await call('settings.get')).toMatchObject({ ok: true, result: { registry: { kind: 'team' } } })
     expect(await call('settings.set', { theme: 'dark' })).toMatchObject({ ok: true, result: { theme: 'dark' } })
-    expect(await call('files.export', { what: 'audit' })).toMatchObject({ ok: false })
+    // What reads this computer's file is refused on a team server, not done on the wrong registry.
+    expect(await call('files.export', { kind: 'audit' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
+    })
+    expect(await call('demo.load', { keys: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
+    })
   })
 })
