@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   /** The server could not write within its deadline (another process held the registry): retry after a moment. */
   'BUSY',
+  /** The desktop app's team server did not answer (connection refused, DNS, timeout, a 502/503/504 from a proxy): retry later. */
+  'UNREACHABLE',
   'INTERNAL'
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -86,5 +88,6 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   FORBIDDEN: 'Not permitted',
   RATE_LIMITED: 'Too many attempts',
   BUSY: 'The registry is busy',
+  UNREACHABLE: 'The team server cannot be reached',
   INTERNAL: 'Unexpected error'
 }

@@ -637,6 +637,61 @@ export const UsageReportInput = z.object({
 
 // ── App settings (desktop preferences; never secrets) ───────────────────────
 
+const TEAM_URL_MESSAGE =
+  'Give the team server as http(s)://HOST:PORT, e.g. https://keys.example.com or http://10.0.0.5:8787.'
+/** The address of a `keyward serve` node: http or https, no user name, password, query or fragment. */
+export const TeamServerUrl = z
+  .string({ error: TEAM_URL_MESSAGE })
+  .trim()
+  .min(1, TEAM_URL_MESSAGE)
+  .max(2000, 'The server URL is too long: use at most 2000 characters.')
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return (
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.hostname !== '' &&
+        !url.username &&
+        !url.password &&
+        !url.search &&
+        !url.hash
+      )
+    } catch {
+      return false
+    }
+  }, TEAM_URL_MESSAGE)
+/** Where the desktop app's registry is: this computer's SQLite file (the default), or a team server. */
+export const RegistryChoice = z.discriminatedUnion(
+  'kind',
+  [z.object({ kind: z.literal('local') }).strict(), z.object({ kind: z.literal('team'), url: TeamServerUrl }).strict()],
+  { error: 'Registry must be local (this computer) or team (a server URL).' }
+)
+export type RegistryChoice = z.infer<typeof RegistryChoice>
+/**
+ * Switching registries: to a team server with its administrator key (write-only: kept in the OS
+ * keychain, never in settings; omitted = the key already kept for that server), or back to this computer.
+ */
+export const RegistrySwitch = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('local') }).strict(),
+    z
+      .object({
+        kind: z.literal('team'),
+        url: TeamServerUrl,
+        adminKey: z
+          .string({ error: 'Give the administrator key (kwa_…) of the team server.' })
+          .trim()
+          .min(1, 'Give the administrator key (kwa_…) of the team server.')
+          .max(200, 'An administrator key is 53 characters (kwa_…): check what was pasted.')
+          .optional()
+      })
+      .strict()
+  ],
+  { error: 'Registry must be local (this computer) or team (a server URL).' }
+)
+export type RegistrySwitch = z.infer<typeof RegistrySwitch>
+
 export const Theme = z.enum(['system', 'light', 'dark'], { error: 'Theme must be system, light or dark.' })
 export type Theme = z.infer<typeof Theme>
 export const THEMES: readonly Theme[] = Theme.options
@@ -661,7 +716,9 @@ export const AppSettings = z.object({
     .min(1024, 'Use a port from 1024 to 65535.')
     .max(65535, 'Use a port from 1024 to 65535.'),
   /** The local server also runs the OpenAI-compatible gateway (`keyward serve --gateway`). */
-  serverGateway: z.boolean({ error: 'Gateway must be on (true) or off (false).' })
+  serverGateway: z.boolean({ error: 'Gateway must be on (true) or off (false).' }),
+  /** Which registry the window works on: this computer's file, or a team server (its admin key is in the keychain, never here). */
+  registry: RegistryChoice
 })
 export type AppSettings = z.infer<typeof AppSettings>
 export const DEFAULT_APP_SETTINGS: AppSettings = {
@@ -670,9 +727,11 @@ export const DEFAULT_APP_SETTINGS: AppSettings = {
   clipboardClearSeconds: 30,
   serverEnabled: false,
   serverPort: 8787,
-  serverGateway: false
+  serverGateway: false,
+  registry: { kind: 'local' }
 }
-export const AppSettingsPatch = AppSettings.partial().strict()
+/** A settings change; `registry` may carry the team server's admin key, which the desktop keeps in the keychain only. */
+export const AppSettingsPatch = AppSettings.partial().extend({ registry: RegistrySwitch.optional() }).strict()
 
 // ── Email notifications (issue 5) ─────────────────────────────────────────
 

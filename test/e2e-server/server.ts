@@ -14,6 +14,8 @@ import { createScanHandlers } from '../../src/main/scan/handlers'
 import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
 import { memoryPreferenceStore } from '../../src/main/desktop/preferences'
 import { createSettingsService } from '../../src/main/desktop/app-settings'
+import { createRegistrySwitch } from '../../src/main/desktop/registry-switch'
+import { safeStorageTeamKey } from '../../src/main/desktop/team-key-store'
 import { operationTable } from '../../src/main/transport/dispatch'
 import { desktopBulk } from '../../src/main/desktop/bulk-progress'
 import { readJsonBody, sendJson } from '../../src/main/transport/http-rpc'
@@ -222,6 +224,25 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     upstreamKeys
   )
 
+  // Settings → Registry as in main.ts: this registry, or a team server (`keyward serve`) whose
+  // admin key the app's keychain adapter keeps over the stand-in OS key store.
+  const teamKeyBlobs = new Map<string, string>()
+  const registrySwitch = createRegistrySwitch({
+    settings,
+    keys: safeStorageTeamKey(
+      standInSafeStorage(options.passwordStorage ?? 'os'),
+      {
+        get: (k) => teamKeyBlobs.get(k),
+        set: (k, v) => void teamKeyBlobs.set(k, v),
+        delete: (k) => void teamKeyBlobs.delete(k)
+      },
+      'linux'
+    ),
+    local: table,
+    host,
+    clipboard: secretClipboard
+  })
+
   /** ipcMain in miniature: main registers its handlers here, exactly as in the app. */
   const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<IpcReply>>()
   const ipcMain: IpcMainLike = {
@@ -230,7 +251,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
   }
   let origin = ''
   registerOperations(ipcMain, {
-    table,
+    table: registrySwitch.table,
     isTrustedSender: (frameUrl) => URL.canParse(frameUrl) && new URL(frameUrl).origin === origin,
     context: () => ({ actor }),
     log: () => undefined

@@ -25,6 +25,9 @@ export const MESSAGE_SOURCES = [
   'src/main/desktop/password-store.ts',
   'src/main/desktop/upstream-keys.ts',
   'src/main/desktop/clipboard-once.ts',
+  'src/main/desktop/registry-switch.ts',
+  'src/main/desktop/team-key-store.ts',
+  'src/main/transport/remote-table.ts',
   'src/main/server/admin.ts',
   'src/main/server/http.ts'
 ]

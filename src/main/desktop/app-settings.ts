@@ -35,9 +35,13 @@ export function createSettingsService(
   return {
     get,
     set(patch) {
-      const changes = parseInput(AppSettingsPatch, patch)
+      const { registry, ...changes } = parseInput(AppSettingsPatch, patch)
       const previous = get()
-      const next: AppSettings = { ...previous, ...changes }
+      // Only where the registry is: a team server's admin key belongs to the keychain (./registry-switch.ts).
+      const where: Partial<AppSettings> = registry
+        ? { registry: registry.kind === 'team' ? { kind: 'team', url: registry.url } : { kind: 'local' } }
+        : {}
+      const next: AppSettings = { ...previous, ...changes, ...where }
       store.set('settings', next)
       for (const listener of listeners) {
         try {

@@ -45,6 +45,8 @@ import { nativeLocale, NATIVE_WORDS, type NativeWords } from './native-words'
 import { passwordStoreOptions, safeStoragePasswordStore, type BlobStore } from './password-store'
 import { preferenceStoreOptions, type PreferenceStore, type Preferences } from './preferences'
 import { createSettingsService } from './app-settings'
+import { createRegistrySwitch, localRegistryOnly } from './registry-switch'
+import { safeStorageTeamKey, teamKeyStoreOptions, type TeamKeyBlobStore } from './team-key-store'
 import { bringToFront, claimSingleInstance } from './single-instance'
 import { safeStorageUpstreamKeys, upstreamKeyStoreOptions, type UpstreamKeyBlobStore } from './upstream-keys'
 import { mainWindowOptions } from './window-options'
@@ -164,9 +166,17 @@ function start(): void {
     upstreamKeys,
     () => localServer.upstreamKeysChanged()
   )
+  // This computer's registry or a team server (Settings → Registry): switched per call, no restart.
+  const registrySwitch = createRegistrySwitch({
+    settings,
+    keys: safeStorageTeamKey(safeStorage, new Store(teamKeyStoreOptions()) as unknown as TeamKeyBlobStore),
+    local: table,
+    host,
+    clipboard: secretClipboard
+  })
   const actor = osUserName('desktop')
   registerOperations(ipcMain as unknown as IpcMainLike, {
-    table,
+    table: registrySwitch.table,
     isTrustedSender: isAppPage(paths.page),
     context: () => ({ actor })
   })
@@ -194,6 +204,13 @@ function start(): void {
     words,
     actor
   })
+  /** Backups, restores and exports read this computer's file: on a team server the menu says so instead. */
+  const onThisComputer = (label: (w: NativeWords) => string, run: () => Promise<unknown>) => () => {
+    if (registrySwitch.current().kind === 'local') return void run()
+    const w = words()
+    const options = { type: 'info' as const, message: w.core(localRegistryOnly(label(w)).message), buttons: [w.box.ok] }
+    void (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))
+  }
   const applyMenu = ({ theme, language }: Pick<AppSettings, 'theme' | 'language'>) =>
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
@@ -204,9 +221,18 @@ function start(): void {
           language: localeOf(language),
           actions: {
             newKey: () => sendMenu('new-key'),
-            backUp: () => void backupDialogs.backUp(),
-            restore: () => void backupDialogs.restore(),
-            exportKeys: () => void exportDialog.exportKeys(),
+            backUp: onThisComputer(
+              (w) => w.menu.backUp,
+              () => backupDialogs.backUp()
+            ),
+            restore: onThisComputer(
+              (w) => w.menu.restore,
+              () => backupDialogs.restore()
+            ),
+            exportKeys: onThisComputer(
+              (w) => w.menu.exportKeys,
+              () => exportDialog.exportKeys()
+            ),
             importKeys: () => sendMenu('import-keys'),
             scanFolder: () => sendMenu('scan-folder'),
             setTheme: (next) => settings.set({ theme: next }),

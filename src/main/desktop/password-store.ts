@@ -21,6 +21,16 @@ export const NO_SECURE_STORAGE_MESSAGE =
   'This computer offers no secure storage for the SMTP password (the OS key store is unavailable), so Keyward will not save it. ' +
   'Leave the password empty, or run `keyward notify flush` with KEYWARD_SMTP_PASSWORD set.'
 
+/** What the OS key store offers: real encryption, Linux's basic_text obfuscation, or nothing. */
+export function secureStorageKind(
+  safeStorage: SafeStorageLike,
+  platform: NodeJS.Platform = process.platform
+): 'os' | 'basic_text' | 'unavailable' {
+  if (!safeStorage.isEncryptionAvailable()) return 'unavailable'
+  if (platform === 'linux' && safeStorage.getSelectedStorageBackend?.() === 'basic_text') return 'basic_text'
+  return 'os'
+}
+
 /**
  * The SMTP password, encrypted with the OS key store through safeStorage and kept as base64 in its
  * own file. Never stored in plaintext: without encryption, saving is refused. On Linux's
@@ -32,11 +42,7 @@ export function safeStoragePasswordStore(
   store: BlobStore,
   platform: NodeJS.Platform = process.platform
 ): PasswordStore {
-  const storage = (): 'os' | 'basic_text' | 'unavailable' => {
-    if (!safeStorage.isEncryptionAvailable()) return 'unavailable'
-    if (platform === 'linux' && safeStorage.getSelectedStorageBackend?.() === 'basic_text') return 'basic_text'
-    return 'os'
-  }
+  const storage = () => secureStorageKind(safeStorage, platform)
   return {
     storage,
     get() {

@@ -70,5 +70,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   RULE_VIOLATION: 422,
   RATE_LIMITED: 429,
   BUSY: 503,
+  UNREACHABLE: 503,
   INTERNAL: 500
 }

@@ -92,6 +92,7 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
     keychain,
     upstreamKeys,
     table,
+    host,
     bulkProgress,
     close: () => temp.close()
   }

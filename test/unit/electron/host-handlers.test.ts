@@ -202,7 +202,8 @@ describe('desktop host operations', () => {
         clipboardClearSeconds: 30,
         serverEnabled: false,
         serverPort: 8787,
-        serverGateway: false
+        serverGateway: false,
+        registry: { kind: 'local' }
       }
     })
     const set = await dispatch(current.table, 'settings.set', { theme: 'dark', serverPort: 9000 }, ctx)
@@ -214,7 +215,8 @@ describe('desktop host operations', () => {
         clipboardClearSeconds: 30,
         serverEnabled: false,
         serverPort: 9000,
-        serverGateway: false
+        serverGateway: false,
+        registry: { kind: 'local' }
       }
     })
     expect(current.preferences.data.settings).toEqual({
@@ -223,7 +225,8 @@ describe('desktop host operations', () => {
       clipboardClearSeconds: 30,
       serverEnabled: false,
       serverPort: 9000,
-      serverGateway: false
+      serverGateway: false,
+      registry: { kind: 'local' }
     })
     const bad = await dispatch(current.table, 'settings.set', { serverPort: 80, theme: 'neon' }, ctx)
     expect(bad).toMatchObject({

@@ -117,7 +117,8 @@ describe('preference file options (electron-store over conf)', () => {
       serverEnabled: true,
       serverPort: 9000,
       serverGateway: false,
-      language: 'system'
+      language: 'system',
+      registry: { kind: 'local' }
     })
   })
 

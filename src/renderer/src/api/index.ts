@@ -43,10 +43,24 @@ const webConsole = httpTransport({
   headers: (): Record<string, string> => (adminKey ? { authorization: `Bearer ${adminKey}` } : {})
 })
 
+/**
+ * The team server the desktop app is on did not answer its last call (an UNREACHABLE error):
+ * the message to show, until the next call that the server answers. Null when all is well.
+ */
+export const registryOutOfReach = shallowRef<string | null>(null)
+
+/** Operations the desktop app answers itself: their answer says nothing about the team server. */
+const ANSWERED_BY_THE_APP = /^(settings|clipboard|server|files)\.|^scan\.pickFolder$|^resources\.setUpstreamKey$/
+
 /** The desktop bridge when there is one, else the admin API; a 401 there signs the console out. */
 const transport: Transport = async (operation, input) => {
   const bridge = desktopBridge()
-  if (bridge) return bridge.call(operation, input)
+  if (bridge) {
+    const reply = await bridge.call(operation, input)
+    if (!reply.ok && reply.error.code === 'UNREACHABLE') registryOutOfReach.value = reply.error.message
+    else if (registryOutOfReach.value !== null && !ANSWERED_BY_THE_APP.test(operation)) registryOutOfReach.value = null
+    return reply
+  }
   const reply = await webConsole(operation, input)
   if (!reply.ok && reply.error.code === 'UNAUTHORIZED') signOut(reply.error.message)
   return reply

@@ -130,5 +130,28 @@ export default {
   'The request body is too large: send at most {0} KiB of JSON.':
     'متن الطلب كبير جدًا: أرسل {0} كيلوبايت (KiB) من JSON على الأكثر.',
   'The request body is not valid JSON. Send a JSON object with Content-Type: application/json.':
-    'متن الطلب ليس JSON صالحًا. أرسل كائن JSON مع الترويسة Content-Type: application/json.'
+    'متن الطلب ليس JSON صالحًا. أرسل كائن JSON مع الترويسة Content-Type: application/json.',
+
+  // desktop/registry-switch.ts, desktop/team-key-store.ts, transport/remote-table.ts (a team server)
+  "The administrator key for {0} is no longer in this computer's keychain. Enter it again in Settings → Registry.":
+    'لم يعد مفتاح المسؤول للخادم {0} محفوظًا في سلسلة مفاتيح هذا الحاسوب. أدخله من جديد في الإعدادات ◂ السجل.',
+  '"{0}" works on this computer\'s registry only, not on a team server: switch to This computer in Settings → Registry, or use the keyward CLI.':
+    'تعمل "{0}" على سجل هذا الحاسوب فقط، لا على خادم فريق: انتقل إلى «هذا الحاسوب» في الإعدادات ◂ السجل، أو استخدم واجهة CLI ‏keyward.',
+  'This computer offers no secure storage (the OS key store is unavailable), so Keyward will not keep the administrator key. Use the team server from the CLI or its web console, or set up the OS key store and try again.':
+    'لا يوفّر هذا الحاسوب تخزينًا آمنًا (مخزن مفاتيح نظام التشغيل غير متاح)، لذا لن يحتفظ Keyward بمفتاح المسؤول. استخدم خادم الفريق من واجهة CLI أو من وحدة التحكم على الويب، أو أعِدّ مخزن مفاتيح النظام ثم أعد المحاولة.',
+  'No secure storage on this computer: the administrator key cannot be kept.':
+    'لا يوجد تخزين آمن على هذا الحاسوب: لا يمكن الاحتفاظ بمفتاح المسؤول.',
+  'The team server {0} cannot be reached ({1}). Check your network or VPN and that the server is running; nothing was changed. Keyward retries on its own, or switch to This computer in Settings → Registry.':
+    'يتعذّر الوصول إلى خادم الفريق {0} ({1}). تحقّق من اتصالك بالشبكة أو من الشبكة الخاصة الافتراضية (VPN) ومن أن الخادم يعمل؛ لم يتغيّر أي شيء. يعيد Keyward المحاولة تلقائيًا، أو انتقل إلى «هذا الحاسوب» في الإعدادات ◂ السجل.',
+  '{0} answered HTTP {1} without a Keyward answer: check that the URL is a keyward serve node (its admin API is at /v1/admin/).':
+    'أجاب {0} بالرمز HTTP {1} دون ردّ من Keyward: تحقّق من أن عنوان URL يشير إلى عقدة keyward serve (واجهة API للمسؤول في ‎/v1/admin/).',
+  '"{0}" is answered by the desktop app itself, not by the team server.':
+    'يجيب تطبيق سطح المكتب نفسه عن "{0}"، لا خادم الفريق.',
+  // Why the team server cannot be reached, in the sentence above.
+  'connection refused': 'رُفض الاتصال',
+  'its host name could not be found': 'تعذّر العثور على اسم مضيفه',
+  'the connection was closed': 'أُغلق الاتصال',
+  'it did not answer in time': 'لم يُجب في الوقت المحدد',
+  'no route to it from this computer': 'لا يوجد مسار إليه من هذا الحاسوب',
+  'network error': 'خطأ في الشبكة'
 } satisfies CoreCatalog

@@ -178,6 +178,15 @@ export default {
   'TPM pool must be a whole number.': 'يجب أن يكون مجمّع TPM عددًا صحيحًا.',
   'TPM pool must be positive, or empty for no pool.': 'يجب أن يكون مجمّع TPM عددًا موجبًا، أو فارغًا لعدم استخدام مجمّع.',
 
+  // src/shared/schemas.ts: the registry (Settings → Registry)
+  'Give the team server as http(s)://HOST:PORT, e.g. https://keys.example.com or http://10.0.0.5:8787.':
+    'اكتب عنوان خادم الفريق بالصيغة http(s)://HOST:PORT، مثل https://keys.example.com أو http://10.0.0.5:8787.',
+  'The server URL is too long: use at most 2000 characters.': 'عنوان URL للخادم طويل جدًا: استخدم 2000 حرف على الأكثر.',
+  'Registry must be local (this computer) or team (a server URL).':
+    'يجب أن يكون السجل محليًا (هذا الحاسوب) أو سجل فريق (عنوان URL لخادم).',
+  'Give the administrator key (kwa_…) of the team server.': 'أدخل مفتاح المسؤول (kwa_…) لخادم الفريق.',
+  'An administrator key is 53 characters (kwa_…): check what was pasted.':
+    'يتكوّن مفتاح المسؤول من 53 حرفًا (kwa_…): تحقّق مما لصقته.',
   // src/shared/schemas.ts: usage, settings, email, demo, files
   'Interval must be per_minute, per_hour or per_day.':
     'يجب أن تكون الفترة إحدى القيم: لكل دقيقة (per_minute)، لكل ساعة (per_hour)، لكل يوم (per_day).',

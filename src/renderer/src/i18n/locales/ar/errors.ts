@@ -8,6 +8,7 @@ export default {
     FORBIDDEN: 'غير مسموح',
     RATE_LIMITED: 'محاولات كثيرة جدًا',
     BUSY: 'السجل مشغول',
+    UNREACHABLE: 'يتعذّر الوصول إلى خادم الفريق',
     INTERNAL: 'خطأ غير متوقع'
   }
 }
