@@ -9,7 +9,7 @@ import { desktopHostHandlers, withKeptUpstreamKeys, withSecretOnClipboard } from
 import { safeStorageUpstreamKeys, type UpstreamKeyStore } from '../../src/main/desktop/upstream-keys'
 import { registerOperations, type InvokeEventLike, type IpcMainLike } from '../../src/main/desktop/ipc/register'
 import { createNotifyHandlers } from '../../src/main/notify/handlers'
-import { createFileHandlers } from '../../src/main/files/handlers'
+import { createFileHandlers, fileRegistryOf, remoteFileRegistry, type SaveRequest } from '../../src/main/files/handlers'
 import { createScanHandlers } from '../../src/main/scan/handlers'
 import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
 import { memoryPreferenceStore } from '../../src/main/desktop/preferences'
@@ -198,6 +198,11 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     { get: () => upstreamBlobs, set: (_k, v) => void (upstreamBlobs = { ...v }) },
     'linux'
   )
+  const fileDialogs = {
+    pickSavePath: async (request: SaveRequest) =>
+      options.saveFolder ? join(options.saveFolder, request.defaultPath) : null,
+    pickOpenPath: async () => options.importFile ?? null
+  }
   const host = desktopHostHandlers({
     settings,
     clipboard: secretClipboard,
@@ -206,11 +211,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     notify: createNotifyHandlers({ registry, passwords }),
     upstreamKeys: { store: upstreamKeys, registry },
     scan: createScanHandlers({ registry, pickFolder: async () => options.scanFolder ?? null }),
-    files: createFileHandlers({
-      registry,
-      pickSavePath: async (request) => (options.saveFolder ? join(options.saveFolder, request.defaultPath) : null),
-      pickOpenPath: async () => options.importFile ?? null
-    })
+    files: createFileHandlers({ registry: fileRegistryOf(registry), ...fileDialogs })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(
@@ -240,7 +241,8 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     ),
     local: table,
     host,
-    clipboard: secretClipboard
+    clipboard: secretClipboard,
+    files: (server) => createFileHandlers({ registry: remoteFileRegistry(server), ...fileDialogs })
   })
 
   /** ipcMain in miniature: main registers its handlers here, exactly as in the app. */

@@ -26,7 +26,7 @@ import { Registry } from '../core/registry'
 import { openRegistryDatabase } from '../db/open'
 import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
-import { createFileHandlers } from '../files/handlers'
+import { createFileHandlers, fileRegistryOf, remoteFileRegistry } from '../files/handlers'
 import { createScanHandlers } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
 import { desktopBulk } from './bulk-progress'
@@ -137,6 +137,14 @@ function start(): void {
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     upstreamKeys: () => upstreamKeys.decryptAll()
   })
+  const fileDialogs = {
+    pickSavePath: savePicker(dialog, () => mainWindow, words),
+    pickOpenPath: openFilePicker(dialog, () => mainWindow, words),
+    words,
+    // The page shows it as the import dialog's progress bar (the channel of bulk actions).
+    onImportProgress: (progress: { done: number; total: number }) =>
+      mainWindow?.webContents.send(BULK_PROGRESS_CHANNEL, progress)
+  }
   const host = desktopHostHandlers({
     settings,
     localServer,
@@ -144,14 +152,7 @@ function start(): void {
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
     upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() },
     scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow, words) }),
-    files: createFileHandlers({
-      registry,
-      pickSavePath: savePicker(dialog, () => mainWindow, words),
-      pickOpenPath: openFilePicker(dialog, () => mainWindow, words),
-      words,
-      // The page shows it as the import dialog's progress bar (the channel of bulk actions).
-      onImportProgress: (progress) => mainWindow?.webContents.send(BULK_PROGRESS_CHANNEL, progress)
-    })
+    files: createFileHandlers({ registry: fileRegistryOf(registry), ...fileDialogs })
   })
   const table = withKeptUpstreamKeys(
     withSecretOnClipboard(
@@ -172,7 +173,8 @@ function start(): void {
     keys: safeStorageTeamKey(safeStorage, new Store(teamKeyStoreOptions()) as unknown as TeamKeyBlobStore),
     local: table,
     host,
-    clipboard: secretClipboard
+    clipboard: secretClipboard,
+    files: (server) => createFileHandlers({ registry: remoteFileRegistry(server), ...fileDialogs })
   })
   const actor = osUserName('desktop')
   registerOperations(ipcMain as unknown as IpcMainLike, {

@@ -3,7 +3,9 @@ import { closeSync, fsyncSync, unlinkSync, writeSync } from 'node:fs'
 import { extname } from 'node:path'
 import { KeywardError } from '../../shared/errors'
 import { KeyImportInput, type ImportedKey, type ImportedKeyView, type KeyExportFormat } from '../../shared/schemas'
-import type { HostHandler } from '../core/operations'
+import type { Input, Output, ParsedInput } from '../../shared/contract'
+import type { CallContext, HostHandler } from '../core/operations'
+import type { OperationTable } from '../transport/dispatch'
 import type { Registry } from '../core/registry'
 import { writePrivateFileAtomically } from '../core/backup'
 import { usageCsv } from '../core/export'
@@ -24,8 +26,62 @@ export interface SaveRequest {
   filters: { name: string; extensions: string[] }[]
 }
 
-export interface FileHandlerDeps {
+type MaybePromise<T> = T | Promise<T>
+
+/**
+ * What the file handlers read and write: this computer's registry (fileRegistryOf: the core,
+ * at once, an import in turns with progress), or a team server (remoteFileRegistry: its admin
+ * API, one call each). The file itself is always written here, by main.
+ */
+export interface FileRegistry {
+  exportKeys(input: ParsedInput<'keys.export'>, actor: string): MaybePromise<Output<'keys.export'>>
+  exportAudit(): MaybePromise<{ text: string; entries: number }>
+  usageReport(input: ParsedInput<'usage.report'>): MaybePromise<Output<'usage.report'>>
+  importKeys(input: Input<'keys.import'>, actor: string): MaybePromise<Output<'keys.import'>>
+  /** The import itself, after the checks; progress after each part when it comes in parts. */
+  importAll(
+    input: ParsedInput<'keys.import'>,
+    ctx: CallContext,
+    onProgress: (progress: { done: number; total: number }) => void
+  ): Promise<Output<'keys.import'>>
+}
+
+/** This computer's registry: the core's functions, an import in turns (about 200 ms each) with progress. */
+export function fileRegistryOf(
   registry: Pick<Registry, 'exportKeys' | 'exportAudit' | 'usageReport' | 'importKeys' | 'startImport'>
+): FileRegistry {
+  return {
+    exportKeys: (input, actor) => registry.exportKeys(input, actor),
+    exportAudit: () => registry.exportAudit(),
+    usageReport: (input) => registry.usageReport(input),
+    importKeys: (input, actor) => registry.importKeys(input, actor),
+    importAll: (input, ctx, onProgress) => importInTurns(registry, { onProgress })(input, ctx)
+  }
+}
+
+/**
+ * A team server's registry through its admin API (the desktop's remote table): keys and usage
+ * exports and imports are the server's operations. The audit log's export has no operation over
+ * HTTP (it is the whole chain with its hashes): it is refused, naming the CLI that does it.
+ */
+export function remoteFileRegistry(server: OperationTable): FileRegistry {
+  const ctxOf = (actor: string): CallContext => ({ actor })
+  return {
+    exportKeys: (input, actor) => server['keys.export'](input, ctxOf(actor)),
+    exportAudit: () => {
+      throw new KeywardError(
+        'NOT_FOUND',
+        "The audit log's export works on this computer's registry only. On a team registry, run: keyward audit export --db postgres://… --out FILE."
+      )
+    },
+    usageReport: (input) => server['usage.report'](input, ctxOf('desktop')),
+    importKeys: (input, actor) => server['keys.import'](KeyImportInput.parse(input), ctxOf(actor)),
+    importAll: async (input, ctx) => server['keys.import'](input, ctx)
+  }
+}
+
+export interface FileHandlerDeps {
+  registry: FileRegistry
   /** The host's save dialog (Electron's in the app; a stand-in in the browser tests). */
   pickSavePath: (request: SaveRequest) => Promise<string | null>
   /** The host's open dialog for one file; null when cancelled. */
@@ -76,7 +132,7 @@ export function createFileHandlers({
       if (path === null) return { token: null, file: '', format: 'csv', created: 0, imported: 0, errors: [], keys: [] }
       const format: KeyExportFormat = extname(path).toLowerCase() === '.json' ? 'json' : 'csv'
       const text = readImportFile(path, 'file')
-      const preview = registry.importKeys({ text, format, dryRun: true, skipInvalid: true }, ctx.actor)
+      const preview = await registry.importKeys({ text, format, dryRun: true, skipInvalid: true }, ctx.actor)
       const token = randomUUID()
       picks.set(token, { path, format })
       while (picks.size > PICKS_KEPT) picks.delete(picks.keys().next().value!)
@@ -100,12 +156,13 @@ export function createFileHandlers({
       const picked = picks.get(input.token)
       if (!picked) throw KeywardError.validation({ file: 'Choose the file to import again (File ▸ Import Keys…).' })
       const text = readImportFile(picked.path, 'file')
-      const call = (dryRun: boolean) =>
-        registry.importKeys({ text, format: picked.format, dryRun, skipInvalid: input.skipInvalid }, ctx.actor)
-      const refused = (r: ReturnType<typeof call>) =>
-        r.errors.length > 0 && (!input.skipInvalid || r.errors.some((e) => e.row === 0))
-      const check = call(true)
-      const answer = (r: ReturnType<typeof call>, secretsFile: string | null, canceled = false) => ({
+      type Result = Output<'keys.import'>
+      const refused = (r: Result) => r.errors.length > 0 && (!input.skipInvalid || r.errors.some((e) => e.row === 0))
+      const check = await registry.importKeys(
+        { text, format: picked.format, dryRun: true, skipInvalid: input.skipInvalid },
+        ctx.actor
+      )
+      const answer = (r: Result, secretsFile: string | null, canceled = false) => ({
         canceled,
         created: r.created,
         imported: r.imported,
@@ -132,9 +189,10 @@ export function createFileHandlers({
       try {
         // A chunk (about 200 ms) per turn of the event loop: the window stays responsive and
         // shows how far the import is. A chunk that fails undoes the earlier ones (import.ts).
-        const result = await importInTurns(registry, { onProgress: onImportProgress })(
+        const result = await registry.importAll(
           KeyImportInput.parse({ text, format: picked.format, skipInvalid: input.skipInvalid }),
-          ctx
+          ctx,
+          onImportProgress
         )
         if (fd !== undefined && result.created > 0) {
           writeSync(fd, secretsCsv(result.keys))
@@ -153,7 +211,7 @@ export function createFileHandlers({
     'files.export': async (input, ctx) => {
       const day = new Date(now()).toISOString().slice(0, 10)
       const w = words()
-      let text: () => { text: string; count: number }
+      let text: () => Promise<{ text: string; count: number }>
       let request: SaveRequest
       switch (input.kind) {
         case 'keys': {
@@ -163,7 +221,7 @@ export function createFileHandlers({
             defaultPath: `keyward-keys-${day}.${format}`,
             filters: [keyFilters(w)[format]]
           }
-          text = () => registry.exportKeys({ format, filters }, ctx.actor)
+          text = async () => registry.exportKeys({ format, filters, withHashes: false }, ctx.actor)
           break
         }
         case 'audit':
@@ -172,8 +230,8 @@ export function createFileHandlers({
             defaultPath: `keyward-audit-${day}.jsonl`,
             filters: [{ name: w.filters.jsonLines, extensions: ['jsonl'] }]
           }
-          text = () => {
-            const exported = registry.exportAudit()
+          text = async () => {
+            const exported = await registry.exportAudit()
             return { text: exported.text, count: exported.entries }
           }
           break
@@ -183,15 +241,15 @@ export function createFileHandlers({
             defaultPath: `keyward-usage-${input.report.start.slice(0, 10)}-${input.report.end.slice(0, 10)}.csv`,
             filters: [keyFilters(w).csv]
           }
-          text = () => {
-            const { items } = registry.usageReport(input.report)
+          text = async () => {
+            const { items } = await registry.usageReport(input.report)
             return { text: usageCsv(items), count: items.length }
           }
           break
       }
       const path = await pickSavePath(request)
       if (path === null) return { path: null, count: 0 }
-      const exported = text()
+      const exported = await text()
       try {
         // The save dialog has already asked before replacing an existing file.
         writePrivateFileAtomically(path, exported.text)

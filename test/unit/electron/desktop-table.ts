@@ -8,7 +8,7 @@ import {
 import { safeStorageUpstreamKeys } from '../../../src/main/desktop/upstream-keys'
 import { createLocalServer } from '../../../src/main/desktop/local-server'
 import { createNotifyHandlers } from '../../../src/main/notify/handlers'
-import { createFileHandlers } from '../../../src/main/files/handlers'
+import { createFileHandlers, fileRegistryOf } from '../../../src/main/files/handlers'
 import { createScanHandlers } from '../../../src/main/scan/handlers'
 import { memoryPreferenceStore } from '../../../src/main/desktop/preferences'
 import { createSettingsService } from '../../../src/main/desktop/app-settings'
@@ -61,7 +61,7 @@ export function desktopTable(options: { clipboardText?: string; keychain?: boole
     upstreamKeys: { store: upstreamKeys, registry: temp.registry, onChange: () => localServer.upstreamKeysChanged() },
     scan: createScanHandlers({ registry: temp.registry, pickFolder: async () => null }),
     files: createFileHandlers({
-      registry: temp.registry,
+      registry: fileRegistryOf(temp.registry),
       pickSavePath: async () => null,
       pickOpenPath: async () => null
     })

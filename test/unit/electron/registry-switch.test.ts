@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createFileHandlers, remoteFileRegistry } from '../../../src/main/files/handlers'
 import { dispatch } from '../../../src/main/transport/dispatch'
 import { createRegistrySwitch } from '../../../src/main/desktop/registry-switch'
 import { safeStorageTeamKey, type TeamKeyBlobStore } from '../../../src/main/desktop/team-key-store'
@@ -35,13 +39,25 @@ function build() {
     keys,
     local: app.table,
     host: app.host,
-    clipboard: app.secretClipboard
+    clipboard: app.secretClipboard,
+    // As main.ts: the dialogs here (stand-ins answering a temp folder), the data the server's.
+    files: (server) =>
+      createFileHandlers({
+        registry: remoteFileRegistry(server),
+        pickSavePath: async (request) => join(folder, request.defaultPath),
+        pickOpenPath: async () => importFile
+      })
   })
 }
 let sw: ReturnType<typeof build>
 const call = (name: string, input: unknown = {}) => dispatch(sw.table, name, input, { actor: 'ana' }, () => undefined)
 
+let folder: string
+let importFile: string
+
 beforeEach(async () => {
+  folder = mkdtempSync(join(tmpdir(), 'keyward-team-files-'))
+  importFile = join(folder, 'from-old-system.csv')
   blobs = {}
   available = true
   server = await serverOnTempRegistry()
@@ -52,6 +68,7 @@ beforeEach(async () => {
   sw = build()
 })
 afterEach(async () => {
+  rmSync(folder, { recursive: true, force: true })
   app.close()
   await server.stop().catch(() => undefined)
 })
@@ -163,9 +180,51 @@ describe('Settings → Registry', () => {
       ok: false,
       error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
     })
+    expect(await call('scan.run', { paths: [folder] })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
+    })
     expect(await call('demo.load', { keys: 5 })).toMatchObject({
       ok: false,
       error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
+    })
+  })
+
+  it("on a team server, Export writes the server's keys and usage to a file here, and Import adds keys to the server", async () => {
+    await call('settings.set', { registry: { kind: 'team', url: server.url, adminKey: adminSecret } })
+    const exported = (await call('files.export', { kind: 'keys', format: 'csv', filters: {} })) as {
+      ok: true
+      result: { path: string; count: number }
+    }
+    expect(exported).toMatchObject({ ok: true, result: { count: 2 } })
+    const text = readFileSync(exported.result.path, 'utf8')
+    expect(text).toContain('OnTheServer')
+    expect(text).not.toContain('OnThisComputer')
+    expect(statSync(exported.result.path).mode & 0o777).toBe(0o600)
+    const usage = await call('files.export', { kind: 'usage', report: { start: '2026-01-01', end: '2026-01-02' } })
+    expect(usage).toMatchObject({ ok: true, result: { count: 0 } })
+
+    writeFileSync(importFile, 'name,department\nImportedHere,Finance\nBad Name!,Finance\n')
+    const picked = (await call('files.importPick')) as {
+      ok: true
+      result: { token: string; created: number; errors: unknown[] }
+    }
+    expect(picked).toMatchObject({ ok: true, result: { created: 1, errors: [{ row: 2, field: 'name' }] } })
+    const imported = (await call('files.import', { token: picked.result.token, skipInvalid: true })) as {
+      ok: true
+      result: { created: number; secretsFile: string }
+    }
+    expect(imported).toMatchObject({ ok: true, result: { created: 1 } })
+    // The new key is on the server, audited as the administrator key; its secret only in the 0600 file here.
+    expect(server.registry.listKeys({ search: 'ImportedHere' }).items.map((k) => k.name)).toEqual(['ImportedHere'])
+    expect(app.registry.listKeys({ search: 'ImportedHere' }).total).toBe(0)
+    const secret = readFileSync(imported.result.secretsFile, 'utf8').trim().split('\n')[1]!.split(',')[2]!
+    expect(server.registry.verify({ secret })).toMatchObject({ valid: true, code: 'VALID' })
+    expect(JSON.stringify(imported)).not.toContain(secret)
+    expect(server.registry.listAudit({ limit: 1 }).items[0]).toMatchObject({
+      actor: 'admin-key:Ops',
+      action: 'key.create',
+      targetName: 'ImportedHere'
     })
   })
 })

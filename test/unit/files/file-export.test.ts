@@ -10,7 +10,7 @@ import {
   type SaveDialogLike
 } from '../../../src/main/desktop/folder-picker'
 import { NATIVE_WORDS, nativeWords } from '../../../src/main/desktop/native-words'
-import { createFileHandlers, type SaveRequest } from '../../../src/main/files/handlers'
+import { createFileHandlers, fileRegistryOf, type SaveRequest } from '../../../src/main/files/handlers'
 import type { NotifyHandlers } from '../../../src/main/notify/handlers'
 import { serverHostHandlers } from '../../../src/main/server/host'
 import { FileExportInput } from '../../../src/shared/schemas'
@@ -39,7 +39,7 @@ describe('files.export', () => {
   let systemLanguages: string[] = []
   const handlers = () =>
     createFileHandlers({
-      registry: temp.registry,
+      registry: fileRegistryOf(temp.registry),
       words: () => nativeWords(language, systemLanguages),
       pickSavePath: async (r) => {
         asked.push(r)

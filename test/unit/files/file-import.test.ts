@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { importChunking } from '../../../src/main/core/import'
 import { nativeWords } from '../../../src/main/desktop/native-words'
-import { createFileHandlers, type SaveRequest } from '../../../src/main/files/handlers'
+import { createFileHandlers, fileRegistryOf, type SaveRequest } from '../../../src/main/files/handlers'
 import { FileImportInput } from '../../../src/shared/schemas'
 import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
@@ -39,7 +39,7 @@ describe('files.importPick / files.import', () => {
   /** The handlers, each made async so a refusal is always a rejected promise. */
   const handlers = () => {
     const h = createFileHandlers({
-      registry: temp.registry,
+      registry: fileRegistryOf(temp.registry),
       pickSavePath: async (r) => saveAnswer(r),
       pickOpenPath: async () => openAnswer,
       onImportProgress: (p) => {
@@ -196,7 +196,7 @@ describe('files.importPick / files.import', () => {
     const asked: unknown[] = []
     let language: 'system' | 'en' | 'ar' = 'ar'
     const h = createFileHandlers({
-      registry: temp.registry,
+      registry: fileRegistryOf(temp.registry),
       pickOpenPath: async (r) => (asked.push(r), openAnswer),
       pickSavePath: async (r) => (asked.push(r), join(temp.dir, r.defaultPath)),
       words: () => nativeWords(language, ['ar-EG', 'en-US']),
