@@ -13,10 +13,14 @@ import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { postgresAvailable } from '../../support/postgres'
 import { postgresTwins } from '../../support/pg-twins'
+import { CHAIN_HEAD, raceBehind } from '../../support/pg-race'
 
 const ACTOR = 'tester'
 const HOUR = 3_600_000
 const reason = postgresAvailable()
+
+/** The calls at once, lined up behind a lock on the audit chain's head until each waits on a lock. */
+const race = <T>(pool: PgRegistry['pool'], calls: (() => Promise<T>)[]) => raceBehind(pool, CHAIN_HEAD, calls)
 
 /** A call's answer, or the KeywardError it threw as the payload a transport would send. */
 async function outcome(fn: () => unknown): Promise<unknown> {
@@ -260,33 +264,6 @@ describe.skipIf(reason)(
         'leaked: /x:1'
       ])
     })
-
-    /**
-     * Starts `calls` at once and makes them truly overlap: another connection holds the audit
-     * chain's head until every call waits on a lock (the first holds its keys' rows, the others
-     * wait for those), then lets them go.
-     */
-    async function race<T>(pool: PgRegistry['pool'], calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
-      const holder = await pool.connect()
-      try {
-        await holder.query('BEGIN')
-        await holder.query('SELECT seq FROM audit_head WHERE one FOR UPDATE')
-        let finished = false
-        const settled = Promise.allSettled(calls.map((call) => call())).finally(() => (finished = true))
-        for (;;) {
-          await holder.query('SELECT pg_stat_clear_snapshot()')
-          const waiting = await holder.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-          )
-          if (waiting.rows[0]!.n >= calls.length || finished) break
-          await new Promise((resolve) => setTimeout(resolve, 10))
-        }
-        await holder.query('COMMIT')
-        return await settled
-      } finally {
-        holder.release()
-      }
-    }
 
     it('two bulk disables on overlapping selections racing a key edit: no deadlock, one entry per changed key, an intact chain', async () => {
       const w = await twin()

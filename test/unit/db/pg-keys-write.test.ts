@@ -18,10 +18,15 @@ import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { postgresAvailable } from '../../support/postgres'
 import { postgresTwins } from '../../support/pg-twins'
+import { raceBehind } from '../../support/pg-race'
 
 const ACTOR = 'tester'
 const HOUR = 3_600_000
 const reason = postgresAvailable()
+
+/** The calls at once, lined up behind another connection holding the lock `hold` takes. */
+const race = <T>(pg: PgRegistry, hold: string, calls: (() => Promise<T>)[]) =>
+  raceBehind(pg.pool, { text: hold }, calls)
 
 /** The same bytes for the same seed: both engines draw their secrets and ids from one of these each. */
 function seeded(seed: string): RandomBytes {
@@ -148,36 +153,6 @@ describe.skipIf(reason)(
       expect((await verifyPgAuditChain(pg.pool)).ok).toBe(true)
     }
 
-    /**
-     * Starts `calls` at once and makes them truly race: another connection holds the audit
-     * chain's head (or the named keys' rows) until every call's connection waits on a lock, so each
-     * has done its checks before any commits; then lets them all go.
-     */
-    async function race<T>(
-      pg: PgRegistry,
-      hold: string,
-      calls: (() => Promise<T>)[]
-    ): Promise<PromiseSettledResult<T>[]> {
-      const holder = await pg.pool.connect()
-      try {
-        await holder.query('BEGIN')
-        await holder.query(hold)
-        let finished = false
-        const settled = Promise.allSettled(calls.map((call) => call())).finally(() => (finished = true))
-        for (;;) {
-          await holder.query('SELECT pg_stat_clear_snapshot()')
-          const waiting = await holder.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-          )
-          if (waiting.rows[0]!.n >= calls.length || finished) break
-          await new Promise((resolve) => setTimeout(resolve, 10))
-        }
-        await holder.query('COMMIT')
-        return await settled
-      } finally {
-        holder.release()
-      }
-    }
     const HOLD_CHAIN = 'SELECT seq FROM audit_head WHERE one FOR UPDATE'
 
     const create = (w: Twin, input: Input<'keys.create'>) =>

@@ -6,10 +6,15 @@ import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { postgresAvailable } from '../../support/postgres'
 import { postgresTwins } from '../../support/pg-twins'
+import { raceBehind } from '../../support/pg-race'
 
 const ACTOR = 'tester'
 const HOUR = 3_600_000
 const reason = postgresAvailable()
+
+/** The calls at once, lined up behind another connection holding the named keys' rows. */
+const race = <T>(pg: PgRegistry, names: string[], calls: (() => Promise<T>)[]) =>
+  raceBehind(pg.pool, { text: 'SELECT pk FROM api_keys WHERE name = ANY($1) FOR UPDATE', values: [names] }, calls)
 
 /** The values of calls that must all have succeeded (the first failure is thrown as it was). */
 function fulfilled<T>(results: PromiseSettledResult<T>[]): T[] {
@@ -99,38 +104,6 @@ describe.skipIf(reason)(
       }
       expect(await verifyPgAuditChain(pg.pool)).toEqual(t.registry.verifyAudit())
       expect((await verifyPgAuditChain(pg.pool)).ok).toBe(true)
-    }
-
-    /**
-     * Starts `calls` at once and makes them truly race: another connection holds the keys' rows
-     * locked until every call's connection is waiting on a lock (whatever it waits on: the row
-     * lock, or an UPDATE/DELETE if the code took none), then lets them all go together.
-     */
-    async function race<T>(
-      pg: PgRegistry,
-      names: string[],
-      calls: (() => Promise<T>)[]
-    ): Promise<PromiseSettledResult<T>[]> {
-      const holder = await pg.pool.connect()
-      try {
-        await holder.query('BEGIN')
-        await holder.query('SELECT pk FROM api_keys WHERE name = ANY($1) FOR UPDATE', [names])
-        let finished = false
-        const settled = Promise.allSettled(calls.map((call) => call())).finally(() => (finished = true))
-        for (;;) {
-          // pg_stat_activity is read once per transaction unless the snapshot is cleared.
-          await holder.query('SELECT pg_stat_clear_snapshot()')
-          const waiting = await holder.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-          )
-          if (waiting.rows[0]!.n >= calls.length || finished) break
-          await new Promise((resolve) => setTimeout(resolve, 10))
-        }
-        await holder.query('COMMIT')
-        return await settled
-      } finally {
-        holder.release()
-      }
     }
 
     it('reads a key by id or by name ignoring case, as the same document, resources in byte order', async () => {

@@ -17,9 +17,13 @@ import { KeywardError } from '../../../src/shared/errors'
 import { tempRegistry, type TempRegistry } from '../../helpers/registry'
 import { postgresAvailable } from '../../support/postgres'
 import { postgresTwins } from '../../support/pg-twins'
+import { CHAIN_HEAD, raceBehind } from '../../support/pg-race'
 
 const ACTOR = 'tester'
 const reason = postgresAvailable()
+
+/** The calls at once, lined up behind a lock on the audit chain's head: each has done its check before any commits. */
+const race = <T>(pg: PgRegistry, calls: (() => Promise<T>)[]) => raceBehind(pg.pool, CHAIN_HEAD, calls)
 
 /** The same bytes for the same seed: both engines draw the same new resource ids. */
 function seeded(seed: string): RandomBytes {
@@ -322,29 +326,6 @@ describe.skipIf(reason)(
       const byName = await listPgKeys(copy.pool, parse('keys.list', {}), t.clock.now)
       expect(byName.items.map((k) => k.name).slice(0, 3)).toEqual(['Alpha1', 'Beta2', 'tango'])
     })
-
-    /** The calls at once, lined up behind a lock on the audit chain's head: each has done its check before any commits. */
-    async function race<T>(pg: PgRegistry, calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
-      const holder = await pg.pool.connect()
-      try {
-        await holder.query('BEGIN')
-        await holder.query('SELECT seq FROM audit_head FOR UPDATE')
-        let finished = false
-        const settled = Promise.allSettled(calls.map((call) => call())).finally(() => (finished = true))
-        for (;;) {
-          await holder.query('SELECT pg_stat_clear_snapshot()')
-          const waiting = await holder.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-          )
-          if (waiting.rows[0]!.n >= calls.length || finished) break
-          await new Promise((resolve) => setTimeout(resolve, 10))
-        }
-        await holder.query('COMMIT')
-        return await settled
-      } finally {
-        holder.release()
-      }
-    }
 
     function codes<T>(results: PromiseSettledResult<T>[]): string[] {
       return results.map((r) => {
