@@ -61,6 +61,16 @@ export function mayBeForeignSecret(secret: string): boolean {
   return FOREIGN_SECRET.test(secret) && !/^kwa?_/i.test(secret)
 }
 
+/**
+ * What form a presented secret has, for both engines' lookups: one of ours (kw_/kwa_), one that may
+ * be another system's (only a hash imported as 'sha256' can match it), or malformed (refused
+ * without a lookup).
+ */
+export function secretForm(secret: string): 'ours' | 'foreign' | 'malformed' {
+  if (isWellFormedSecret(secret)) return 'ours'
+  return mayBeForeignSecret(secret) ? 'foreign' : 'malformed'
+}
+
 /** What refuses a found key at `now` whatever the model: a retired secret, disabled, expired, another app. */
 export function keyRefusal(row: SecretRow, now: number, appName: string | undefined): VerifyCode | undefined {
   if (row.retires_at != null && row.retires_at <= now) return 'REVOKED'

@@ -9,8 +9,8 @@ import {
   type LivenessRow,
   type RouteRow
 } from '../gateway'
-import { hashSecret, isWellFormedSecret } from '../secrets'
-import { keyRefusal, mayBeForeignSecret, type SecretRow } from '../verify'
+import { hashSecret } from '../secrets'
+import { keyRefusal, secretForm, type SecretRow } from '../verify'
 
 /** What the decision's one statement reads: the secret's key, the model's assignment with its resource, and whether the model is known. */
 interface DecideRow {
@@ -95,11 +95,9 @@ export class PgGateway {
     appName: string | undefined
   ): Promise<GatewayDecision> {
     if (secret === undefined) return { ok: false, code: 'MALFORMED' }
-    let foreign = false
-    if (!isWellFormedSecret(secret)) {
-      if (!mayBeForeignSecret(secret)) return { ok: false, code: 'MALFORMED' }
-      foreign = true
-    }
+    const form = secretForm(secret)
+    if (form === 'malformed') return { ok: false, code: 'MALFORMED' }
+    const foreign = form === 'foreign'
     const hash = hashSecret(secret)
     const now = this.clock()
     // A model with a NUL cannot be stored nor sent to PostgreSQL: no resource serves it.

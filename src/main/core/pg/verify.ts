@@ -1,11 +1,11 @@
 import type pg from 'pg'
 import type { VerifyCode } from '../../../shared/types'
-import { hashSecret, isWellFormedSecret } from '../secrets'
+import { hashSecret } from '../secrets'
 import {
   asksModel,
   assignmentRefusal,
   keyRefusal,
-  mayBeForeignSecret,
+  secretForm,
   rateLimitRetryAfter,
   usageMinute,
   type AdminSignIn,
@@ -115,11 +115,9 @@ export class PgVerifyPath {
     model: string | undefined,
     appName: string | undefined
   ): Promise<{ hit: VerifyHit; row?: VerifyRow }> {
-    let foreign = false
-    if (!isWellFormedSecret(secret)) {
-      if (!mayBeForeignSecret(secret)) return { hit: { code: 'MALFORMED' } }
-      foreign = true
-    }
+    const form = secretForm(secret)
+    if (form === 'malformed') return { hit: { code: 'MALFORMED' } }
+    const foreign = form === 'foreign'
     const now = this.clock()
     // A model with a NUL cannot be stored (models refuse control characters) nor sent to PostgreSQL: none is assigned.
     const asked = asksModel(model)

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { TokenWindow } from './limits'
-import { admit, PRUNE_AFTER_SECONDS, storedBuckets, WINDOW_BUCKETS, wholeTokens } from './tpm'
+import { admit, PRUNE_AFTER_SECONDS, SettlingWindow, storedBuckets, WINDOW_BUCKETS, wholeTokens } from './tpm'
 import type { Reservation, ReserveResult } from './tpm'
 
 /** How often a node deletes window rows older than PRUNE_AFTER_SECONDS (never on a request's path). */
@@ -72,8 +72,7 @@ interface ReserveRow {
  * SAME resource (each holds the lock for one statement's run, well under a millisecond).
  * Settling and releasing are writes of their own, after the answer, never awaited by a request.
  */
-export class PgTpmWindow implements TokenWindow {
-  private readonly finished = new WeakSet<Reservation>()
+export class PgTpmWindow extends SettlingWindow implements TokenWindow {
   private readonly writes = new Set<Promise<void>>()
   private readonly timer: NodeJS.Timeout
 
@@ -82,6 +81,7 @@ export class PgTpmWindow implements TokenWindow {
     private readonly log: (line: string) => void = () => undefined,
     pruneEveryMs = PG_PRUNE_INTERVAL_MS
   ) {
+    super()
     this.timer = setInterval(() => this.write('pruning the window', () => this.pool.query(PRUNE_SQL)), pruneEveryMs)
     this.timer.unref()
   }
@@ -101,19 +101,6 @@ export class PgTpmWindow implements TokenWindow {
     return answer
   }
 
-  settle(reservation: Reservation, actualTokens: number): void {
-    if (this.finished.has(reservation)) return
-    this.finished.add(reservation)
-    if (!Number.isFinite(actualTokens) || actualTokens < 0) return
-    this.adjust(reservation, wholeTokens(actualTokens) - reservation.tokens)
-  }
-
-  release(reservation: Reservation): void {
-    if (this.finished.has(reservation)) return
-    this.finished.add(reservation)
-    this.adjust(reservation, -reservation.tokens)
-  }
-
   /** Stops pruning; the settles still being written finish (flushed() waits for them). */
   close(): void {
     clearInterval(this.timer)
@@ -124,7 +111,7 @@ export class PgTpmWindow implements TokenWindow {
     while (this.writes.size > 0) await Promise.all([...this.writes])
   }
 
-  private adjust(reservation: Reservation, delta: number): void {
+  protected adjust(reservation: Reservation, delta: number): void {
     if (delta === 0) return
     const { resourceId, second } = reservation
     if (delta > 0) this.write('settling a request', () => this.pool.query(CHARGE_SQL, [resourceId, second, delta]))

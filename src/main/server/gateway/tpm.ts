@@ -80,19 +80,49 @@ export interface Bucket {
 
 const total = (b: Bucket): number => Math.max(0, b.stored + b.writing + b.pending)
 
-export class TpmWindow {
+/**
+ * Settling and releasing, the same on both engines: each reservation is settled or released once
+ * (a second call changes nothing), and a window only says how to move its tokens (adjust).
+ */
+export abstract class SettlingWindow {
+  /** Reservations already settled or released. */
+  private readonly finished = new WeakSet<Reservation>()
+
+  /**
+   * Moves the reservation's tokens to what the request actually used. When its second has left the
+   * window (a request longer than a minute), a larger actual count is charged to the current second.
+   * A non-number or negative `actualTokens` keeps the reservation as it is.
+   */
+  settle(reservation: Reservation, actualTokens: number): void {
+    if (this.finished.has(reservation)) return
+    this.finished.add(reservation)
+    if (!Number.isFinite(actualTokens) || actualTokens < 0) return
+    this.adjust(reservation, wholeTokens(actualTokens) - reservation.tokens)
+  }
+
+  /** Gives the reservation back (the request was not sent, or failed before using tokens). */
+  release(reservation: Reservation): void {
+    if (this.finished.has(reservation)) return
+    this.finished.add(reservation)
+    this.adjust(reservation, -reservation.tokens)
+  }
+
+  /** Moves the reservation's tokens by `delta` (never below 0). */
+  protected abstract adjust(reservation: Reservation, delta: number): void
+}
+
+export class TpmWindow extends SettlingWindow {
   private readonly registry: Registry
   private readonly writes: WriteQueue
   private readonly clock: () => number
   private readonly windows = new Map<string, Map<number, Bucket>>()
   private readonly timer: NodeJS.Timeout | undefined
-  /** Reservations already settled or released: a second call changes nothing. */
-  private readonly finished = new WeakSet<Reservation>()
   /** The flush handed to the write queue and not yet run. */
   private writing: Promise<void> | undefined
   private closed = false
 
   constructor(options: TpmWindowOptions) {
+    super()
     this.registry = options.registry
     this.writes = options.writes
     this.clock = options.clock
@@ -114,25 +144,6 @@ export class TpmWindow {
     if (buckets.size > 2 * WINDOW_BUCKETS)
       for (const s of buckets.keys()) if (s <= second - WINDOW_BUCKETS) buckets.delete(s)
     return admit(buckets, resourceId, limit, amount, now)
-  }
-
-  /**
-   * Moves the reservation's tokens to what the request actually used. When its second has left the
-   * window (a request longer than a minute), a larger actual count is charged to the current second.
-   * A non-number or negative `actualTokens` keeps the reservation as it is.
-   */
-  settle(reservation: Reservation, actualTokens: number): void {
-    if (this.finished.has(reservation)) return
-    this.finished.add(reservation)
-    if (!Number.isFinite(actualTokens) || actualTokens < 0) return
-    this.adjust(reservation, wholeTokens(actualTokens) - reservation.tokens)
-  }
-
-  /** Gives the reservation back (the request was not sent, or failed before using tokens). */
-  release(reservation: Reservation): void {
-    if (this.finished.has(reservation)) return
-    this.finished.add(reservation)
-    this.adjust(reservation, -reservation.tokens)
   }
 
   /** The resource's window now, without reserving: for rate-limit headers. */
@@ -196,7 +207,7 @@ export class TpmWindow {
     void this.flush().catch(() => undefined)
   }
 
-  private adjust(reservation: Reservation, delta: number): void {
+  protected adjust(reservation: Reservation, delta: number): void {
     if (delta === 0) return
     const second = Math.floor(this.clock() / 1000)
     const buckets = this.buckets(reservation.resourceId)
