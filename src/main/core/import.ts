@@ -319,6 +319,41 @@ export function importedKeyMaterial(
   return { id, secret, hint, hashes: [{ hash: hashSecret(secret), hint, retiresAt: null }] }
 }
 
+/**
+ * An imported key's api_keys values, in the column order both engines' INSERT lists: id, name,
+ * kind, hint, disabled, department and project ids, environment, requestor, app id,
+ * justification, notes, notify email, created by, created at, updated at, expires at, last used at.
+ */
+export function importedKeyValues(
+  p: PlannedKey,
+  id: string,
+  hint: string,
+  entity: { department: number | null; project: number | null },
+  actor: string,
+  now: number
+): unknown[] {
+  return [
+    id,
+    p.name,
+    p.kind,
+    hint,
+    p.disabled,
+    entity.department,
+    entity.project,
+    p.environment,
+    p.requestor,
+    p.appId,
+    p.justification,
+    p.notes,
+    p.notifyEmail,
+    actor,
+    p.createdAt ?? now,
+    now,
+    p.expiresAt,
+    p.lastUsedAt
+  ]
+}
+
 /** The key.create entry of an imported key (never a secret). */
 export function importAuditRecord(p: PlannedKey, id: string, hint: string, actor: string): AuditRecord {
   return {
@@ -834,24 +869,17 @@ function keyWriter(
         const { id, secret, hint, hashes } = importedKeyMaterial(p, core.randomBytes)
         const pk = Number(
           insertKey.run(
-            id,
-            p.name,
-            p.kind,
-            hint,
-            p.disabled,
-            p.department === null ? null : departments.get(p.department.toLowerCase())!,
-            p.project === null ? null : projects.get(p.project.toLowerCase())!,
-            p.environment,
-            p.requestor,
-            p.appId,
-            p.justification,
-            p.notes,
-            p.notifyEmail,
-            actor,
-            p.createdAt ?? now,
-            now,
-            p.expiresAt,
-            p.lastUsedAt
+            ...importedKeyValues(
+              p,
+              id,
+              hint,
+              {
+                department: p.department === null ? null : departments.get(p.department.toLowerCase())!,
+                project: p.project === null ? null : projects.get(p.project.toLowerCase())!
+              },
+              actor,
+              now
+            )
           ).lastInsertRowid
         )
         const format = p.source === 'sha256' ? 'sha256' : 'keyward'

@@ -9,6 +9,7 @@ import {
   hashesFound,
   importAuditRecord,
   importedKeyMaterial,
+  importedKeyValues,
   importResult,
   planImport,
   usableRows,
@@ -134,26 +135,17 @@ async function writePgKeys(
   const materials = usable.map((p) => importedKeyMaterial(p, randomBytes))
   usable.forEach((p, i) => {
     const m = materials[i]!
-    const values = [
+    const values = importedKeyValues(
+      p,
       m.id,
-      p.name,
-      p.kind,
       m.hint,
-      p.disabled,
-      p.department === null ? null : entities.departments.get(p.department.toLowerCase()),
-      p.project === null ? null : entities.projects.get(p.project.toLowerCase()),
-      p.environment,
-      p.requestor,
-      p.appId,
-      p.justification,
-      p.notes,
-      p.notifyEmail,
+      {
+        department: p.department === null ? null : entities.departments.get(p.department.toLowerCase())!,
+        project: p.project === null ? null : entities.projects.get(p.project.toLowerCase())!
+      },
       actor,
-      p.createdAt ?? now,
-      now,
-      p.expiresAt,
-      p.lastUsedAt
-    ]
+      now
+    )
     values.forEach((value, c) => keyCols[c]!.push(value))
     made.push({
       row: p.row,
