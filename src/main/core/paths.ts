@@ -49,8 +49,16 @@ export const POSTGRES_COMMANDS = [
   'migrate',
   // import, usage, demo
   'keys import',
-  'usage'
+  'usage',
   // End of import, usage, demo.
+  // email (notify)
+  'notify settings',
+  'notify outbox',
+  'notify flush',
+  'notify test',
+  'notify retry',
+  'notify discard'
+  // End of email (notify).
 ] as const
 
 /**

@@ -23,13 +23,18 @@ import {
 import { listPgAudit, listPgKeys, pgSuggestions } from '../core/pg/lists'
 import { importPgKeys } from '../core/pg/import'
 import { pgUsageReport } from '../core/pg/usage'
+import { PgOutbox } from '../core/pg/outbox'
+import { PgSmtpConfig } from '../core/pg/smtp-config'
 import type { PgRegistry } from '../db/pg/open'
+import { createNotifyHandlers } from '../notify/handlers'
+import { processPasswordStore, type PasswordStore } from '../notify/types'
+import type { FlushResult } from '../../shared/types'
 import type { OperationTable } from './dispatch'
 
 /**
  * The operations a PostgreSQL registry answers in this version: keys (read, list, create, edit,
  * assign, rotate, disable, enable, delete), resources, the TPM pool, the audit log and the forms'
- * suggestions. The rest (usage, bulk actions, import and export, email, the leak scan, demo data)
+ * suggestions, email alerts. The rest (bulk actions, export, the leak scan, demo data)
  * refuse, naming what runs there, until they get their PostgreSQL side.
  */
 export const PG_OPERATIONS = [
@@ -58,16 +63,38 @@ export const PG_OPERATIONS = [
   'keys.list',
   // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
   'usage.report',
-  'keys.import'
+  'keys.import',
   // End of import, usage, demo.
+  // email (notify.*): the outbox and SMTP settings in PostgreSQL (pg/outbox.ts, pg/smtp-config.ts).
+  'notify.settings.get',
+  'notify.settings.set',
+  'notify.outbox',
+  'notify.retry',
+  'notify.discard',
+  'notify.flush',
+  'notify.test'
+  // End of email (notify.*).
 ] as const
+
+/** What a host adds to a PostgreSQL table: where its SMTP password is, and its background sender. */
+export interface PgTableOptions {
+  /** Default: KEYWARD_SMTP_PASSWORD, for this process only (as the CLI and a file's server). */
+  passwords?: PasswordStore
+  /** A running outbox sender's flushNow, so "flush" and its timer never overlap in one process. */
+  flush?: () => Promise<FlushResult>
+}
 
 export function runsOnPostgres(name: OperationName): boolean {
   return (PG_OPERATIONS as readonly string[]).includes(name)
 }
 
 /** The contract's operations over a PostgreSQL registry, for the CLI's dispatch (same validation, errors, JSON). */
-export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): OperationTable {
+export function pgOperationTable(
+  pg: PgRegistry,
+  clock: Clock,
+  field = '--db',
+  options: PgTableOptions = {}
+): OperationTable {
   const table: Record<string, unknown> = {}
   for (const name of OPERATION_NAMES)
     table[name] = () => {
@@ -99,8 +126,17 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db'): 
     'keys.list': (v) => listPgKeys(pg.pool, v, clock()),
     // import, usage, demo (pg/import.ts, pg/usage.ts, pg/demo.ts).
     'usage.report': (v) => pgUsageReport(pg.pool, v, clock()),
-    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock())
+    'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock()),
     // End of import, usage, demo.
+    // email (notify.*): the handlers and sender of a file, over the outbox and settings in PostgreSQL.
+    ...createNotifyHandlers({
+      outbox: new PgOutbox(pg.pool),
+      settings: new PgSmtpConfig(pg.pool, clock),
+      passwords: options.passwords ?? processPasswordStore(process.env.KEYWARD_SMTP_PASSWORD || null),
+      clock,
+      flush: options.flush
+    })
+    // End of email (notify.*).
   }
   return { ...table, ...answers } as OperationTable
 }
