@@ -74,8 +74,9 @@ export function notReadyReason(config: SmtpConfig | null, passwords: PasswordSto
 }
 
 /**
- * Delivers what is due: each message is claimed (status 'sending' with a lease, in an IMMEDIATE
- * transaction), sent with its stable Message-ID, then marked sent only if the claim is still ours.
+ * Delivers what is due: each message is claimed (status 'sending' with a lease: an IMMEDIATE
+ * transaction on a file, one UPDATE … FOR UPDATE SKIP LOCKED on PostgreSQL), sent with its stable
+ * Message-ID, then marked sent only if the claim is still ours.
  * `ignoreSchedule` also takes pending messages whose backoff has not run out ("flush now").
  */
 export async function flushOutbox(
@@ -138,12 +139,7 @@ async function deliver(
   const heartbeat = setInterval(
     () => {
       // The registry is busy or out of reach: the next beat tries again, and the lease has room for several misses.
-      const missed = () => undefined
-      try {
-        void Promise.resolve(outbox.renewClaim(claim, clock() + leaseMs)).catch(missed)
-      } catch {
-        missed()
-      }
+      void (async () => outbox.renewClaim(claim, clock() + leaseMs))().catch(() => undefined)
     },
     Math.max(1_000, Math.floor(leaseMs / 4))
   )

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { OPERATION_NAMES, type OperationName } from '../../shared/contract'
+import { OPERATION_NAMES, type OperationName, type Output, type ParsedInput } from '../../shared/contract'
 import type { Clock } from '../core/clock'
 import { notOnPostgres } from '../core/paths'
 import { verifyPgAuditChain } from '../core/pg/audit'
@@ -26,9 +26,10 @@ import { pgUsageReport } from '../core/pg/usage'
 import { PgOutbox } from '../core/pg/outbox'
 import { PgSmtpConfig } from '../core/pg/smtp-config'
 import type { PgRegistry } from '../db/pg/open'
-import { createNotifyHandlers } from '../notify/handlers'
+import type { NotifyHandlers, NotifyOperationName } from '../notify/handlers'
 import { processPasswordStore, type PasswordStore } from '../notify/types'
 import type { FlushResult } from '../../shared/types'
+import type { CallContext } from '../core/operations'
 import type { OperationTable } from './dispatch'
 
 /**
@@ -129,14 +130,50 @@ export function pgOperationTable(
     'keys.import': (v, ctx) => importPgKeys(pg.pool, v, ctx.actor, clock()),
     // End of import, usage, demo.
     // email (notify.*): the handlers and sender of a file, over the outbox and settings in PostgreSQL.
-    ...createNotifyHandlers({
-      outbox: new PgOutbox(pg.pool),
-      settings: new PgSmtpConfig(pg.pool, clock),
-      passwords: options.passwords ?? processPasswordStore(process.env.KEYWARD_SMTP_PASSWORD || null),
-      clock,
-      flush: options.flush
-    })
+    ...pgNotifyAnswers(pg, clock, options)
     // End of email (notify.*).
   }
   return { ...table, ...answers } as OperationTable
 }
+
+/**
+ * email (notify.*): createNotifyHandlers over PgOutbox and PgSmtpConfig, loaded on the first email
+ * operation, so nodemailer is not loaded by every other command on either engine (as the CLI's
+ * notify commands load it only when they run).
+ */
+function pgNotifyAnswers(
+  pg: PgRegistry,
+  clock: Clock,
+  options: PgTableOptions
+): Pick<OperationTable, NotifyOperationName> {
+  let loading: Promise<NotifyHandlers> | undefined
+  const handlers = () =>
+    (loading ??= import('../notify/handlers').then(({ createNotifyHandlers }) =>
+      createNotifyHandlers({
+        outbox: new PgOutbox(pg.pool),
+        settings: new PgSmtpConfig(pg.pool, clock),
+        passwords: options.passwords ?? processPasswordStore(process.env.KEYWARD_SMTP_PASSWORD || null),
+        clock,
+        flush: options.flush
+      })
+    ))
+  const answer =
+    <K extends NotifyOperationName>(name: K) =>
+    async (input: ParsedInput<K>, ctx: CallContext): Promise<Output<K>> => {
+      const handler = (await handlers())[name] as (
+        input: ParsedInput<K>,
+        ctx: CallContext
+      ) => Output<K> | Promise<Output<K>>
+      return handler(input, ctx)
+    }
+  return {
+    'notify.settings.get': answer('notify.settings.get'),
+    'notify.settings.set': answer('notify.settings.set'),
+    'notify.outbox': answer('notify.outbox'),
+    'notify.retry': answer('notify.retry'),
+    'notify.discard': answer('notify.discard'),
+    'notify.flush': answer('notify.flush'),
+    'notify.test': answer('notify.test')
+  }
+}
+// End of email (notify.*).
