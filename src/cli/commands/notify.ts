@@ -11,6 +11,10 @@ type NotifyModules = typeof import('../../main/notify/handlers') &
   typeof import('../../main/notify/sender') &
   typeof import('../../main/notify/types')
 
+type PgNotifyModules = typeof import('../../main/core/pg/outbox') &
+  typeof import('../../main/core/pg/smtp-config') &
+  typeof import('../../main/db/pg/open')
+
 /** nodemailer and the notify code are loaded only when a notify command runs. */
 function notifyModules(): NotifyModules {
   return {
@@ -18,6 +22,14 @@ function notifyModules(): NotifyModules {
     ...(require('../../main/notify/sender') as object),
     ...(require('../../main/notify/types') as object)
   } as NotifyModules
+}
+
+function pgNotifyModules(): PgNotifyModules {
+  return {
+    ...(require('../../main/core/pg/outbox') as object),
+    ...(require('../../main/core/pg/smtp-config') as object),
+    ...(require('../../main/db/pg/open') as object)
+  } as PgNotifyModules
 }
 
 /** The CLI's own outbox document: exactly these fields, in this order. */
@@ -86,14 +98,47 @@ async function passwordFor(ctx: CliContext, fromStdin: boolean | undefined): Pro
   return env ? env : null
 }
 
+/**
+ * The email handlers for this command. On a file they are passed to ctx.call; on PostgreSQL the
+ * operation table answers them (pg-table.ts), reading KEYWARD_SMTP_PASSWORD, so a password read
+ * from stdin is handed over there, in this process's environment only (nothing is spawned).
+ */
 async function handlersFor(ctx: CliContext, passwordStdin: boolean | undefined) {
   const m = notifyModules()
-  const passwords = m.processPasswordStore(await passwordFor(ctx, passwordStdin))
+  const password = await passwordFor(ctx, passwordStdin)
+  const passwords = m.processPasswordStore(password)
+  if (ctx.target.engine === 'postgres') {
+    if (password === null) delete process.env.KEYWARD_SMTP_PASSWORD
+    else process.env.KEYWARD_SMTP_PASSWORD = password
+    return { m, passwords, notify: undefined }
+  }
   const registry = ctx.registry()
-  return { m, registry, passwords, notify: m.createNotifyHandlers({ registry, passwords }) }
+  return { m, passwords, notify: m.createNotifyHandlers({ registry, passwords }) }
 }
 
-function describeSettings(doc: SmtpSettings, dbPath: string): string {
+/**
+ * `notify flush` runs the sender itself, for the report's "why" (a file's registry, or a team
+ * registry's outbox and settings on a connection of its own, closed when the run ends).
+ */
+async function flushHere(
+  ctx: CliContext,
+  m: NotifyModules,
+  passwords: import('../../main/notify/types').PasswordStore
+) {
+  const target = ctx.target
+  if (target.engine === 'sqlite')
+    return m.flushOutbox({ registry: ctx.registry(), passwords }, { ignoreSchedule: true })
+  const pgm = pgNotifyModules()
+  const pg = await pgm.openPgRegistry(target.url, { field: target.field, max: 2 })
+  try {
+    const stores = { outbox: new pgm.PgOutbox(pg.pool), settings: new pgm.PgSmtpConfig(pg.pool) }
+    return await m.flushOutbox({ ...stores, passwords }, { ignoreSchedule: true })
+  } finally {
+    await pg.close()
+  }
+}
+
+function describeSettings(doc: SmtpSettings, where: string): string {
   if (!doc.host) {
     return 'Email is not set up. Set it with:\n  keyward notify settings --host smtp.example.com --port 587 --security starttls --user USER --from keyward@example.com'
   }
@@ -103,7 +148,7 @@ function describeSettings(doc: SmtpSettings, dbPath: string): string {
       ? 'given for this command (KEYWARD_SMTP_PASSWORD or --password-stdin); the CLI never stores it'
       : 'not given: set KEYWARD_SMTP_PASSWORD or pass --password-stdin to commands that send'
   return [
-    `SMTP settings in ${dbPath}:`,
+    `SMTP settings in ${where}:`,
     formatFields([
       ['Host', doc.host],
       ['Port', doc.port],
@@ -113,6 +158,19 @@ function describeSettings(doc: SmtpSettings, dbPath: string): string {
       ['Password', password]
     ])
   ].join('\n')
+}
+
+/** The registry as a user named it: the file's path, or the PostgreSQL URL without a password. */
+function registryName(ctx: CliContext): string {
+  const target = ctx.target
+  if (target.engine === 'sqlite') return ctx.dbPath
+  try {
+    const url = new URL(target.url)
+    url.password = ''
+    return url.toString()
+  } catch {
+    return 'the PostgreSQL registry'
+  }
 }
 
 /** `notify settings|flush|outbox|test|retry|discard`: email alerts for new keys (issue 5). */
@@ -171,9 +229,8 @@ export const registerNotify: Registrar = (program, ctx) => {
               )
             )
           : current
-        ctx.print(doc, (d) =>
-          changing ? `Saved. ${describeSettings(d, ctx.dbPath)}` : describeSettings(d, ctx.dbPath)
-        )
+        const where = registryName(ctx)
+        ctx.print(doc, (d) => (changing ? `Saved. ${describeSettings(d, where)}` : describeSettings(d, where)))
       }
     )
 
@@ -182,8 +239,8 @@ export const registerNotify: Registrar = (program, ctx) => {
     .description('send every pending alert now → {"sent","failed","pending"}; exit 1 if something could not be sent')
     .option('--password-stdin', 'read the SMTP password from stdin instead of KEYWARD_SMTP_PASSWORD')
     .action(async (opts: { passwordStdin?: boolean }) => {
-      const { m, registry, passwords } = await handlersFor(ctx, opts.passwordStdin)
-      const report = await run(() => m.flushOutbox({ registry, passwords }, { ignoreSchedule: true }))
+      const { m, passwords } = await handlersFor(ctx, opts.passwordStdin)
+      const report = await run(() => flushHere(ctx, m, passwords))
       const problem = report.blocked ?? report.lastError
       if (problem || report.failed > 0) ctx.setExitCode(1)
       ctx.print({ sent: report.sent, failed: report.failed, pending: report.pending }, (d) =>

@@ -3,6 +3,7 @@ import { KeywardError } from '../../shared/errors'
 import type { OutboxStatus } from '../../shared/schemas'
 import type { ApiKey, OutboxItem } from '../../shared/types'
 import { composeKeyCreatedAlert } from './alert-message'
+import type { AuditRecord } from './audit'
 import { iso } from './clock'
 import type { Core } from './context'
 
@@ -164,25 +165,13 @@ export class Outbox {
     const { store, audit } = this.core
     return store.write(() => {
       const row = this.rowOrThrow(v.id)
-      if (row.status === 'sent') {
-        throw new KeywardError(
-          'CONFLICT',
-          `Message ${row.id} was already delivered at ${iso(row.sent_at)}; it is not sent twice.`
-        )
-      }
-      refuseWhileSending(row, now, 'retried')
+      refuseRetry(row, now)
       store
         .sql(
           "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_until = NULL WHERE id = ?"
         )
         .run(now, row.id)
-      audit.append(now, {
-        actor,
-        action: 'notify.retry',
-        targetId: String(row.id),
-        targetName: row.subject,
-        details: { to: row.recipient, status: { from: row.status, to: 'pending' }, attempts: row.attempts }
-      })
+      audit.append(now, { ...retryAuditRecord(row), actor })
       return { item: toOutboxItem(this.rowOrThrow(row.id), now) }
     })
   }
@@ -194,13 +183,7 @@ export class Outbox {
       const row = this.rowOrThrow(v.id)
       refuseWhileSending(row, now, 'discarded')
       store.sql('DELETE FROM outbox WHERE id = ?').run(row.id)
-      audit.append(now, {
-        actor,
-        action: 'notify.discard',
-        targetId: String(row.id),
-        targetName: row.subject,
-        details: { to: row.recipient, status: row.status, attempts: row.attempts }
-      })
+      audit.append(now, { ...discardAuditRecord(row), actor })
       return { discarded: toOutboxItem(row, now) }
     })
   }
@@ -214,21 +197,60 @@ export class Outbox {
 
   private rowOrThrow(id: number): OutboxRow {
     const row = this.core.store.sql('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined
-    if (!row)
-      throw new KeywardError(
-        'NOT_FOUND',
-        `No outbox message ${id}. List them with "keyward notify outbox" or the Outbox screen.`,
-        { id: `No outbox message ${id}.` }
-      )
+    if (!row) throw outboxMessageNotFound(id)
     return row
   }
 }
 
-function refuseWhileSending(row: OutboxRow, now: number, what: string): void {
+/*
+ * The rules and records of retry and discard, shared by both engines (core/pg/outbox.ts): the
+ * same refusals and the same audit entries whichever database holds the outbox.
+ */
+
+export function outboxMessageNotFound(id: number): KeywardError {
+  return new KeywardError(
+    'NOT_FOUND',
+    `No outbox message ${id}. List them with "keyward notify outbox" or the Outbox screen.`,
+    { id: `No outbox message ${id}.` }
+  )
+}
+
+/** A sent message is never sent twice; one a sender holds right now waits for it. */
+export function refuseRetry(row: OutboxRow, now: number): void {
+  if (row.status === 'sent') {
+    throw new KeywardError(
+      'CONFLICT',
+      `Message ${row.id} was already delivered at ${iso(row.sent_at)}; it is not sent twice.`
+    )
+  }
+  refuseWhileSending(row, now, 'retried')
+}
+
+export function refuseWhileSending(row: OutboxRow, now: number, what: string): void {
   if (row.status === 'sending' && (row.claimed_until ?? 0) > now) {
     throw new KeywardError(
       'CONFLICT',
       `Message ${row.id} is being sent right now, so it cannot be ${what}. Wait a moment and look at the outbox again.`
     )
+  }
+}
+
+/** The audit entry of "retry" (the row as it was before), without its actor. */
+export function retryAuditRecord(row: OutboxRow): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'notify.retry',
+    targetId: String(row.id),
+    targetName: row.subject,
+    details: { to: row.recipient, status: { from: row.status, to: 'pending' }, attempts: row.attempts }
+  }
+}
+
+/** The audit entry of "discard" (the row removed), without its actor. */
+export function discardAuditRecord(row: OutboxRow): Omit<AuditRecord, 'actor'> {
+  return {
+    action: 'notify.discard',
+    targetId: String(row.id),
+    targetName: row.subject,
+    details: { to: row.recipient, status: row.status, attempts: row.attempts }
   }
 }

@@ -56,7 +56,15 @@ export const POSTGRES_COMMANDS = [
   // bulk, export, scan
   'keys bulk',
   'keys export',
-  'scan'
+  'scan',
+  // email (notify)
+  'notify settings',
+  'notify outbox',
+  'notify flush',
+  'notify test',
+  'notify retry',
+  'notify discard'
+  // End of email (notify).
 ] as const
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { SMTP_SECURITY } from '../../shared/schemas'
+import type { AuditRecord } from './audit'
 import type { Core } from './context'
 import type { Outbox } from './outbox'
 
@@ -16,7 +17,7 @@ export interface SmtpConfig {
   from: string
 }
 
-const SETTING_NAME = 'smtp'
+export const SMTP_SETTING_NAME = 'smtp'
 const FIELDS = ['host', 'port', 'security', 'user', 'from'] as const
 
 const StoredConfig = z.object({
@@ -35,15 +36,9 @@ export class SmtpConfigStore {
 
   /** The stored settings, or null when email has not been set up (or the stored value is unreadable). */
   read(): SmtpConfig | null {
-    const value = this.core.store.pluck('SELECT value FROM registry_settings WHERE name = ?').get(SETTING_NAME) as
+    const value = this.core.store.pluck('SELECT value FROM registry_settings WHERE name = ?').get(SMTP_SETTING_NAME) as
       string | undefined
-    if (value === undefined) return null
-    try {
-      const parsed = StoredConfig.safeParse(JSON.parse(value))
-      return parsed.success ? parsed.data : null
-    } catch {
-      return null
-    }
+    return parseSmtpConfig(value)
   }
 
   /**
@@ -59,28 +54,51 @@ export class SmtpConfigStore {
   ): void {
     const { store, audit } = this.core
     store.write(() => {
-      const before = this.read()
-      const changes: Record<string, { from: unknown; to: unknown }> = {}
-      for (const field of FIELDS) {
-        if ((before?.[field] ?? null) !== next[field])
-          changes[field] = { from: before?.[field] ?? null, to: next[field] }
-      }
-      if (Object.keys(changes).length === 0 && !password.changed) return
+      const record = smtpSettingsAuditRecord(this.read(), next, password.changed)
+      if (!record) return
       const now = clock()
       store
         .sql(
           'INSERT INTO registry_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'
         )
-        .run(SETTING_NAME, JSON.stringify(next))
+        .run(SMTP_SETTING_NAME, JSON.stringify(next))
       this.outbox.makePendingDue(now)
-      audit.append(now, {
-        actor,
-        action: 'notify.settings',
-        targetId: null,
-        targetName: 'SMTP settings',
-        details: { changes, passwordChanged: password.changed }
-      })
+      audit.append(now, { ...record, actor })
       if (password.changed) password.apply()
     })
+  }
+}
+
+/** A stored value as settings; null when absent or unreadable (email then counts as not set up). */
+export function parseSmtpConfig(value: string | undefined | null): SmtpConfig | null {
+  if (value === undefined || value === null) return null
+  try {
+    const parsed = StoredConfig.safeParse(JSON.parse(value))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The audit entry of a settings change, on either engine (core/pg/smtp-config.ts): each field that
+ * changed, before → after, and the password only as "passwordChanged". null when nothing changed
+ * (then nothing is written).
+ */
+export function smtpSettingsAuditRecord(
+  before: SmtpConfig | null,
+  next: SmtpConfig,
+  passwordChanged: boolean
+): Omit<AuditRecord, 'actor'> | null {
+  const changes: Record<string, { from: unknown; to: unknown }> = {}
+  for (const field of FIELDS) {
+    if ((before?.[field] ?? null) !== next[field]) changes[field] = { from: before?.[field] ?? null, to: next[field] }
+  }
+  if (Object.keys(changes).length === 0 && !passwordChanged) return null
+  return {
+    action: 'notify.settings',
+    targetId: null,
+    targetName: 'SMTP settings',
+    details: { changes, passwordChanged }
   }
 }

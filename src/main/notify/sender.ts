@@ -1,7 +1,6 @@
 import type { FlushResult, TestEmailResult } from '../../shared/types'
 import { systemClock, type Clock } from '../core/clock'
 import type { Claim } from '../core/outbox'
-import type { Registry } from '../core/registry'
 import type { SmtpConfig } from '../core/smtp-config'
 import {
   createSmtpTransport,
@@ -10,14 +9,23 @@ import {
   type SmtpConnectOptions,
   type SmtpTransporter
 } from './smtp'
+import { notifyStores, type NotifySource, type OutboxStore } from './stores'
 import type { PasswordStore } from './types'
 
-export interface SenderOptions {
-  registry: Registry
+/**
+ * What a sender reads and writes (a registry file, or a team registry's outbox and settings: the
+ * same sender runs on both engines), how it logs in, and its tuning.
+ */
+export type SenderOptions = NotifySource & SenderConnection & SenderTuning
+
+export interface SenderConnection {
   passwords: PasswordStore
   clock?: Clock
   /** TLS trust and timeouts for the SMTP connection. */
   smtp?: SmtpConnectOptions
+}
+
+export interface SenderTuning {
   /** How long a claim holds a message before another sender may take it over (renewed while sending). */
   leaseMs?: number
   /** Attempts a message may be refused with a permanent (5xx) answer before it is marked failed. */
@@ -66,22 +74,24 @@ export function notReadyReason(config: SmtpConfig | null, passwords: PasswordSto
 }
 
 /**
- * Delivers what is due: each message is claimed (status 'sending' with a lease, in an IMMEDIATE
- * transaction), sent with its stable Message-ID, then marked sent only if the claim is still ours.
+ * Delivers what is due: each message is claimed (status 'sending' with a lease: an IMMEDIATE
+ * transaction on a file, one UPDATE … FOR UPDATE SKIP LOCKED on PostgreSQL), sent with its stable
+ * Message-ID, then marked sent only if the claim is still ours.
  * `ignoreSchedule` also takes pending messages whose backoff has not run out ("flush now").
  */
 export async function flushOutbox(
   options: SenderOptions,
   flushOptions: { ignoreSchedule?: boolean } = {}
 ): Promise<FlushReport> {
-  const { registry, passwords } = options
+  const { passwords } = options
+  const { outbox, settings } = notifyStores(options)
   const clock = options.clock ?? systemClock
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
-  const config = registry.smtpConfig.read()
+  const config = await settings.read()
   const blocked = notReadyReason(config, passwords)
   if (blocked || !config) {
-    const pending = registry.outbox.countUndelivered()
-    if (pending > 0) registry.outbox.noteBlocked(blocked!)
+    const pending = await outbox.countUndelivered()
+    if (pending > 0) await outbox.noteBlocked(blocked!)
     return { sent: 0, failed: 0, pending, blocked: blocked! }
   }
   const password = passwords.get()
@@ -92,13 +102,13 @@ export async function flushOutbox(
   let lastError: string | undefined
   try {
     while (tried.length < BATCH_LIMIT) {
-      const claim = registry.outbox.claimNext(clock(), leaseMs, {
+      const claim = await outbox.claimNext(clock(), leaseMs, {
         ignoreSchedule: flushOptions.ignoreSchedule ?? false,
         skip: tried
       })
       if (!claim) break
       tried.push(claim.row.id)
-      const outcome = await deliver(transport, claim, config, password, options, clock)
+      const outcome = await deliver(transport, outbox, claim, config, password, options, clock)
       if (outcome === 'sent') {
         sent++
         continue
@@ -111,29 +121,25 @@ export async function flushOutbox(
   } finally {
     transport.close()
   }
-  return lastError === undefined
-    ? { sent, failed, pending: registry.outbox.countUndelivered() }
-    : { sent, failed, pending: registry.outbox.countUndelivered(), lastError }
+  const pending = await outbox.countUndelivered()
+  return lastError === undefined ? { sent, failed, pending } : { sent, failed, pending, lastError }
 }
 
 async function deliver(
   transport: SmtpTransporter,
+  outbox: OutboxStore,
   claim: Claim,
   config: SmtpConfig,
   password: string | null,
   options: SenderOptions,
   clock: Clock
 ): Promise<'sent' | { message: string; failed: boolean; serverWide: boolean }> {
-  const { registry } = options
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
   // Keep the lease alive while this process works, so a slow server never looks like a dead sender.
   const heartbeat = setInterval(
     () => {
-      try {
-        registry.outbox.renewClaim(claim, clock() + leaseMs)
-      } catch {
-        // The file is busy: the next beat tries again, and the lease has room for several misses.
-      }
+      // The registry is busy or out of reach: the next beat tries again, and the lease has room for several misses.
+      void (async () => outbox.renewClaim(claim, clock() + leaseMs))().catch(() => undefined)
     },
     Math.max(1_000, Math.floor(leaseMs / 4))
   )
@@ -156,7 +162,7 @@ async function deliver(
     clearInterval(heartbeat)
   }
   if (!failure) {
-    if (!(await markSentPatiently(registry, claim, clock))) {
+    if (!(await markSentPatiently(outbox, claim, clock))) {
       options.log?.(
         `keyward: outbox message ${claim.row.id} was delivered, but another sender had taken it over meanwhile.`
       )
@@ -168,7 +174,7 @@ async function deliver(
   const message = givesUp
     ? `${failure.message} Gave up after ${claim.attempt} attempts; use Retry once it is fixed.`
     : failure.message
-  registry.outbox.markAttemptFailed(claim, { error: message, failed: givesUp, nextAttemptAt })
+  await outbox.markAttemptFailed(claim, { error: message, failed: givesUp, nextAttemptAt })
   return { message, failed: givesUp, serverWide: failure.serverWide }
 }
 
@@ -176,20 +182,20 @@ async function deliver(
  * The server has the message: recording that is what keeps it from going out twice, so a busy file
  * is tried a few more times (well inside the lease) before giving up and leaving the claim to expire.
  */
-async function markSentPatiently(registry: Registry, claim: Claim, clock: Clock): Promise<boolean> {
+async function markSentPatiently(outbox: OutboxStore, claim: Claim, clock: Clock): Promise<boolean> {
   for (const pauseMs of [100, 200, 400]) {
     try {
-      return registry.outbox.markSent(claim, clock())
+      return await outbox.markSent(claim, clock())
     } catch {
       await new Promise((resolve) => setTimeout(resolve, pauseMs))
     }
   }
-  return registry.outbox.markSent(claim, clock())
+  return outbox.markSent(claim, clock())
 }
 
 /** "Send test email": straight through the relay (not the outbox), reporting the server's answer. */
 export async function sendTestEmail(options: SenderOptions, to: string): Promise<TestEmailResult> {
-  const config = options.registry.smtpConfig.read()
+  const config = await notifyStores(options).settings.read()
   const blocked = notReadyReason(config, options.passwords)
   if (blocked || !config) return { ok: false, message: blocked! }
   const password = options.passwords.get()

@@ -1,8 +1,8 @@
 import type { ParsedInput } from '../../shared/contract'
 import type { SmtpSettings } from '../../shared/types'
 import type { Clock } from '../core/clock'
-import type { Registry } from '../core/registry'
 import type { SmtpConfig } from '../core/smtp-config'
+import { andThen, type Answer, type SmtpSettingsStore } from './stores'
 import type { PasswordStore } from './types'
 
 export type { SmtpConfig }
@@ -23,15 +23,15 @@ export function smtpSettingsView(config: SmtpConfig | null, passwords: PasswordS
 /**
  * Replaces the settings (host, port and from are required; an absent user means no login). The
  * password goes to the host's PasswordStore, inside the registry's transaction: if the store throws
- * (no secure storage), nothing is saved. The registry audits it only as "passwordChanged".
+ * (no secure storage), nothing is saved. The registry (a file or PostgreSQL) audits it only as "passwordChanged".
  */
 export function saveSmtpSettings(
-  registry: Registry,
+  settings: SmtpSettingsStore,
   passwords: PasswordStore,
   v: ParsedInput<'notify.settings.set'>,
   actor: string,
   clock: Clock
-): SmtpSettings {
+): Answer<SmtpSettings> {
   const next: SmtpConfig = {
     host: v.host,
     port: v.port,
@@ -40,6 +40,7 @@ export function saveSmtpSettings(
     from: v.from
   }
   const changed = v.password !== undefined && (v.password || null) !== passwords.get()
-  registry.smtpConfig.save(next, actor, { changed, apply: () => passwords.set(v.password || null) }, clock)
-  return smtpSettingsView(registry.smtpConfig.read(), passwords)
+  return andThen(settings.save(next, actor, { changed, apply: () => passwords.set(v.password || null) }, clock), () =>
+    andThen(settings.read(), (config) => smtpSettingsView(config, passwords))
+  )
 }

@@ -7,6 +7,10 @@ import { recordPgUsageRows } from '../core/pg/usage'
 import { PgVerifyPath } from '../core/pg/verify'
 import { openPgRegistry } from '../db/pg/open'
 import { pgOperationTable } from '../transport/pg-table'
+import { PgOutbox } from '../core/pg/outbox'
+import { PgSmtpConfig } from '../core/pg/smtp-config'
+import { startOutboxSender } from '../notify/sender'
+import { processPasswordStore } from '../notify/types'
 import { AdminApi } from './admin'
 import type { SocketLimits } from './connections'
 import { Gateway } from './gateway'
@@ -46,6 +50,10 @@ export interface PgServerOptions {
   inFlightCheckMs?: number
   /** Failed admin sign-ins allowed per client address (and in total) per window. */
   throttle?: Omit<ThrottleOptions, 'clock'>
+  /** The SMTP password for notify.* and the outbox sender, for this process only (default: KEYWARD_SMTP_PASSWORD). */
+  smtpPassword?: string | null
+  /** Milliseconds between background runs of the email outbox sender; 0 runs none (default 60000). */
+  outboxIntervalMs?: number
   clock?: Clock
   log?: (line: string) => void
 }
@@ -91,9 +99,25 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
     }
   }
   const verifier = new Verifier(source)
+  // Alerts for keys created through any node go out from every node's sender: claims keep them apart.
+  const passwords = processPasswordStore(
+    options.smtpPassword === undefined ? process.env.KEYWARD_SMTP_PASSWORD || null : options.smtpPassword
+  )
+  const outboxIntervalMs = options.outboxIntervalMs ?? 60_000
+  const sender =
+    outboxIntervalMs > 0
+      ? startOutboxSender({
+          outbox: new PgOutbox(changes.pool),
+          settings: new PgSmtpConfig(changes.pool, clock),
+          passwords,
+          clock,
+          log,
+          intervalMs: outboxIntervalMs
+        })
+      : undefined
   const admin = new AdminApi(
     verifyPath,
-    pgOperationTable(changes, clock, 'operation'),
+    pgOperationTable(changes, clock, 'operation', { passwords, flush: sender && (() => sender.flushNow()) }),
     new AuthThrottle({ ...options.throttle, clock }),
     log
   )
@@ -194,7 +218,7 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
   }
   const closePools = () => Promise.all([pg.close(), changes.close()]).then(() => undefined)
   const front = await listenFront({ ...options, log }, route, () =>
-    closeGateway()
+    Promise.all([sender?.stop(), closeGateway()])
       .then(closePools)
       .catch(() => undefined)
   )
@@ -215,6 +239,7 @@ export async function startPgServer(options: PgServerOptions): Promise<RunningPg
     close() {
       clearInterval(timer)
       return front.close(async () => {
+        await sender?.stop().catch(() => undefined)
         await closeGateway()
         await flushing
         await flush()

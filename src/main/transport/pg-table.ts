@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { OPERATION_NAMES, type OperationName } from '../../shared/contract'
+import { OPERATION_NAMES, type OperationName, type Output, type ParsedInput } from '../../shared/contract'
 import type { Clock } from '../core/clock'
 import { notOnPostgres } from '../core/paths'
 import { verifyPgAuditChain } from '../core/pg/audit'
@@ -30,13 +30,20 @@ import { exportPgKeys } from '../core/pg/export'
 import { actOnPgLeaks, pgKeysBySecretHash } from '../core/pg/leaks'
 import { scanPaths } from '../scan/scan'
 import { KeywardError } from '../../shared/errors'
+import { PgOutbox } from '../core/pg/outbox'
+import { PgSmtpConfig } from '../core/pg/smtp-config'
 import type { PgRegistry } from '../db/pg/open'
+import type { NotifyHandlers, NotifyOperationName } from '../notify/handlers'
+import { processPasswordStore, type PasswordStore } from '../notify/types'
+import type { FlushResult } from '../../shared/types'
+import type { CallContext } from '../core/operations'
 import type { OperationTable } from './dispatch'
 
 /**
  * The operations a PostgreSQL registry answers: keys (read, list, create, edit, assign, rotate,
  * disable, enable, delete, bulk actions, import, export), resources, the TPM pool, the audit log,
- * usage reports, the leak scan and the forms' suggestions. The rest refuse, naming what runs there.
+ * usage reports, the leak scan, email alerts and the forms' suggestions. The rest refuse, naming
+ * what runs there.
  */
 export const PG_OPERATIONS = [
   'keys.get',
@@ -71,25 +78,43 @@ export const PG_OPERATIONS = [
   'keys.bulk',
   'keys.export',
   'scan.run',
-  'scan.act'
+  'scan.act',
   // End of bulk, export, scan.
+  // email (notify.*): the outbox and SMTP settings in PostgreSQL (pg/outbox.ts, pg/smtp-config.ts).
+  'notify.settings.get',
+  'notify.settings.set',
+  'notify.outbox',
+  'notify.retry',
+  'notify.discard',
+  'notify.flush',
+  'notify.test'
+  // End of email (notify.*).
 ] as const
 
-export function runsOnPostgres(name: OperationName): boolean {
-  return (PG_OPERATIONS as readonly string[]).includes(name)
-}
-
-/** What a host adds to the PostgreSQL table. */
-export interface PgHost {
+/** What a host adds to a PostgreSQL table: its own files, where its SMTP password is, its background sender. */
+export interface PgTableOptions {
   /**
    * The host runs on the user's own machine and may read its files (the CLI's `scan`). A server
    * never: the server's files are not the caller's to read.
    */
   localFiles?: boolean
+  /** Default: KEYWARD_SMTP_PASSWORD, for this process only (as the CLI and a file's server). */
+  passwords?: PasswordStore
+  /** A running outbox sender's flushNow, so "flush" and its timer never overlap in one process. */
+  flush?: () => Promise<FlushResult>
+}
+
+export function runsOnPostgres(name: OperationName): boolean {
+  return (PG_OPERATIONS as readonly string[]).includes(name)
 }
 
 /** The contract's operations over a PostgreSQL registry, for the CLI's dispatch (same validation, errors, JSON). */
-export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db', host: PgHost = {}): OperationTable {
+export function pgOperationTable(
+  pg: PgRegistry,
+  clock: Clock,
+  field = '--db',
+  options: PgTableOptions = {}
+): OperationTable {
   const table: Record<string, unknown> = {}
   for (const name of OPERATION_NAMES)
     table[name] = () => {
@@ -129,11 +154,14 @@ export function pgOperationTable(pg: PgRegistry, clock: Clock, field = '--db', h
     'keys.bulk': (v, ctx) => bulkPgKeys(pg.pool, v, ctx.actor, clock()),
     'keys.export': (v, ctx) => exportPgKeys(pg.pool, v, ctx.actor, clock()),
     'scan.run': (v) => {
-      if (!host.localFiles) throw notHere('scan.run')
+      if (!options.localFiles) throw notHere('scan.run')
       return scanPaths(v.paths, { all: v.all, lookup: (hashes) => pgKeysBySecretHash(pg.pool, hashes, clock()) })
     },
-    'scan.act': (v, ctx) => actOnPgLeaks(pg.pool, v, ctx.actor, clock())
+    'scan.act': (v, ctx) => actOnPgLeaks(pg.pool, v, ctx.actor, clock()),
     // End of bulk, export, scan.
+    // email (notify.*): the handlers and sender of a file, over the outbox and settings in PostgreSQL.
+    ...pgNotifyAnswers(pg, clock, options)
+    // End of email (notify.*).
   }
   return { ...table, ...answers } as OperationTable
 }
@@ -145,3 +173,45 @@ function notHere(name: string): KeywardError {
     `"${name}" belongs to the desktop app on its own machine and is not available over HTTP.`
   )
 }
+
+/**
+ * email (notify.*): createNotifyHandlers over PgOutbox and PgSmtpConfig, loaded on the first email
+ * operation, so nodemailer is not loaded by every other command on either engine (as the CLI's
+ * notify commands load it only when they run).
+ */
+function pgNotifyAnswers(
+  pg: PgRegistry,
+  clock: Clock,
+  options: PgTableOptions
+): Pick<OperationTable, NotifyOperationName> {
+  let loading: Promise<NotifyHandlers> | undefined
+  const handlers = () =>
+    (loading ??= import('../notify/handlers').then(({ createNotifyHandlers }) =>
+      createNotifyHandlers({
+        outbox: new PgOutbox(pg.pool),
+        settings: new PgSmtpConfig(pg.pool, clock),
+        passwords: options.passwords ?? processPasswordStore(process.env.KEYWARD_SMTP_PASSWORD || null),
+        clock,
+        flush: options.flush
+      })
+    ))
+  const answer =
+    <K extends NotifyOperationName>(name: K) =>
+    async (input: ParsedInput<K>, ctx: CallContext): Promise<Output<K>> => {
+      const handler = (await handlers())[name] as (
+        input: ParsedInput<K>,
+        ctx: CallContext
+      ) => Output<K> | Promise<Output<K>>
+      return handler(input, ctx)
+    }
+  return {
+    'notify.settings.get': answer('notify.settings.get'),
+    'notify.settings.set': answer('notify.settings.set'),
+    'notify.outbox': answer('notify.outbox'),
+    'notify.retry': answer('notify.retry'),
+    'notify.discard': answer('notify.discard'),
+    'notify.flush': answer('notify.flush'),
+    'notify.test': answer('notify.test')
+  }
+}
+// End of email (notify.*).
