@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { POSTGRES_START_TIMEOUT, postgresAvailable, startPostgres, type StartedPostgres } from '../support/postgres'
+import { afterEach, describe, expect, it } from 'vitest'
+import { postgresAvailable } from '../support/postgres'
+import { cliTwins } from './pg-twins'
 import { freePort, startLoopbackSmtp, type LoopbackSmtp } from '../integration/notify/smtp-fixture'
-import { cleanEnv, expectNoSecretLeaked, run, tempCli } from './run'
+import { run } from './run'
 
 const reason = postgresAvailable()
 const PASSWORD = 'correct-horse-battery'
@@ -10,43 +11,30 @@ describe.skipIf(reason)(
   `keyward notify on --db postgres:// prints what it prints on a file${reason ? ` (skipped: ${reason})` : ''}`,
   { timeout: 180_000 },
   () => {
-    let pg: StartedPostgres
-    let env: NodeJS.ProcessEnv
-    let url: string
     let port: number
-    const t = tempCli()
     const servers: LoopbackSmtp[] = []
 
-    beforeAll(async () => {
-      pg = await startPostgres()
-      env = pg.env(cleanEnv())
+    const twins = cliTwins(async (t) => {
       await t.ok(['keys', 'create', '--name', 'Web', '--notify', 'web@example.com'])
       await t.ok(['keys', 'create', '--name', 'Batch', '--notify', 'batch@example.com'])
-      url = await pg.createDatabase()
-      const copied = await run(['--json', 'migrate', '--from', t.db, '--to', url], { env })
-      expect(copied.code, copied.stderr).toBe(0)
       port = await freePort()
-    }, POSTGRES_START_TIMEOUT)
+    })
+    const { t } = twins
     afterEach(async () => {
       for (const s of servers.splice(0)) await s.close()
     })
-    afterAll(() => {
-      expectNoSecretLeaked()
-      pg?.stop()
-      t.cleanup()
-    })
 
-    const withPassword = () => ({ ...env, KEYWARD_SMTP_PASSWORD: PASSWORD })
+    const withPassword = () => ({ ...twins.env, KEYWARD_SMTP_PASSWORD: PASSWORD })
     /** The same command on the file and on PostgreSQL: the same exit code and the same output on both streams. */
     async function same(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
-      const file = await run(['--db', t.db, ...args], { env, ...options })
-      const there = await run(['--db', url, ...args], { env, ...options })
+      const file = await run(['--db', t.db, ...args], { env: twins.env, ...options })
+      const there = await run(['--db', twins.url, ...args], { env: twins.env, ...options })
       // Two processes, two moments: times (sentAt, an audit entry's) are masked, and where the registry is.
       const masked = (text: string, db: string) =>
         text.replaceAll(db, '<registry>').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
       expect(there.code, `${args.join(' ')}: ${there.stderr}`).toBe(file.code)
-      expect(masked(there.stdout, url), args.join(' ')).toBe(masked(file.stdout, t.db))
-      expect(masked(there.stderr, url), args.join(' ')).toBe(masked(file.stderr, t.db))
+      expect(masked(there.stdout, twins.url), args.join(' ')).toBe(masked(file.stdout, t.db))
+      expect(masked(there.stderr, twins.url), args.join(' ')).toBe(masked(file.stderr, t.db))
       return { file, pg: there }
     }
 
@@ -91,10 +79,13 @@ describe.skipIf(reason)(
 
       const smtp = await startLoopbackSmtp({ port, login: { user: 'mailer', pass: PASSWORD } })
       servers.push(smtp)
-      const test = await run(['--db', url, '--json', 'notify', 'test', '--to', 'me@example.com', '--password-stdin'], {
-        env,
-        input: `${PASSWORD}\n`
-      })
+      const test = await run(
+        ['--db', twins.url, '--json', 'notify', 'test', '--to', 'me@example.com', '--password-stdin'],
+        {
+          env: twins.env,
+          input: `${PASSWORD}\n`
+        }
+      )
       expect(test.code, test.stderr).toBe(0)
       expect(JSON.parse(test.stdout)).toMatchObject({ ok: true })
       expect(smtp.received.at(-1)).toMatchObject({ user: 'mailer', rcptTo: ['me@example.com'] })
