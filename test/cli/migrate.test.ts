@@ -39,15 +39,20 @@ function dump(path: string): Record<string, unknown[]> {
 }
 
 describe('keyward migrate without PostgreSQL', () => {
-  it('a command that does not run on PostgreSQL yet refuses a postgres:// --db before connecting, naming what does and pointing to keyward migrate', async () => {
-    const r = await run(['--db', 'postgres://ana:s3cret@localhost:5432/keyward', '--json', 'audit', 'export'])
-    expect(r.code).toBe(2)
-    const { error } = JSON.parse(r.stderr)
-    expect(Object.keys(error.fields)).toEqual(['--db'])
-    expect(error.message).toMatch(/keyward migrate --from URL --to FILE/)
-    expect(error.message).toMatch(/needs a registry file for now/)
-    expect(error.message).toMatch(/keys disable, keys enable, keys delete/)
-    expect(r.stderr).not.toContain('s3cret')
+  it('backup and restore refuse a postgres:// --db before connecting, naming PostgreSQL’s own tools and keyward migrate', async () => {
+    for (const args of [
+      ['backup', '/tmp/keyward-never-written.sqlite3'],
+      ['restore', '/tmp/keyward-never-read.sqlite3', '--yes']
+    ]) {
+      const r = await run(['--db', 'postgres://ana:s3cret@localhost:5432/keyward', '--json', ...args])
+      expect(r.code).toBe(2)
+      const { error } = JSON.parse(r.stderr)
+      expect(Object.keys(error.fields)).toEqual(['--db'])
+      expect(error.message).toMatch(/pg_dump/)
+      expect(error.message).toMatch(/keyward migrate --from URL --to FILE/)
+      expect(error.message).toMatch(/Nothing was changed/)
+      expect(r.stderr).not.toContain('s3cret')
+    }
   })
 
   it('refuses another scheme, a missing source and the source as its own target, naming the option (exit 2)', async () => {

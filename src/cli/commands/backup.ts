@@ -1,5 +1,6 @@
 import { KeywardError } from '../../shared/errors'
-import { loadCore } from '../context'
+import { backupOnPostgres } from '../../main/core/paths'
+import { loadCore, type CliContext } from '../context'
 import { plural } from '../output'
 import type { Registrar } from './index'
 
@@ -17,6 +18,7 @@ export const registerBackup: Registrar = (program, ctx) => {
     .argument('<FILE>', 'the backup file to write; never replaced unless --force')
     .option('--force', 'replace FILE if it exists')
     .action(async (file: string, opts: { force?: boolean }) => {
+      refuseOnPostgres(ctx)
       const result = await loadCore().backupRegistry(ctx.dbPath, file, { force: opts.force === true })
       ctx.print(
         result,
@@ -32,6 +34,7 @@ export const registerBackup: Registrar = (program, ctx) => {
     .argument('<FILE>', 'a file written by "keyward backup" (or the app\'s File > Back Up Registry…)')
     .option('--yes', 'replace the registry (required)')
     .action(async (file: string, opts: { yes?: boolean }) => {
+      refuseOnPostgres(ctx)
       if (!opts.yes)
         throw KeywardError.validation({
           '--yes':
@@ -46,4 +49,10 @@ export const registerBackup: Registrar = (program, ctx) => {
           (doc.previous ? `\nThe registry as it was is kept at ${doc.previous}.` : '')
       )
     })
+}
+
+/** Before anything is asked or read: a PostgreSQL registry is backed up by PostgreSQL. */
+function refuseOnPostgres(ctx: CliContext): void {
+  const target = ctx.target
+  if (target.engine === 'postgres') throw backupOnPostgres(target.field)
 }

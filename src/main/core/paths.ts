@@ -107,6 +107,16 @@ export function notOnPostgres(field: string, what = 'This command'): KeywardErro
   })
 }
 
+/** keyward backup and restore on a PostgreSQL registry: the database's own tools do that. */
+export function backupOnPostgres(field: string): KeywardError {
+  return KeywardError.validation({
+    [field]:
+      "keyward backup and restore work on a registry file. Back up a PostgreSQL registry with PostgreSQL's own tools " +
+      '(pg_dump, or the server\'s continuous archiving), or copy it whole to a file with "keyward migrate --from URL --to FILE". ' +
+      'Nothing was changed.'
+  })
+}
+
 /** `scheme://…` at the start: a URL. (`C:\\…` and `./postgres:x` are paths.) */
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
