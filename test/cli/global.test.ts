@@ -105,13 +105,13 @@ describe('keyward (global behaviour)', { timeout: 90_000 }, () => {
       [[], cleanEnv({ KEYWARD_DB: 'postgresql://ana:s3cret@db/keyward' }), 'KEYWARD_DB'],
       [['--db', 'sqlite://registry.sqlite3'], cleanEnv(), '--db']
     ] as const) {
-      const r = await run([...args, '--json', 'audit', 'export'], { env, cwd })
+      const r = await run([...args, '--json', 'backup', 'copy.sqlite3'], { env, cwd })
       expect(r.code).toBe(2)
       expect(r.stdout).toBe('')
       const { error } = JSON.parse(r.stderr)
       expect(error.code).toBe('VALIDATION')
       expect(Object.keys(error.fields)).toEqual([field])
-      expect(error.message).toMatch(/Give the path of a registry file|needs a registry file for now/)
+      expect(error.message).toMatch(/Give the path of a registry file|pg_dump/)
       expect(r.stderr).not.toContain('s3cret')
     }
     expect(readdirSync(cwd)).toEqual([])

@@ -181,20 +181,5 @@ describe.skipIf(reason)(
         /^Created key Plain \(k_[0-9A-Za-z]{12}\)\.\n\n {2}kw_[0-9A-Za-z]{49}\n\nThis secret is shown once/
       )
     })
-
-    it('a command that still needs a file names the key commands that now run on PostgreSQL', async () => {
-      const r = await onPg(['notify', 'outbox'])
-      expect(r.code).toBe(2)
-      const message = JSON.parse(r.stderr).error.message as string
-      for (const command of [
-        'keys create',
-        'keys rotate',
-        'keys assign',
-        'keys unassign',
-        'keys set-resources',
-        'keys edit'
-      ])
-        expect(message).toContain(command)
-    })
   }
 )
