@@ -3,7 +3,6 @@ import type { Input, OperationName, Output } from '../shared/contract'
 import { KeywardError } from '../shared/errors'
 import { osUserName } from '../main/core/actor'
 import type { HostHandlers } from '../main/core/operations'
-import type { AuditExport } from '../main/core/audit-export'
 import { notOnPostgres, resolveRegistry, resolveRegistryPath, type RegistryTarget } from '../main/core/paths'
 import type { PgRegistry } from '../main/db/pg/open'
 import type { VerifyResult } from '../shared/types'
@@ -55,8 +54,6 @@ export interface CliContext {
   print<T>(doc: T, human: (doc: T) => string): void
   /** A key's verification (keys verify), on either engine. */
   verify(input: { secret: string; model?: string; appName?: string }): Promise<VerifyResult>
-  /** The whole audit log as JSON Lines (audit export), on either engine. */
-  exportAudit(): Promise<AuditExport>
   /** Exit code for a command that ran but reports a negative answer (an invalid key, a broken audit chain). */
   setExitCode(code: number): void
   /** All of stdin as text; on a terminal, one hidden line after `prompt` (shown on stderr). */
@@ -184,12 +181,6 @@ export function createContext(program: Command, io: { stdout: (text: string) => 
       if (target.engine === 'sqlite') return ctx.registry().verify(input)
       const { pgVerify } = loadCore()
       return pgVerify((await openPostgres(target)).pool, input, Date.now())
-    },
-    async exportAudit() {
-      const target = ctx.target
-      if (target.engine === 'sqlite') return ctx.registry().exportAudit()
-      const { exportPgAuditLog } = loadCore()
-      return exportPgAuditLog((await openPostgres(target)).pool, Date.now())
     },
     setExitCode(code) {
       exitCode = code

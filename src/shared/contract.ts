@@ -1,7 +1,14 @@
 import { z } from 'zod'
 import { ShowOnceKeyInput, type ClipboardOutcome } from './clipboard'
 import type { ErrorPayload } from './errors'
-import { ScanActInput, ScanRunInput, type ScanActResult, type ScanReport } from './scan'
+import {
+  ScanActInput,
+  ScanLookupInput,
+  ScanRunInput,
+  type ScanActResult,
+  type ScanLookupItem,
+  type ScanReport
+} from './scan'
 import * as s from './schemas'
 import type {
   ApiKey,
@@ -71,6 +78,8 @@ export const contract = {
   'suggestions.get': op<Suggestions>()(s.Empty, { mutates: false }),
   'audit.list': op<Page<AuditEntry>>()(s.AuditListInput, { mutates: false }),
   'audit.verify': op<AuditVerifyResult>()(s.Empty, { mutates: false }),
+  /** The whole audit log as JSON Lines with each entry's chain hash (what `keyward audit export` writes). */
+  'audit.export': op<{ text: string; entries: number }>()(s.Empty, { mutates: false }),
   'usage.report': op<{ items: UsageRow[] }>()(s.UsageReportInput, { mutates: false }),
   'demo.load': op<{ resources: number; keys: number; departments: number; projects: number }>()(s.DemoLoadInput, {
     mutates: true
@@ -96,6 +105,8 @@ export const contract = {
   'scan.run': op<ScanReport>()(ScanRunInput, { mutates: false }),
   /** The desktop app's folder picker for a scan: the chosen folder, or null when cancelled. */
   'scan.pickFolder': op<{ path: string | null }>()(s.Empty, { mutates: false }),
+  /** The keys that hold (or held) these secret hashes: a scan of files elsewhere, against this registry. */
+  'scan.lookup': op<{ items: ScanLookupItem[] }>()(ScanLookupInput, { mutates: false }),
   /** Disables or deletes the keys a scan found, in one transaction, each audited as "leaked: FILE:LINE". */
   'scan.act': op<ScanActResult>()(ScanActInput, { mutates: true }),
   /** A screen's Export button: the desktop app asks where, then writes keys (CSV/JSON), the audit log (JSONL) or usage (CSV) there, 0600. */
@@ -143,8 +154,10 @@ export const CORE_OPERATIONS = [
   'suggestions.get',
   'audit.list',
   'audit.verify',
+  'audit.export',
   'usage.report',
   'demo.load',
+  'scan.lookup',
   'scan.act'
 ] as const satisfies readonly OperationName[]
 export type CoreOperationName = (typeof CORE_OPERATIONS)[number]

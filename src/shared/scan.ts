@@ -50,6 +50,31 @@ export const ScanRunInput = z.strictObject({
   all: z.boolean({ error: 'all is true or false.' }).default(false)
 })
 
+/**
+ * scan.lookup: what a registry knows of secrets found elsewhere, by their SHA-256 (hex), so a host
+ * that reads its own files (the desktop app on a team server) can scan them against a registry it
+ * reaches over HTTP. Hashes only: a secret never travels.
+ */
+export const ScanLookupInput = z.strictObject({
+  hashes: z
+    .array(
+      z
+        .string({ error: 'A hash is the SHA-256 of a secret, as 64 hex digits.' })
+        .regex(/^[0-9a-f]{64}$/, 'A hash is the SHA-256 of a secret, as 64 lowercase hex digits.'),
+      { error: 'Give the hashes to look up.' }
+    )
+    .max(10_000, 'Look up at most 10000 hashes at once.')
+})
+
+/** A hash this registry knows: the key it belongs (or belonged) to. Hashes it does not know are left out. */
+export interface ScanLookupItem {
+  hash: string
+  keyId: string
+  name: string
+  status: Exclude<LeakStatus, 'unknown'>
+  hint: string | null
+}
+
 export const ScanActInput = z.strictObject({
   action: z.enum(['disable', 'delete'], { error: 'Action must be disable or delete.' }),
   /** Where each key was found: goes into its audit entry as "leaked: FILE:LINE". */

@@ -10,7 +10,7 @@ import { safeStorageUpstreamKeys, type UpstreamKeyStore } from '../../src/main/d
 import { registerOperations, type InvokeEventLike, type IpcMainLike } from '../../src/main/desktop/ipc/register'
 import { createNotifyHandlers } from '../../src/main/notify/handlers'
 import { createFileHandlers, fileRegistryOf, remoteFileRegistry, type SaveRequest } from '../../src/main/files/handlers'
-import { createScanHandlers } from '../../src/main/scan/handlers'
+import { createScanHandlers, remoteScanLookup } from '../../src/main/scan/handlers'
 import { safeStoragePasswordStore, type SafeStorageLike } from '../../src/main/desktop/password-store'
 import { memoryPreferenceStore } from '../../src/main/desktop/preferences'
 import { createSettingsService } from '../../src/main/desktop/app-settings'
@@ -242,7 +242,10 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
     local: table,
     host,
     clipboard: secretClipboard,
-    files: (server) => createFileHandlers({ registry: remoteFileRegistry(server), ...fileDialogs })
+    onServer: (server) => ({
+      ...createFileHandlers({ registry: remoteFileRegistry(server), ...fileDialogs }),
+      ...createScanHandlers({ registry: remoteScanLookup(server), pickFolder: async () => options.scanFolder ?? null })
+    })
   })
 
   /** ipcMain in miniature: main registers its handlers here, exactly as in the app. */

@@ -105,7 +105,7 @@ export const registerAudit: Registrar = (program, ctx) => {
     .description('write the whole log as JSON Lines with each entry\'s chain hash, for "audit verify --file"')
     .option('--out <FILE>', 'write to FILE (mode 0600, replaced whole) instead of stdout')
     .action(async (opts: { out?: string }) => {
-      const exported = await ctx.exportAudit()
+      const exported = await ctx.call('audit.export', {})
       if (opts.out === undefined) {
         // JSON Lines are the output, with or without --json.
         process.stdout.write(exported.text)

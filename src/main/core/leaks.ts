@@ -1,5 +1,5 @@
 import type { ParsedInput } from '../../shared/contract'
-import type { LeakStatus, ScanActResult } from '../../shared/scan'
+import type { LeakStatus, ScanActResult, ScanLookupItem } from '../../shared/scan'
 import type { Core } from './context'
 import { resolveKey } from './key-rows'
 import { deleteKey, setDisabled } from './keys'
@@ -102,4 +102,14 @@ export function actOnLeaks(core: Core, v: ParsedInput<'scan.act'>, actor: string
     }
     return { action: v.action, keys }
   })
+}
+
+/** scan.lookup: the keys behind hex SHA-256 hashes, as items (both engines answer through this). */
+export function lookupItems(hashes: readonly string[], found: Map<string, KeyBySecret>): { items: ScanLookupItem[] } {
+  const items: ScanLookupItem[] = []
+  for (const hash of new Set(hashes)) {
+    const key = found.get(hash)
+    if (key) items.push({ hash, ...key })
+  }
+  return { items }
 }

@@ -1,13 +1,14 @@
 import type { CoreOperationName, OperationName, Output, ParsedInput } from '../../shared/contract'
 import { assignResources, setResources, unassignResources } from './assignments'
 import { listAudit } from './audit'
+import { exportAuditLog } from './audit-export'
 import { bulkKeys } from './bulk'
 import type { Core } from './context'
 import { DEMO_LOAD_SEED, seedDemoInto } from './demo'
 import { exportKeys } from './export'
 import { importKeys } from './import'
 import { suggestions } from './key-rows'
-import { actOnLeaks } from './leaks'
+import { actOnLeaks, keysBySecretHash, lookupItems } from './leaks'
 import { createKey, deleteKey, editKey, getKey, listKeys, rotateKey, setDisabled } from './keys'
 import { getPool, setPool } from './pool'
 import { addResource, editResource, listResources, removeResource } from './resources'
@@ -57,8 +58,17 @@ export const registryHandlers: Handlers = {
   'suggestions.get': (core) => suggestions(core),
   'audit.list': (core, input) => listAudit(core, input),
   'audit.verify': (core) => core.audit.verify(),
+  'audit.export': (core) => exportAuditLog(core),
   'usage.report': (core, input) => usageReport(core, input),
   'demo.load': (core, input, ctx) =>
     seedDemoInto(core, { keys: input.keys, seed: input.seed ?? DEMO_LOAD_SEED, actor: ctx.actor }),
+  'scan.lookup': (core, input) =>
+    lookupItems(
+      input.hashes,
+      keysBySecretHash(
+        core,
+        input.hashes.map((hash) => Buffer.from(hash, 'hex'))
+      )
+    ),
   'scan.act': (core, input, ctx) => actOnLeaks(core, input, ctx.actor)
 }

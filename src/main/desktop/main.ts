@@ -27,7 +27,7 @@ import { openRegistryDatabase } from '../db/open'
 import { createNotifyHandlers } from '../notify/handlers'
 import { startOutboxSender } from '../notify/sender'
 import { createFileHandlers, fileRegistryOf, remoteFileRegistry } from '../files/handlers'
-import { createScanHandlers } from '../scan/handlers'
+import { createScanHandlers, remoteScanLookup } from '../scan/handlers'
 import { operationTable } from '../transport/dispatch'
 import { desktopBulk } from './bulk-progress'
 import { desktopPaths } from './app-paths'
@@ -137,6 +137,7 @@ function start(): void {
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     upstreamKeys: () => upstreamKeys.decryptAll()
   })
+  const scanFolderPicker = folderPicker(dialog, () => mainWindow, words)
   const fileDialogs = {
     pickSavePath: savePicker(dialog, () => mainWindow, words),
     pickOpenPath: openFilePicker(dialog, () => mainWindow, words),
@@ -151,7 +152,7 @@ function start(): void {
     clipboard: secretClipboard,
     notify: createNotifyHandlers({ registry, passwords, flush: () => outbox.flushNow() }),
     upstreamKeys: { store: upstreamKeys, registry, onChange: () => localServer.upstreamKeysChanged() },
-    scan: createScanHandlers({ registry, pickFolder: folderPicker(dialog, () => mainWindow, words) }),
+    scan: createScanHandlers({ registry, pickFolder: scanFolderPicker }),
     files: createFileHandlers({ registry: fileRegistryOf(registry), ...fileDialogs })
   })
   const table = withKeptUpstreamKeys(
@@ -174,7 +175,10 @@ function start(): void {
     local: table,
     host,
     clipboard: secretClipboard,
-    files: (server) => createFileHandlers({ registry: remoteFileRegistry(server), ...fileDialogs })
+    onServer: (server) => ({
+      ...createFileHandlers({ registry: remoteFileRegistry(server), ...fileDialogs }),
+      ...createScanHandlers({ registry: remoteScanLookup(server), pickFolder: scanFolderPicker })
+    })
   })
   const actor = osUserName('desktop')
   registerOperations(ipcMain as unknown as IpcMainLike, {

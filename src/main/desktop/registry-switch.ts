@@ -12,13 +12,12 @@ import {
 import type { SettingsService } from './app-settings'
 import type { SecretClipboard } from './clipboard-once'
 import { withSecretOnClipboard } from './host-handlers'
-import type { FileHandlers } from '../files/handlers'
 import type { TeamKeyStore } from './team-key-store'
 
 /**
  * Operations for this computer's registry only (they read its file directly, or fill it with demo
  * data): not on a team server. The file operations are, when the app gives handlers for them
- * (deps.files): the server's keys and usage are written to a file here.
+ * (deps.onServer): the server's data is written to a file here, and files here are scanned against it.
  */
 const LOCAL_REGISTRY_ONLY = [
   'resources.setUpstreamKey',
@@ -49,8 +48,12 @@ export interface RegistrySwitchDeps {
   clipboard: SecretClipboard
   /** Builds the table over a team server (tests inject fetch through it). */
   remote?: (options: RemoteTableOptions) => OperationTable
-  /** The screens' Export buttons and File ▸ Import Keys… over a team server's table (main's dialogs, the server's data). */
-  files?: (server: OperationTable) => FileHandlers
+  /**
+   * The host operations that read or write this computer's files over a team server's data: the
+   * screens' Export buttons, File ▸ Import Keys…, the leak scan (main's dialogs and files, the
+   * server's registry).
+   */
+  onServer?: (server: OperationTable) => Partial<HostHandlers>
 }
 
 export interface RegistrySwitch {
@@ -134,7 +137,7 @@ export function createRegistrySwitch(deps: RegistrySwitchDeps): RegistrySwitch {
         ...server,
         ...own,
         ...refused,
-        ...(deps.files?.(server) ?? {}),
+        ...(deps.onServer?.(server) ?? {}),
         'settings.set': settingsSet,
         // The held show-once secret of each key a bulk delete removed is forgotten, as on this computer.
         'keys.bulk': async (input, ctx) => {

@@ -60,20 +60,14 @@ export function fileRegistryOf(
 }
 
 /**
- * A team server's registry through its admin API (the desktop's remote table): keys and usage
- * exports and imports are the server's operations. The audit log's export has no operation over
- * HTTP (it is the whole chain with its hashes): it is refused, naming the CLI that does it.
+ * A team server's registry through its admin API (the desktop's remote table): the exports (keys,
+ * the audit log, usage) and imports are the server's operations; the file is written here.
  */
 export function remoteFileRegistry(server: OperationTable): FileRegistry {
   const ctxOf = (actor: string): CallContext => ({ actor })
   return {
     exportKeys: (input, actor) => server['keys.export'](input, ctxOf(actor)),
-    exportAudit: () => {
-      throw new KeywardError(
-        'NOT_FOUND',
-        "The audit log's export works on this computer's registry only. On a team registry, run: keyward audit export --db postgres://… --out FILE."
-      )
-    },
+    exportAudit: () => server['audit.export']({}, ctxOf('desktop')),
     usageReport: (input) => server['usage.report'](input, ctxOf('desktop')),
     importKeys: (input, actor) => server['keys.import'](KeyImportInput.parse(input), ctxOf(actor)),
     importAll: async (input, ctx) => server['keys.import'](input, ctx)

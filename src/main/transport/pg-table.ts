@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { OPERATION_NAMES, type OperationName, type Output, type ParsedInput } from '../../shared/contract'
 import type { Clock } from '../core/clock'
 import { notOnPostgres } from '../core/paths'
-import { verifyPgAuditChain } from '../core/pg/audit'
+import { exportPgAuditLog, verifyPgAuditChain } from '../core/pg/audit'
 import { deletePgKey, pgKeyByRef, setPgKeyDisabled } from '../core/pg/keys'
 import {
   assignPgResources,
@@ -28,6 +28,7 @@ import { pgUsageReport } from '../core/pg/usage'
 import { bulkPgKeys } from '../core/pg/bulk'
 import { exportPgKeys } from '../core/pg/export'
 import { actOnPgLeaks, pgKeysBySecretHash } from '../core/pg/leaks'
+import { lookupItems } from '../core/leaks'
 import { scanPaths } from '../scan/scan'
 import { KeywardError } from '../../shared/errors'
 import { PgOutbox } from '../core/pg/outbox'
@@ -78,7 +79,9 @@ export const PG_OPERATIONS = [
   'keys.bulk',
   'keys.export',
   'scan.run',
+  'scan.lookup',
   'scan.act',
+  'audit.export',
   // End of bulk, export, scan.
   // email (notify.*): the outbox and SMTP settings in PostgreSQL (pg/outbox.ts, pg/smtp-config.ts).
   'notify.settings.get',
@@ -157,7 +160,17 @@ export function pgOperationTable(
       if (!options.localFiles) throw notHere('scan.run')
       return scanPaths(v.paths, { all: v.all, lookup: (hashes) => pgKeysBySecretHash(pg.pool, hashes, clock()) })
     },
+    'scan.lookup': async (v) =>
+      lookupItems(
+        v.hashes,
+        await pgKeysBySecretHash(
+          pg.pool,
+          v.hashes.map((hash) => Buffer.from(hash, 'hex')),
+          clock()
+        )
+      ),
     'scan.act': (v, ctx) => actOnPgLeaks(pg.pool, v, ctx.actor, clock()),
+    'audit.export': () => exportPgAuditLog(pg.pool, clock()),
     // End of bulk, export, scan.
     // email (notify.*): the handlers and sender of a file, over the outbox and settings in PostgreSQL.
     ...pgNotifyAnswers(pg, clock, options)

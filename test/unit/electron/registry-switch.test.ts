@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { verifyAuditExport } from '../../../src/main/core/audit-export'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFileHandlers, remoteFileRegistry } from '../../../src/main/files/handlers'
+import { createScanHandlers, remoteScanLookup } from '../../../src/main/scan/handlers'
 import { dispatch } from '../../../src/main/transport/dispatch'
 import { createRegistrySwitch } from '../../../src/main/desktop/registry-switch'
 import { safeStorageTeamKey, type TeamKeyBlobStore } from '../../../src/main/desktop/team-key-store'
@@ -41,12 +43,14 @@ function build() {
     host: app.host,
     clipboard: app.secretClipboard,
     // As main.ts: the dialogs here (stand-ins answering a temp folder), the data the server's.
-    files: (server) =>
-      createFileHandlers({
+    onServer: (server) => ({
+      ...createFileHandlers({
         registry: remoteFileRegistry(server),
         pickSavePath: async (request) => join(folder, request.defaultPath),
         pickOpenPath: async () => importFile
-      })
+      }),
+      ...createScanHandlers({ registry: remoteScanLookup(server), pickFolder: async () => folder })
+    })
   })
 }
 let sw: ReturnType<typeof build>
@@ -175,22 +179,17 @@ describe('Settings → Registry', () => {
     expect(await call('keys.list', {})).toMatchObject({ ok: false, error: { code: 'UNREACHABLE' } })
     expect(await call('settings.get')).toMatchObject({ ok: true, result: { registry: { kind: 'team' } } })
     expect(await call('settings.set', { theme: 'dark' })).toMatchObject({ ok: true, result: { theme: 'dark' } })
-    // What reads this computer's file is refused on a team server, not done on the wrong registry.
-    expect(await call('files.export', { kind: 'audit' })).toMatchObject({
-      ok: false,
-      error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
-    })
-    expect(await call('scan.run', { paths: [folder] })).toMatchObject({
-      ok: false,
-      error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
-    })
+    // The exports ask the server too: out of reach, nothing is written.
+    expect(await call('files.export', { kind: 'audit' })).toMatchObject({ ok: false, error: { code: 'UNREACHABLE' } })
+    expect(readdirSync(folder)).toEqual([])
+    // Demo data is never loaded into a registry a team shares.
     expect(await call('demo.load', { keys: 5 })).toMatchObject({
       ok: false,
       error: { code: 'NOT_FOUND', message: expect.stringContaining("this computer's registry only") }
     })
   })
 
-  it("on a team server, Export writes the server's keys and usage to a file here, and Import adds keys to the server", async () => {
+  it("on a team server, Export writes the server's keys, audit log and usage here, Import adds keys there, the leak scan looks hashes up there", async () => {
     await call('settings.set', { registry: { kind: 'team', url: server.url, adminKey: adminSecret } })
     const exported = (await call('files.export', { kind: 'keys', format: 'csv', filters: {} })) as {
       ok: true
@@ -221,6 +220,19 @@ describe('Settings → Registry', () => {
     const secret = readFileSync(imported.result.secretsFile, 'utf8').trim().split('\n')[1]!.split(',')[2]!
     expect(server.registry.verify({ secret })).toMatchObject({ valid: true, code: 'VALID' })
     expect(JSON.stringify(imported)).not.toContain(secret)
+    // The audit log's export is the server's chain, which verifies offline.
+    const audit = (await call('files.export', { kind: 'audit' })) as { ok: true; result: { path: string } }
+    const chain = readFileSync(audit.result.path, 'utf8')
+    expect(chain).toContain('admin-key:Ops')
+    expect(verifyAuditExport(chain)).toMatchObject({ ok: true })
+    // The leak scan reads files here and sends only their secrets' hashes: it finds the server's key.
+    writeFileSync(join(folder, 'config.env'), `OPENAI_API_KEY=${secret}\n`)
+    const scanned = (await call('scan.run', { paths: [folder] })) as { ok: true; result: { findings: unknown[] } }
+    // (The import's own secrets file lies in the same folder: found too, as it should be.)
+    expect(scanned.result.findings).toHaveLength(2)
+    expect(scanned.result.findings).toContainEqual(
+      expect.objectContaining({ file: join(folder, 'config.env'), line: 1, name: 'ImportedHere', status: 'active' })
+    )
     expect(server.registry.listAudit({ limit: 1 }).items[0]).toMatchObject({
       actor: 'admin-key:Ops',
       action: 'key.create',

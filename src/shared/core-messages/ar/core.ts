@@ -240,6 +240,8 @@ export default {
     '{0} يحتاج إلى ملف سجل في الوقت الحالي. على سجل PostgreSQL يشغّل Keyward: {1}. لغير ذلك، انسخ السجل إلى ملف باستخدام "keyward migrate --from URL --to FILE". لم يتغيّر شيء.',
   'This is a {0}:// URL, not a file path. Give the path of a registry file, for example ./registry.sqlite3, or a postgres:// URL. Nothing was created.':
     'هذا عنوان URL بالمخطط {0}:// وليس مسار ملف. أعطِ مسار ملف سجل، مثل ./registry.sqlite3، أو عنوان postgres://. لم يُنشأ شيء.',
+  'keyward backup and restore work on a registry file. Back up a PostgreSQL registry with PostgreSQL\'s own tools (pg_dump, or the server\'s continuous archiving), or copy it whole to a file with "keyward migrate --from URL --to FILE". Nothing was changed.':
+    'يعمل keyward backup وrestore على ملف سجل. انسخ سجل PostgreSQL احتياطيًا بأدوات PostgreSQL نفسها (pg_dump، أو الأرشفة المستمرة للخادم)، أو انسخه كاملًا إلى ملف باستخدام "keyward migrate --from URL --to FILE". لم يتغيّر شيء.',
   'This command': 'هذا الأمر',
   'The web console': 'وحدة التحكم على الويب',
   'The gateway': 'البوابة'

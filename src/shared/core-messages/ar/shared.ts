@@ -223,5 +223,10 @@ export default {
     'أنشئ 5000 مفتاح تجريبي على الأكثر من التطبيق؛ ولأكثر من ذلك استخدم "keyward seed-demo".',
   'Export kind must be keys, audit or usage.':
     'يجب أن يكون نوع التصدير إحدى القيم: المفاتيح (keys)، سجل التدقيق (audit)، الاستخدام (usage).',
-  'Choose the file to import first.': 'اختر الملف المراد استيراده أولًا.'
+  'Choose the file to import first.': 'اختر الملف المراد استيراده أولًا.',
+  'A hash is the SHA-256 of a secret, as 64 hex digits.': 'البصمة هي SHA-256 لسرّ ما، في 64 خانة ست عشرية.',
+  'A hash is the SHA-256 of a secret, as 64 lowercase hex digits.':
+    'البصمة هي SHA-256 لسرّ ما، في 64 خانة ست عشرية بأحرف صغيرة.',
+  'Give the hashes to look up.': 'أدخل البصمات المراد البحث عنها.',
+  'Look up at most 10000 hashes at once.': 'ابحث عن 10000 بصمة على الأكثر في المرة الواحدة.'
 } satisfies CoreCatalog
